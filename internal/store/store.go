@@ -150,3 +150,8 @@ type Store interface {
 	// reports how many.
 	DeleteExpiredAppSessions(ctx context.Context, now time.Time) (int, error)
 }
+
+// Scopes are the scopes Vipps Login knows, in the order the spec lists them
+// (vipps-login-api-2.0 "Scopes"). nin and accountNumbers are given only to
+// clients granted them.
+var Scopes = []string{"openid", "address", "birthDate", "email", "name", "phoneNumber", "nin", "accountNumbers", "api_version_2"}

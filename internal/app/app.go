@@ -1,0 +1,175 @@
+// Package app is the companion app's API: what the user's phone calls to
+// sign in and, as the flows arrive, to see and answer login requests
+// (DESIGN §6).
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// Defaults for the PIN lock-out and the session lifetime.
+const (
+	// MaxPINAttempts wrong PINs in a row lock the user out for LockDuration.
+	MaxPINAttempts = 5
+	LockDuration   = 15 * time.Minute
+	// SessionTTL is how long a signed-in app stays signed in.
+	SessionTTL = 30 * 24 * time.Hour
+)
+
+// API serves /app/v1.
+type API struct {
+	Store store.Store
+	Now   func() time.Time
+}
+
+// Mount registers the app API's routes.
+func (a *API) Mount(mux *http.ServeMux) {
+	mux.Handle("POST /app/v1/sessions", jsonapi.Handler(a.createSession))
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// SessionRequest signs the app in.
+type SessionRequest struct {
+	PhoneNumber string `json:"phone_number"`
+	PIN         string `json:"pin"`
+}
+
+// Session is a signed-in app: Token goes in "Authorization: Bearer" on
+// every other app call.
+type Session struct {
+	Token     string `json:"token"`
+	ExpiresIn int    `json:"expires_in"`
+}
+
+// dummyHash is verified against when the phone number is unknown, so that a
+// wrong number takes as long as a wrong PIN and does not reveal who has
+// Vipps.
+var dummyHash = secret.Hash("not-a-pin")
+
+var errWrongPIN = &jsonapi.Problem{
+	Status: http.StatusUnauthorized,
+	Title:  http.StatusText(http.StatusUnauthorized),
+	Detail: "Wrong phone number or PIN.",
+}
+
+func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
+	var req SessionRequest
+	if err := jsonapi.Decode(w, r, &req); err != nil {
+		return err
+	}
+	phone := strings.TrimPrefix(strings.ReplaceAll(req.PhoneNumber, " ", ""), "+")
+	if phone == "" || req.PIN == "" {
+		return jsonapi.Errorf(http.StatusBadRequest, "Send both phone_number (e.g. 4712345678) and pin.")
+	}
+	if len(phone) > 20 || len(req.PIN) > 20 {
+		return errWrongPIN
+	}
+	user, err := a.checkPIN(r.Context(), phone, req.PIN)
+	if err != nil {
+		return err
+	}
+	token := secret.New()
+	now := a.now()
+	s := store.AppSession{TokenHash: secret.Digest(token), PhoneNumber: user.PhoneNumber, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := a.Store.CreateAppSession(r.Context(), s); err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusCreated, Session{Token: token, ExpiresIn: int(SessionTTL.Seconds())})
+}
+
+// checkPIN verifies the PIN and keeps the lock-out count in the store, so
+// that every replica sees the same count. The slow hash is checked outside
+// the transaction; the transaction then decides with the current count, so
+// parallel guesses are all counted and none gets in once the user is locked.
+func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, error) {
+	user, err := a.Store.GetUser(ctx, phone)
+	if errors.Is(err, store.ErrNotFound) {
+		secret.Verify(dummyHash, pin)
+		return store.User{}, errWrongPIN
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	correct := secret.Verify(user.PINHash, pin)
+	var outcome error
+	user, err = a.Store.UpdateUser(ctx, phone, func(u store.User) (store.User, error) {
+		now := a.now()
+		outcome = nil
+		if now.Before(u.LockedUntil) {
+			outcome = locked(u.LockedUntil.Sub(now))
+			return u, nil
+		}
+		if !correct {
+			u.FailedPINAttempts++
+			outcome = errWrongPIN
+			if u.FailedPINAttempts >= MaxPINAttempts {
+				u.FailedPINAttempts = 0
+				u.LockedUntil = now.Add(LockDuration)
+				outcome = locked(LockDuration)
+			}
+			u.UpdatedAt = now
+			return u, nil
+		}
+		if u.FailedPINAttempts != 0 || !u.LockedUntil.IsZero() {
+			u.FailedPINAttempts = 0
+			u.LockedUntil = time.Time{}
+			u.UpdatedAt = now
+		}
+		return u, nil
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return user, outcome
+}
+
+func locked(left time.Duration) *jsonapi.Problem {
+	secs := int(left.Round(time.Second).Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	minutes := (secs + 59) / 60
+	return &jsonapi.Problem{
+		Status: http.StatusTooManyRequests,
+		Title:  http.StatusText(http.StatusTooManyRequests),
+		Detail: "Too many wrong PINs: this user is locked out for " + strconv.Itoa(minutes) + " more minute(s).",
+		Header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+	}
+}
+
+// Authenticate returns the user whose app sent r, from its bearer token.
+func (a *API) Authenticate(r *http.Request) (store.User, error) {
+	unauthorized := &jsonapi.Problem{
+		Status: http.StatusUnauthorized, Title: http.StatusText(http.StatusUnauthorized),
+		Detail: "Sign the app in with POST /app/v1/sessions and send its token as Authorization: Bearer <token>.",
+		Header: http.Header{"WWW-Authenticate": {`Bearer realm="vippslogin-app"`}},
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" || len(token) > 100 {
+		return store.User{}, unauthorized
+	}
+	s, err := a.Store.GetAppSession(r.Context(), secret.Digest(token))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !a.now().Before(s.ExpiresAt)) {
+		unauthorized.Detail = "The app's session has expired or was signed out; sign in again with POST /app/v1/sessions."
+		return store.User{}, unauthorized
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	return a.Store.GetUser(r.Context(), s.PhoneNumber)
+}

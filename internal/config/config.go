@@ -1,0 +1,194 @@
+// Package config holds the server's configuration: flags, each with an
+// environment variable behind it, and the checks that turn a bad value into
+// a one-line reason (DESIGN §1).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Modes the server runs in.
+const (
+	// Dev seeds demo data and has defaults for everything.
+	Dev = "dev"
+	// Serve is production: no seed data, an admin token is required.
+	Serve = "serve"
+)
+
+// DevAdminToken is the admin token dev mode uses unless told otherwise.
+const DevAdminToken = "dev-admin-token"
+
+// Config is everything the server needs to start.
+type Config struct {
+	Mode string
+	// Addr is the host:port to listen on; port 0 picks a free one.
+	Addr string
+	// BaseURL is the public URL the server is reached at, without a trailing
+	// slash; empty means http://localhost:<port> once the port is known.
+	BaseURL string
+	// DB is an SQLite file path or a postgres:// URL.
+	DB         string
+	AdminToken string
+}
+
+// flagSpec ties a flag to its environment variable and its default per mode.
+type flagSpec struct {
+	name, env, usage string
+	dst              func(*Config) *string
+	def              map[string]string
+}
+
+var flagSpecs = []flagSpec{
+	{"addr", "VIPPSLOGIN_ADDR", "address to listen on (port 0 picks a free one)",
+		func(c *Config) *string { return &c.Addr }, map[string]string{Dev: "127.0.0.1:8080", Serve: "127.0.0.1:8080"}},
+	{"base-url", "VIPPSLOGIN_BASE_URL", "public base URL (default http://localhost:<port>)",
+		func(c *Config) *string { return &c.BaseURL }, nil},
+	{"db", "VIPPSLOGIN_DB", "SQLite file path or postgres:// URL",
+		func(c *Config) *string { return &c.DB }, map[string]string{Dev: ".vippslogin/vippslogin.db", Serve: "vippslogin.db"}},
+	{"admin-token", "VIPPSLOGIN_ADMIN_TOKEN", "bearer token for the admin API",
+		func(c *Config) *string { return &c.AdminToken }, map[string]string{Dev: DevAdminToken}},
+}
+
+// Parse reads the configuration for mode from args, falling back to the
+// environment and then to the mode's defaults, and validates it. A flag
+// error or a bad value is returned as an error that names the field; -h
+// returns flag.ErrHelp after printing the usage to stderr.
+func Parse(mode string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := Config{Mode: mode}
+	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range flagSpecs {
+		def := s.def[mode]
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dst(&cfg), s.name, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: vippslogin %s [flags]\n\nFlags:\n", mode)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q: %s takes only flags", fs.Arg(0), mode)
+	}
+	return cfg, cfg.Validate()
+}
+
+// check is one validation rule: the field it is about and what is wrong
+// with it, or "" when it is fine.
+type check struct {
+	field string
+	fails func(Config) string
+}
+
+var checks = []check{
+	{"mode", func(c Config) string {
+		if c.Mode != Dev && c.Mode != Serve {
+			return fmt.Sprintf("must be %q or %q, not %q", Dev, Serve, c.Mode)
+		}
+		return ""
+	}},
+	{"--addr", func(c Config) string { return checkAddr(c.Addr) }},
+	{"--base-url", func(c Config) string { return checkBaseURL(c.BaseURL) }},
+	{"--db", func(c Config) string { return checkDB(c.DB) }},
+	{"--admin-token", func(c Config) string {
+		switch {
+		case c.AdminToken == "" && c.Mode == Serve:
+			return "is required in serve mode (or VIPPSLOGIN_ADMIN_TOKEN); make one with: openssl rand -hex 32"
+		case c.Mode == Serve && len(c.AdminToken) < 16:
+			return "must be at least 16 characters in serve mode; make one with: openssl rand -hex 32"
+		case strings.ContainsAny(c.AdminToken, " \t\r\n"):
+			return "must not contain white space"
+		}
+		return ""
+	}},
+}
+
+// Validate runs every check and reports the first failure as
+// "<field> <what is wrong>".
+func (c Config) Validate() error {
+	for _, ch := range checks {
+		if msg := ch.fails(c); msg != "" {
+			return errors.New(ch.field + " " + msg)
+		}
+	}
+	return nil
+}
+
+func checkAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("%q has a bad port %q: want a number from 0 to 65535", addr, port)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return fmt.Sprintf("%q has a bad host %q", addr, host)
+	}
+	return ""
+}
+
+func checkBaseURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a URL: %v", raw, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("%q must start with http:// or https://", raw)
+	case u.Host == "":
+		return fmt.Sprintf("%q has no host", raw)
+	case u.User != nil:
+		return fmt.Sprintf("%q must not contain user info", raw)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.Contains(raw, "#"):
+		return fmt.Sprintf("%q must not have a query or fragment", raw)
+	}
+	return ""
+}
+
+func checkDB(db string) string {
+	switch {
+	case db == "":
+		return "is required: an SQLite file path or a postgres:// URL"
+	case strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://"):
+		if _, err := url.Parse(db); err != nil {
+			return "is not a valid postgres:// URL"
+		}
+	case strings.Contains(db, "://"):
+		scheme, _, _ := strings.Cut(db, "://")
+		return fmt.Sprintf("has scheme %q; want a file path or a postgres:// URL", scheme)
+	case strings.ContainsRune(db, 0):
+		return "is not a valid file path"
+	case strings.HasSuffix(db, "/"):
+		return fmt.Sprintf("%q is a directory; name the database file, e.g. %svippslogin.db", db, db)
+	}
+	return ""
+}
+
+// IsPostgres reports whether DB names a PostgreSQL database.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// ResolveBaseURL returns the base URL without a trailing slash, defaulting to
+// http://localhost:<port> for the address actually listened on.
+func (c Config) ResolveBaseURL(listening net.Addr) string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	_, port, _ := net.SplitHostPort(listening.String())
+	return "http://localhost:" + port
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseDefaults(t *testing.T) {
+	cfg, err := Parse(Dev, nil, env(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken}
+	if cfg != want {
+		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
+	}
+}
+
+func TestParsePrecedence(t *testing.T) {
+	e := env("VIPPSLOGIN_ADDR", "127.0.0.1:9000", "VIPPSLOGIN_DB", "from-env.db", "VIPPSLOGIN_ADMIN_TOKEN", "env-token-0123456789")
+	cfg, err := Parse(Serve, []string{"--db", "from-flag.db"}, e, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9000" || cfg.DB != "from-flag.db" || cfg.AdminToken != "env-token-0123456789" {
+		t.Errorf("got %+v: want env over default and flag over env", cfg)
+	}
+}
+
+func TestParseHelp(t *testing.T) {
+	var out strings.Builder
+	_, err := Parse(Dev, []string{"-h"}, env(), &out)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "VIPPSLOGIN_BASE_URL") {
+		t.Errorf("Parse(-h) = %v, output %q", err, out.String())
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef"}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // "" for valid; else a prefix of the error
+	}{
+		{"valid", func(c *Config) {}, ""},
+		{"postgres url", func(c *Config) { c.DB = "postgres://u@127.0.0.1:5432/db?sslmode=disable" }, ""},
+		{"https base url with path", func(c *Config) { c.BaseURL = "https://login.example.com/vipps" }, ""},
+		{"any port", func(c *Config) { c.Addr = ":8080" }, ""},
+		{"bad mode", func(c *Config) { c.Mode = "prod" }, "mode must be"},
+		{"addr without port", func(c *Config) { c.Addr = "localhost" }, "--addr \"localhost\" is not host:port"},
+		{"addr bad port", func(c *Config) { c.Addr = "127.0.0.1:99999" }, "--addr \"127.0.0.1:99999\" has a bad port"},
+		{"base url not a url", func(c *Config) { c.BaseURL = "localhost:8080" }, "--base-url \"localhost:8080\" must start with http"},
+		{"base url ftp", func(c *Config) { c.BaseURL = "ftp://example.com" }, "--base-url"},
+		{"base url no host", func(c *Config) { c.BaseURL = "https://" }, "--base-url \"https://\" has no host"},
+		{"base url query", func(c *Config) { c.BaseURL = "https://example.com/?a=b" }, "--base-url \"https://example.com/?a=b\" must not have a query"},
+		{"base url fragment", func(c *Config) { c.BaseURL = "https://example.com/#x" }, "--base-url"},
+		{"db empty", func(c *Config) { c.DB = "" }, "--db is required"},
+		{"db mysql", func(c *Config) { c.DB = "mysql://root@localhost/db" }, "--db has scheme \"mysql\""},
+		{"db directory", func(c *Config) { c.DB = "data/" }, "--db \"data/\" is a directory"},
+		{"serve without token", func(c *Config) { c.AdminToken = "" }, "--admin-token is required in serve mode"},
+		{"serve short token", func(c *Config) { c.AdminToken = "short" }, "--admin-token must be at least 16"},
+		{"token with space", func(c *Config) { c.AdminToken = "0123456789 abcdef" }, "--admin-token must not contain white space"},
+		{"dev short token is fine", func(c *Config) { c.Mode = Dev; c.AdminToken = "x" }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			tt.change(&c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want an error starting %q", err, tt.want)
+			case err != nil && strings.Contains(err.Error(), "\n"):
+				t.Errorf("Validate() = %q: want one line", err)
+			}
+		})
+	}
+}

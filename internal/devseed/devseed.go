@@ -1,0 +1,118 @@
+// Package devseed puts dev mode's demo data in the store (DESIGN §7): the
+// demo client and the four test users. Seeding is idempotent, so a restart
+// on the same database neither fails nor duplicates anything.
+package devseed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// The demo data's fixed values, which docs and tests use.
+const (
+	ClientID     = "demo-client"
+	ClientSecret = "demo-secret"
+	PIN          = "1236"
+
+	Ada         = "4712345678" // every claim
+	NoAddress   = "4712345679" // no address, unverified email
+	TooYoung    = "4712345680" // fifteen years old less a day
+	OutdatedApp = "4712345681" // an app too old to log in
+
+	// OutdatedAppVersion is the app version the outdated user has.
+	OutdatedAppVersion = "1.0.0"
+)
+
+// Seed creates what is missing of the demo data for a server at baseURL.
+// Existing records are kept as they are, except that the demo client gets
+// this base URL's callback added and the too-young user's birthdate follows
+// the calendar, so that they stay too young on every start.
+func Seed(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
+	if err := seedClient(ctx, st, baseURL, now); err != nil {
+		return fmt.Errorf("seed demo client: %w", err)
+	}
+	for _, u := range users(now) {
+		err := st.CreateUser(ctx, u)
+		if errors.Is(err, store.ErrExists) {
+			if u.PhoneNumber != TooYoung {
+				continue
+			}
+			_, err = st.UpdateUser(ctx, u.PhoneNumber, func(old store.User) (store.User, error) {
+				old.Birthdate = u.Birthdate
+				return old, nil
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("seed user %s: %w", u.PhoneNumber, err)
+		}
+	}
+	return nil
+}
+
+func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
+	callback := baseURL + "/demo/callback"
+	c := store.Client{
+		ID:                      ClientID,
+		SecretHash:              secret.Hash(ClientSecret),
+		Name:                    "Demo Shop",
+		RedirectURIs:            []string{callback, "http://localhost:3000/callback"},
+		AppCallbackURIs:         []string{"demo-app://callback"},
+		TokenEndpointAuthMethod: store.AuthSecretBasic,
+		Flows:                   []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},
+		Scopes:                  slices.Clone(store.Scopes),
+		CreatedAt:               now,
+		UpdatedAt:               now,
+	}
+	err := st.CreateClient(ctx, c)
+	if !errors.Is(err, store.ErrExists) {
+		return err
+	}
+	_, err = st.UpdateClient(ctx, ClientID, func(old store.Client) (store.Client, error) {
+		if !slices.Contains(old.RedirectURIs, callback) {
+			old.RedirectURIs = append(old.RedirectURIs, callback)
+			old.UpdatedAt = now
+		}
+		return old, nil
+	})
+	return err
+}
+
+func users(now time.Time) []store.User {
+	pin := secret.Hash(PIN)
+	// Fifteen years ago less a day: the user turns 15 tomorrow.
+	young := now.AddDate(-15, 0, 1).Format(time.DateOnly)
+	return []store.User{
+		{
+			PhoneNumber: Ada, PINHash: pin, GivenName: "Ada", FamilyName: "Lovelace",
+			Birthdate: "1815-12-10", Email: "ada.lovelace@example.com", EmailVerified: true, NIN: "10121550047",
+			Addresses: []store.Address{
+				{StreetAddress: "Suburbia 23", PostalCode: "2101", Region: "OSLO", Country: "NO", AddressType: "home", Default: true},
+				{StreetAddress: "Fancy Office Street 2", PostalCode: "0218", Region: "OSLO", Country: "NO", AddressType: "work"},
+				{StreetAddress: "Summer House Lane 14", PostalCode: "1452", Region: "OSLO", Country: "NO", AddressType: "other"},
+			},
+			Accounts:  []store.Account{{AccountName: "My savings", AccountNumber: "12064590675", BankName: "My bank"}},
+			CreatedAt: now, UpdatedAt: now,
+		},
+		{
+			PhoneNumber: NoAddress, PINHash: pin, GivenName: "Nils", FamilyName: "Nordmann",
+			Birthdate: "1990-01-31", Email: "nils.nordmann@example.com", EmailVerified: false, NIN: "31019000183",
+			CreatedAt: now, UpdatedAt: now,
+		},
+		{
+			PhoneNumber: TooYoung, PINHash: pin, GivenName: "Unge", FamilyName: "Ungdom",
+			Birthdate: young, Email: "unge.ungdom@example.com", EmailVerified: true,
+			CreatedAt: now, UpdatedAt: now,
+		},
+		{
+			PhoneNumber: OutdatedApp, PINHash: pin, GivenName: "Gamle", FamilyName: "Appsen",
+			Birthdate: "1950-06-15", Email: "gamle.appsen@example.com", EmailVerified: true,
+			AppVersion: OutdatedAppVersion, CreatedAt: now, UpdatedAt: now,
+		},
+	}
+}

@@ -1,0 +1,114 @@
+// Package oidc is the protocol surface of vippslogin: discovery, JWKS and,
+// as they arrive, authorize, token, userinfo, revocation and CIBA (DESIGN §2).
+package oidc
+
+import (
+	"net/http"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// IssuerPath is where Vipps' issuer lives below the base URL; the trailing
+// slash is part of the issuer.
+const IssuerPath = "/access-management-1.0/access/"
+
+// Provider serves the OpenID Connect endpoints.
+type Provider struct {
+	// BaseURL is the public base URL without a trailing slash.
+	BaseURL string
+	Keys    *keys.Manager
+	Store   store.Store
+}
+
+// Issuer is the issuer identifier: BaseURL + IssuerPath.
+func (p *Provider) Issuer() string { return p.BaseURL + IssuerPath }
+
+// Mount registers the provider's endpoints. Paths are relative to the base
+// URL's path; the server strips that prefix.
+func (p *Provider) Mount(mux *http.ServeMux) {
+	mux.Handle("GET "+IssuerPath+".well-known/openid-configuration", jsonapi.Handler(p.discovery))
+	mux.Handle("GET "+IssuerPath+".well-known/jwks.json", jsonapi.Handler(p.jwks))
+}
+
+// Discovery is the OpenID Provider Metadata document (OpenID Connect
+// Discovery 1.0 §3). Its fields and their order follow the document Vipps
+// serves; an endpoint this server does not have yet is left out rather than
+// advertised.
+type Discovery struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`
+	TokenEndpoint                              string   `json:"token_endpoint,omitempty"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	UserinfoSigningAlgValuesSupported          []string `json:"userinfo_signing_alg_values_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	RequireRequestURIRegistration              bool     `json:"require_request_uri_registration"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
+	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
+	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
+	FrontchannelLogoutSessionSupported         bool     `json:"frontchannel_logout_session_supported"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
+	BackchannelAuthenticationEndpoint          string   `json:"backchannel_authentication_endpoint,omitempty"`
+	BackchannelTokenDeliveryModesSupported     []string `json:"backchannel_token_delivery_modes_supported,omitempty"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// claims lists every claim userinfo or an ID token can carry (DESIGN §3).
+var claims = []string{
+	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "sid",
+	"name", "given_name", "family_name", "email", "email_verified",
+	"phone_number", "phone_number_verified", "birthdate", "address", "other_addresses",
+	"nin", "accounts",
+}
+
+// Discovery returns the metadata of what this server supports now.
+func (p *Provider) Discovery() Discovery {
+	issuer := p.Issuer()
+	return Discovery{
+		Issuer:                            issuer,
+		JWKSURI:                           issuer + ".well-known/jwks.json",
+		SubjectTypesSupported:             []string{"pairwise"},
+		ResponseTypesSupported:            []string{"code"},
+		ClaimsSupported:                   claims,
+		GrantTypesSupported:               []string{},
+		ResponseModesSupported:            []string{"query"},
+		ScopesSupported:                   store.Scopes,
+		TokenEndpointAuthMethodsSupported: []string{store.AuthSecretBasic, store.AuthSecretPost},
+		UserinfoSigningAlgValuesSupported: []string{"none"},
+		IDTokenSigningAlgValuesSupported:  []string{keys.RS256, keys.ES256},
+	}
+}
+
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	return writeJSON(w, p.Discovery())
+}
+
+func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) error {
+	set, err := p.Keys.JWKS(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Content-Type", "application/json")
+	// Short enough that a rotation reaches clients well within the time the
+	// old key stays published.
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	return writeJSON(w, set)
+}

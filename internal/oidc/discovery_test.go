@@ -1,0 +1,90 @@
+package oidc
+
+import (
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func newProvider(t *testing.T) *Provider {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	km := &keys.Manager{Store: st}
+	if err := km.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &Provider{BaseURL: "https://vipps.example", Keys: km, Store: st}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestDiscoveryDocument(t *testing.T) {
+	p := newProvider(t)
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/access-management-1.0/access/.well-known/openid-configuration", nil))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("Cache-Control = %q, want public, max-age=3600", cc)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	golden(t, "discovery.json", rec.Body.Bytes())
+}
+
+func TestJWKSHasOnlyPublicKeys(t *testing.T) {
+	p := newProvider(t)
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/access-management-1.0/access/.well-known/jwks.json", nil))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	body := rec.Body.String()
+	for _, private := range []string{`"d"`, `"p"`, `"q"`, `"dp"`, `"dq"`, `"qi"`} {
+		if strings.Contains(body, private) {
+			t.Errorf("JWKS contains private member %s:\n%s", private, body)
+		}
+	}
+	for _, want := range []string{`"use": "sig"`, `"alg": "RS256"`, `"alg": "ES256"`, `"kid": "public:`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("JWKS lacks %s:\n%s", want, body)
+		}
+	}
+}

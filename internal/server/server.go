@@ -1,0 +1,114 @@
+// Package server wires the feature packages into one HTTP handler and runs
+// it: muxes, middleware, mounts and graceful shutdown. It holds no logic of
+// its own beyond that.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/admin"
+	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/oidc"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// Server is everything the handler needs.
+type Server struct {
+	// BaseURL is the public base URL without a trailing slash.
+	BaseURL    string
+	Store      store.Store
+	Keys       *keys.Manager
+	AdminToken string
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Handler returns the whole server as one http.Handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", jsonapi.Handler(s.ready))
+
+	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: s.Store}
+	provider.Mount(mux)
+
+	adminMux := http.NewServeMux()
+	(&admin.API{Store: s.Store, Keys: s.Keys, Token: s.AdminToken, Now: s.Now}).Mount(adminMux)
+	mux.Handle("/admin/", jsonapi.Routes(adminMux))
+
+	appMux := http.NewServeMux()
+	(&app.API{Store: s.Store, Now: s.Now}).Mount(appMux)
+	mux.Handle("/app/v1/", jsonapi.Routes(appMux))
+
+	var h http.Handler = mux
+	if prefix := basePath(s.BaseURL); prefix != "" {
+		h = http.StripPrefix(prefix, h)
+	}
+	return s.middleware(h)
+}
+
+// basePath is the base URL's path, which a reverse proxy forwards unchanged
+// and the routes below do not include.
+func basePath(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		s.Logger.ErrorContext(r.Context(), "readiness: store unreachable", "err", err)
+		return jsonapi.Errorf(http.StatusServiceUnavailable, "The database does not answer.")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+	return nil
+}
+
+// ShutdownTimeout is how long in-flight requests get to finish once the
+// server is told to stop.
+const ShutdownTimeout = 10 * time.Second
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+)
+
+func newServer(t *testing.T, baseURL string, logs *bytes.Buffer) (*Server, *sqlite.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	km := &keys.Manager{Store: st}
+	if err := km.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(LogHandler{slog.NewJSONHandler(logs, nil)})
+	return &Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: "t0ken-for-tests!", Logger: logger}, st
+}
+
+func TestAccessLog(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	req := httptest.NewRequest("GET", "/healthz?code=SECRET-CODE&state=abc", nil)
+	req.Header.Set("X-Request-Id", "req-123")
+	req.Header.Set("Authorization", "Bearer SECRET-TOKEN")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Header().Get("X-Request-Id") != "req-123" {
+		t.Fatalf("status %d, X-Request-Id %q", rec.Code, rec.Header().Get("X-Request-Id"))
+	}
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("access log %q: %v", logs.String(), err)
+	}
+	for k, want := range map[string]any{"msg": "request", "method": "GET", "path": "/healthz", "status": 200.0, "request_id": "req-123"} {
+		if line[k] != want {
+			t.Errorf("log %s = %v, want %v", k, line[k], want)
+		}
+	}
+	if _, ok := line["duration"]; !ok {
+		t.Error("log has no duration")
+	}
+	if strings.Contains(logs.String(), "SECRET") {
+		t.Errorf("the access log holds a secret: %s", logs.String())
+	}
+}
+
+func TestRequestIDIsGeneratedWhenMissingOrBad(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	for _, sent := range []string{"", "has spaces and \"quotes\"", strings.Repeat("x", 65)} {
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.Header.Set("X-Request-Id", sent)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if id := rec.Header().Get("X-Request-Id"); id == "" || id == sent || !goodRequestID.MatchString(id) {
+			t.Errorf("sent %q, got request id %q: want a fresh safe one", sent, id)
+		}
+	}
+}
+
+func TestPanicIsA500(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	h := s.middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom: internal detail") }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "boom") {
+		t.Errorf("panic answered %d %q; want 500 without the panic's text", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
+		t.Errorf("500 body %q does not name the request id", rec.Body)
+	}
+	if !strings.Contains(logs.String(), "boom: internal detail") || !strings.Contains(logs.String(), `"status":500`) {
+		t.Errorf("the log lacks the panic or the 500: %s", logs.String())
+	}
+}
+
+func TestReadyzFollowsTheStore(t *testing.T) {
+	var logs bytes.Buffer
+	s, st := newServer(t, "http://localhost", &logs)
+	h := s.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("readyz = %d", rec.Code)
+	}
+	st.Close()
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 {
+		t.Errorf("readyz with a closed store = %d, want 503", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Errorf("healthz with a closed store = %d, want 200 (the process is up)", rec.Code)
+	}
+}
+
+func TestBaseURLPath(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "https://example.com/vipps", &logs)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/vipps/access-management-1.0/access/.well-known/openid-configuration", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"issuer": "https://example.com/vipps/access-management-1.0/access/"`) {
+		t.Errorf("discovery under a base path = %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestAPIsAnswerProblems(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/admin/v1/nothing", 404},
+		{"PUT", "/app/v1/sessions", 405},
+	} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		if rec.Code != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s = %d %s, want %d problem+json", tt.method, tt.path, rec.Code, rec.Header().Get("Content-Type"), tt.status)
+		}
+	}
+}

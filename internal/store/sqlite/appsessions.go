@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// CreateAppSession stores a new app session; store.ErrExists if the token
+// hash is taken. The user must exist.
+func (s *Store) CreateAppSession(ctx context.Context, as store.AppSession) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO app_sessions (token_hash, phone_number, created_at, expires_at)
+		VALUES (?, ?, ?, ?)`, as.TokenHash, as.PhoneNumber, micros(as.CreatedAt), micros(as.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: create app session for %q: %w", as.PhoneNumber, created(err))
+	}
+	return nil
+}
+
+// GetAppSession returns the session with the given token hash, expired or
+// not, or store.ErrNotFound. The hash is not put in errors: it is as good as
+// the token for finding the session.
+func (s *Store) GetAppSession(ctx context.Context, tokenHash string) (store.AppSession, error) {
+	var (
+		as                   store.AppSession
+		createdAt, expiresAt int64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT token_hash, phone_number, created_at, expires_at
+		FROM app_sessions WHERE token_hash = ?`, tokenHash).
+		Scan(&as.TokenHash, &as.PhoneNumber, &createdAt, &expiresAt)
+	if err != nil {
+		return store.AppSession{}, fmt.Errorf("sqlite: get app session: %w", notFound(err))
+	}
+	as.CreatedAt, as.ExpiresAt = fromMicros(createdAt), fromMicros(expiresAt)
+	return as, nil
+}
+
+// DeleteAppSession removes the session, or returns store.ErrNotFound.
+func (s *Store) DeleteAppSession(ctx context.Context, tokenHash string) error {
+	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM app_sessions WHERE token_hash = ?`, tokenHash)); err != nil {
+		return fmt.Errorf("sqlite: delete app session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredAppSessions removes the sessions that expired before now and
+// reports how many. A session expiring exactly at now is kept.
+func (s *Store) DeleteExpiredAppSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM app_sessions WHERE expires_at < ?`, micros(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired app sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired app sessions: %w", err)
+	}
+	return int(n), nil
+}

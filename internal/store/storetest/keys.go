@@ -1,0 +1,59 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// newSigningKey is a key with every field set.
+func newSigningKey(id string, createdAt time.Time) store.SigningKey {
+	return store.SigningKey{
+		ID:         id,
+		Algorithm:  "ES256",
+		PrivateJWK: []byte(`{"kty":"EC","crv":"P-256","kid":"` + id + `","d":"secret"}`),
+		CreatedAt:  createdAt,
+	}
+}
+
+// wantSigningKey is k as every backend must return it.
+func wantSigningKey(k store.SigningKey) store.SigningKey {
+	k.CreatedAt = stored(k.CreatedAt)
+	return k
+}
+
+// testSigningKeyCreateList checks the order keys are listed in: by age, and
+// by id among keys of one age, so the newest key (the one that signs) is
+// always the same one.
+func testSigningKeyCreateList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	got, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	equal(t, "ListSigningKeys of an empty store", got, []store.SigningKey{})
+
+	oldest := newSigningKey("public:zzz", at(-time.Hour))
+	b := newSigningKey("public:bbb", at(0))
+	a := newSigningKey("public:aaa", at(0))
+	a.Algorithm = "RS256"
+	newest := newSigningKey("public:000", at(time.Hour))
+	for _, k := range []store.SigningKey{b, newest, oldest, a} {
+		must(t, "CreateSigningKey", s.CreateSigningKey(ctx, k))
+	}
+	got, err = s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	want := []store.SigningKey{wantSigningKey(oldest), wantSigningKey(a), wantSigningKey(b), wantSigningKey(newest)}
+	equal(t, "ListSigningKeys (oldest first, then by id)", got, want)
+}
+
+func testSigningKeyCreateExists(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	k := newSigningKey("public:dup", at(0))
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx, k))
+	again := newSigningKey(k.ID, at(time.Hour))
+	again.PrivateJWK = []byte(`{"other":true}`)
+	wantErr(t, "CreateSigningKey of a taken id", s.CreateSigningKey(ctx, again), store.ErrExists)
+	got, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	equal(t, "keys after the failed create", got, []store.SigningKey{wantSigningKey(k)})
+}
