@@ -111,11 +111,28 @@ func (m *Manager) generate(ctx context.Context, alg string) (store.SigningKey, e
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: encode %s key: %w", alg, err)
 	}
-	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, PrivateJWK: raw, CreatedAt: m.now()}
+	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, PrivateJWK: raw, CreatedAt: m.after(ctx, alg)}
 	if err := m.Store.CreateSigningKey(ctx, k); err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: store %s key: %w", alg, err)
 	}
 	return k, nil
+}
+
+// after returns now, or just after the newest key of alg when that is not
+// earlier (a fixed or coarse clock): the active key is the newest one, so two
+// keys of one algorithm must never share a creation time.
+func (m *Manager) after(ctx context.Context, alg string) time.Time {
+	now := m.now().UTC().Truncate(time.Microsecond)
+	stored, err := m.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return now // the create that follows reports the store's trouble
+	}
+	for _, k := range stored {
+		if k.Algorithm == alg && !now.After(k.CreatedAt) {
+			now = k.CreatedAt.Add(time.Microsecond)
+		}
+	}
+	return now
 }
 
 func (m *Manager) now() time.Time {

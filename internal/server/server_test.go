@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
 )
 
@@ -137,5 +141,31 @@ func TestAPIsAnswerProblems(t *testing.T) {
 		if rec.Code != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s %s = %d %s, want %d problem+json", tt.method, tt.path, rec.Code, rec.Header().Get("Content-Type"), tt.status)
 		}
+	}
+}
+
+func TestSweepDeletesExpiredAppSessions(t *testing.T) {
+	var logs bytes.Buffer
+	s, st := newServer(t, "http://localhost", &logs)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	if err := st.CreateUser(ctx, store.User{PhoneNumber: "4712345678"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, exp := range []time.Time{now.Add(-time.Second), now.Add(time.Hour)} {
+		if err := st.CreateAppSession(ctx, store.AppSession{TokenHash: fmt.Sprint(i), PhoneNumber: "4712345678", CreatedAt: now, ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.sweep(ctx)
+	if _, err := st.GetAppSession(ctx, "0"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("expired session after a sweep: %v, want ErrNotFound", err)
+	}
+	if _, err := st.GetAppSession(ctx, "1"); err != nil {
+		t.Errorf("live session after a sweep: %v", err)
+	}
+	if !strings.Contains(logs.String(), `"count":1`) {
+		t.Errorf("the sweep did not log its count: %s", logs.String())
 	}
 }

@@ -1,0 +1,27 @@
+# The README's second command: `make test` runs every check CI runs.
+GO ?= go
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: test fmt-check vet staticcheck unit build run
+
+test: fmt-check vet staticcheck unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+# PostgreSQL tests run when VIPPSLOGIN_TEST_POSTGRES is set (.ci/run sets it).
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+build:
+	$(GO) build -o bin/vippslogin ./cmd/vippslogin
+
+run:
+	$(GO) run ./cmd/vippslogin dev

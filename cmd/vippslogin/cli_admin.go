@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/vippslogin/vippslogin/internal/admin"
+)
+
+// The client, user and keys commands are thin shells over admin.Client
+// (DESIGN §5): flags become a request, the answer is printed as indented
+// JSON for jq, and the server's problem detail is the error message.
+
+// subcommand is one verb of an admin command group, such as "client create".
+type subcommand struct {
+	name, arg, summary string // arg names the one positional argument, if any
+	// setup registers the verb's own flags on fs and returns what runs it.
+	setup func(fs *flag.FlagSet) adminRun
+}
+
+type adminRun func(ctx context.Context, c *admin.Client, arg string, stdout io.Writer) error
+
+func runClient(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "client", []subcommand{
+		{"create", "", "register a client; prints it with its secret", clientCreate},
+		{"list", "", "list every client", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+				return printJSON(w)(c.ListClients(ctx))
+			}
+		}},
+		{"get", "<client_id>", "show one client", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+				return printJSON(w)(c.GetClient(ctx, id))
+			}
+		}},
+		{"delete", "<client_id>", "delete a client", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+				return deleted(w, "client", id, c.DeleteClient(ctx, id))
+			}
+		}},
+		{"rotate-secret", "<client_id>", "give a client a new secret; the old one stops working", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+				return printJSON(w)(c.RotateSecret(ctx, id))
+			}
+		}},
+	}, args, getenv, stdout, stderr)
+}
+
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "user", []subcommand{
+		{"create", "", "add a test user", userCreate},
+		{"list", "", "list every user", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+				return printJSON(w)(c.ListUsers(ctx))
+			}
+		}},
+		{"get", "<phone_number>", "show one user", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
+				return printJSON(w)(c.GetUser(ctx, phone))
+			}
+		}},
+		{"delete", "<phone_number>", "delete a user and their sessions", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
+				return deleted(w, "user", phone, c.DeleteUser(ctx, phone))
+			}
+		}},
+	}, args, getenv, stdout, stderr)
+}
+
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "keys", []subcommand{
+		{"rotate", "", "add new signing keys; the old ones stay published", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+				return printJSON(w)(c.RotateKeys(ctx))
+			}
+		}},
+		{"list", "", "list the published keys; active ones sign", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+				return printJSON(w)(c.ListKeys(ctx))
+			}
+		}},
+	}, args, getenv, stdout, stderr)
+}
+
+// dispatch picks the verb from args, parses its flags (which may come
+// before or after the positional argument) and runs it.
+func dispatch(ctx context.Context, group string, subs []subcommand, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	if len(args) == 0 {
+		return usagef("missing subcommand; one of: %s", strings.Join(names, ", "))
+	}
+	if a := args[0]; a == "-h" || a == "-help" || a == "--help" || a == "help" {
+		fmt.Fprintf(stderr, "Usage: vippslogin %s <subcommand> [flags]\n\nSubcommands:\n", group)
+		for _, s := range subs {
+			fmt.Fprintf(stderr, "  %-28s %s\n", strings.TrimSpace(s.name+" "+s.arg), s.summary)
+		}
+		fmt.Fprintf(stderr, "\nRun 'vippslogin %s <subcommand> -h' for its flags.\n", group)
+		return flag.ErrHelp
+	}
+	i := slices.Index(names, args[0])
+	if i < 0 {
+		return usagef("unknown subcommand %q; one of: %s", args[0], strings.Join(names, ", "))
+	}
+	s := subs[i]
+	fs := flag.NewFlagSet("vippslogin "+group+" "+s.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "base URL of the server (env VIPPSLOGIN_SERVER; default http://localhost:8080)")
+	token := fs.String("admin-token", "", "admin API token (env VIPPSLOGIN_ADMIN_TOKEN; dev mode's is dev-admin-token)")
+	run := s.setup(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\n%s.\n\nFlags:\n", strings.TrimSpace("vippslogin "+group+" "+s.name+" [flags] "+s.arg), s.summary)
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
+	switch {
+	case s.arg == "" && len(pos) > 0:
+		return usagef("%s %s takes no arguments, got %q", group, s.name, pos)
+	case s.arg != "" && len(pos) != 1:
+		return usagef("%s %s takes one argument, %s", group, s.name, s.arg)
+	}
+	// The token comes from the environment only after parsing, so that -h
+	// never prints it as a default.
+	*server = orDefault(*server, getenv("VIPPSLOGIN_SERVER"), "http://localhost:8080")
+	*token = orDefault(*token, getenv("VIPPSLOGIN_ADMIN_TOKEN"))
+	if *token == "" {
+		return usagef("no admin token: set --admin-token or VIPPSLOGIN_ADMIN_TOKEN (a dev-mode server's token is dev-admin-token)")
+	}
+	return run(ctx, &admin.Client{BaseURL: *server, Token: *token}, strings.Join(pos, ""), stdout)
+}
+
+// parseInterspersed parses flags wherever they are among the positional
+// arguments, so that "client get demo-client --server …" works too.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
+func clientCreate(fs *flag.FlagSet) adminRun {
+	var req admin.ClientRequest
+	fs.StringVar(&req.Name, "name", "", "the name users see when they log in (required)")
+	fs.StringVar(&req.ClientID, "client-id", "", "client_id (default: a generated UUID)")
+	fs.StringVar(&req.ClientSecret, "client-secret", "", "client_secret, at least 8 characters (default: a generated one)")
+	fs.Var(&listFlag{values: &req.RedirectURIs}, "redirect-uri", "a redirect `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "an app callback `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.Flows, split: true}, "flow", "`flows` among browser, ciba, qr (repeatable or comma separated; default browser)")
+	fs.Var(&listFlag{values: &req.Scopes, split: true}, "scope", "allowed `scopes` (repeatable or comma/space separated; default all but nin and accountNumbers)")
+	fs.StringVar(&req.TokenEndpointAuthMethod, "auth-method", "", "client_secret_basic or client_secret_post (default client_secret_basic)")
+	fs.StringVar(&req.QRWebhookURL, "qr-webhook-url", "", "URL the QR flow POSTs its JWS to")
+	fs.StringVar(&req.CIBAPingURL, "ciba-ping-url", "", "CIBA ping callback URL")
+	fs.StringVar(&req.ConsentWebhookURL, "consent-webhook-url", "", "URL told when a user revokes consent")
+	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+		return printJSON(w)(c.CreateClient(ctx, req))
+	}
+}
+
+func userCreate(fs *flag.FlagSet) adminRun {
+	var flagged admin.UserRequest
+	strs := []struct {
+		name, usage string
+		field       func(*admin.UserRequest) *string
+	}{
+		{"phone", "phone number: digits with country code, such as 4712345678 (required)", func(u *admin.UserRequest) *string { return &u.PhoneNumber }},
+		{"pin", "PIN, 4–6 digits (required)", func(u *admin.UserRequest) *string { return &u.PIN }},
+		{"given-name", "given name", func(u *admin.UserRequest) *string { return &u.GivenName }},
+		{"family-name", "family name", func(u *admin.UserRequest) *string { return &u.FamilyName }},
+		{"birthdate", "birthdate, YYYY-MM-DD", func(u *admin.UserRequest) *string { return &u.Birthdate }},
+		{"email", "email address", func(u *admin.UserRequest) *string { return &u.Email }},
+		{"nin", "national identity number, 11 digits", func(u *admin.UserRequest) *string { return &u.NIN }},
+		{"app-version", "version of the user's app (an old one makes logins fail)", func(u *admin.UserRequest) *string { return &u.AppVersion }},
+	}
+	for _, s := range strs {
+		fs.StringVar(s.field(&flagged), s.name, "", s.usage)
+	}
+	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
+	file := fs.String("json", "", "a JSON `file` with a whole user body (addresses, accounts, …); flags override its fields")
+	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+		var req admin.UserRequest
+		if *file != "" {
+			b, err := os.ReadFile(*file)
+			if err != nil {
+				return usagef("--json: %v", err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&req); err != nil {
+				return usagef("--json %s: %v", *file, err)
+			}
+		}
+		fs.Visit(func(f *flag.Flag) {
+			for _, s := range strs {
+				if s.name == f.Name {
+					*s.field(&req) = *s.field(&flagged)
+				}
+			}
+			if f.Name == "email-verified" {
+				req.EmailVerified = flagged.EmailVerified
+			}
+		})
+		return printJSON(w)(c.CreateUser(ctx, req))
+	}
+}
+
+// listFlag is a repeatable flag; with split, each value may also hold
+// several, separated by commas or spaces ("--scope openid,name email").
+type listFlag struct {
+	values *[]string
+	split  bool
+}
+
+func (l *listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	if !l.split {
+		*l.values = append(*l.values, s)
+		return nil
+	}
+	*l.values = append(*l.values, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
+	return nil
+}
+
+// printJSON returns a function that prints an API answer as indented JSON,
+// or passes the call's error on; it takes the call's two results directly.
+func printJSON(w io.Writer) func(any, error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}
+
+func deleted(w io.Writer, kind, id string, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "deleted %s %s\n", kind, id)
+	return err
+}
+
+func orDefault(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

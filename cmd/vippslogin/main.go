@@ -1,0 +1,88 @@
+// Command vippslogin is a self-hostable Vipps Login API 2.0 server and the
+// command line around it: `dev` and `serve` run the server, the other
+// subcommands talk to a running one through its admin and app APIs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// command is one subcommand. Each parses its own flags from args.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"dev", "run everything with demo data and an embedded database", runDev},
+		{"serve", "run in production mode", runServe},
+		{"client", "manage clients (create, list, get, delete, rotate-secret)", runClient},
+		{"user", "manage test users (create, list, get, delete)", runUser},
+		{"keys", "manage signing keys (rotate)", runKeys},
+		{"help", "show this help", nil},
+	}
+}
+
+// run is main without the process: tests call it with their own arguments,
+// environment and writers, and cancel ctx to shut the server down.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "-h"}, getenv, stdout, stderr)
+		}
+		printHelp(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] || c.run == nil {
+			continue
+		}
+		err := c.run(ctx, args[1:], getenv, stdout, stderr)
+		var usage *usageError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, errHelp):
+			return 0
+		case errors.As(err, &usage):
+			fmt.Fprintf(stderr, "vippslogin %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "vippslogin %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "vippslogin: unknown command %q; run 'vippslogin help'\n", args[0])
+	return 2
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "vippslogin: a self-hostable Vipps Login API 2.0 server\n\nUsage: vippslogin <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'vippslogin <command> -h' for a command's flags; every flag can also be set by the environment variable shown there.")
+}

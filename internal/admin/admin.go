@@ -1,0 +1,115 @@
+// Package admin is the admin API, the merchant portal's back end (DESIGN §5):
+// clients (sale units), test users and signing keys behind one bearer token.
+// Its Go client (client.go) sits next to it and both use the types in
+// wire.go, so the wire format is defined once; the CLI is a shell over it.
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// API serves the admin API. Mount it on a mux wrapped by jsonapi.Routes so
+// that unknown paths and methods get problem answers too.
+type API struct {
+	Store store.Store
+	Keys  *keys.Manager
+	// Token is the bearer token every request must carry. An empty Token
+	// rejects every request: the admin API is never open to all.
+	Token string
+	// Now is the clock for created_at, updated_at and birthdate checks;
+	// time.Now when nil.
+	Now func() time.Time
+}
+
+// Mount registers every admin route on mux, each behind the token check.
+func (a *API) Mount(mux *http.ServeMux) {
+	for pattern, h := range map[string]jsonapi.Handler{
+		"POST /admin/v1/clients":                    a.createClient,
+		"GET /admin/v1/clients":                     a.listClients,
+		"GET /admin/v1/clients/{client_id}":         a.getClient,
+		"PATCH /admin/v1/clients/{client_id}":       a.updateClient,
+		"DELETE /admin/v1/clients/{client_id}":      a.deleteClient,
+		"POST /admin/v1/clients/{client_id}/secret": a.rotateSecret,
+		"POST /admin/v1/users":                      a.createUser,
+		"GET /admin/v1/users":                       a.listUsers,
+		"GET /admin/v1/users/{phone_number}":        a.getUser,
+		"PATCH /admin/v1/users/{phone_number}":      a.updateUser,
+		"DELETE /admin/v1/users/{phone_number}":     a.deleteUser,
+		"POST /admin/v1/keys/rotate":                a.rotateKeys,
+		"GET /admin/v1/keys":                        a.listKeys,
+	} {
+		mux.Handle(pattern, a.authorize(h))
+	}
+}
+
+// authorize checks the bearer token (RFC 6750 §2.1) in constant time.
+func (a *API) authorize(next jsonapi.Handler) jsonapi.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if a.Token == "" {
+			return unauthorized("", "This server has no admin token configured, so its admin API accepts no requests; start it with --admin-token or VIPPSLOGIN_ADMIN_TOKEN set.")
+		}
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return unauthorized("", `Send the admin token in the header "Authorization: Bearer <token>" (the server's --admin-token; dev-admin-token in dev mode).`)
+		}
+		if !secret.Equal(strings.TrimSpace(token), a.Token) {
+			return unauthorized(`, error="invalid_token"`, "The admin token is wrong; send the server's --admin-token (dev-admin-token in dev mode) as \"Authorization: Bearer <token>\".")
+		}
+		return next(w, r)
+	}
+}
+
+func unauthorized(challengeExtra, detail string) error {
+	p := jsonapi.Errorf(http.StatusUnauthorized, "%s", detail)
+	p.Header = http.Header{"Www-Authenticate": {`Bearer realm="vippslogin-admin"` + challengeExtra}}
+	return p
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// notFound turns store.ErrNotFound into a 404 with the given detail and
+// passes any other error on.
+func notFound(err error, detail string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return jsonapi.Errorf(http.StatusNotFound, "%s", detail)
+	}
+	return err
+}
+
+// exists turns store.ErrExists into a 409 with the given detail and passes
+// any other error on.
+func exists(err error, detail string) error {
+	if errors.Is(err, store.ErrExists) {
+		return jsonapi.Errorf(http.StatusConflict, "%s", detail)
+	}
+	return err
+}
+
+func (a *API) rotateKeys(w http.ResponseWriter, r *http.Request) error {
+	infos, err := a.Keys.Rotate(r.Context())
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, KeyList{Keys: nonNil(infos)})
+}
+
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	infos, err := a.Keys.Published(r.Context())
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusOK, KeyList{Keys: nonNil(infos)})
+}

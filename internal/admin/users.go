@@ -1,0 +1,137 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// createUser adds a test user. The PIN is hashed with secret.Hash (a person
+// chose it) and never shown again; the record is validated whole before the
+// one store call, so a failed create leaves nothing behind.
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
+	var req UserRequest
+	if err := jsonapi.Decode(w, r, &req); err != nil {
+		return err
+	}
+	now := a.now()
+	u := store.User{
+		PhoneNumber:   req.PhoneNumber,
+		GivenName:     req.GivenName,
+		FamilyName:    req.FamilyName,
+		Birthdate:     req.Birthdate,
+		Email:         req.Email,
+		EmailVerified: req.EmailVerified,
+		NIN:           req.NIN,
+		Addresses:     nonNil(req.Addresses),
+		Accounts:      nonNil(req.Accounts),
+		AppVersion:    req.AppVersion,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	p := validateUser(u, now)
+	p.pin(req.PIN)
+	if err := p.err(); err != nil {
+		return err
+	}
+	u.PINHash = secret.Hash(req.PIN)
+	if err := a.Store.CreateUser(r.Context(), u); err != nil {
+		return exists(err, fmt.Sprintf("A user with phone_number %s already exists; PATCH /admin/v1/users/%[1]s changes it.", u.PhoneNumber))
+	}
+	stored, err := a.Store.GetUser(r.Context(), u.PhoneNumber)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusCreated, userResponse(stored, now))
+}
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := a.Store.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	list := UserList{Users: []UserResponse{}}
+	for _, u := range us {
+		list.Users = append(list.Users, userResponse(u, now))
+	}
+	return jsonapi.Write(w, http.StatusOK, list)
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
+	phone := r.PathValue("phone_number")
+	u, err := a.Store.GetUser(r.Context(), phone)
+	if err != nil {
+		return notFound(err, noUser(phone))
+	}
+	return jsonapi.Write(w, http.StatusOK, userResponse(u, a.now()))
+}
+
+// updateUser applies a UserPatch. phone_number is decoded only to refuse it
+// with a clearer word than "unknown field".
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		UserPatch
+		PhoneNumber *string `json:"phone_number"`
+	}
+	if err := jsonapi.Decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.PhoneNumber != nil {
+		return jsonapi.Errorf(http.StatusBadRequest, "phone_number cannot be changed: it identifies the user. Delete the user and create one with the new number.")
+	}
+	var pinHash string
+	if body.PIN != nil {
+		var p problems
+		p.pin(*body.PIN)
+		if err := p.err(); err != nil {
+			return err
+		}
+		pinHash = secret.Hash(*body.PIN) // outside the transaction: it is slow on purpose
+	}
+	phone := r.PathValue("phone_number")
+	now := a.now()
+	u, err := a.Store.UpdateUser(r.Context(), phone, func(u store.User) (store.User, error) {
+		applyUserPatch(&u, body.UserPatch)
+		if pinHash != "" {
+			// A new PIN is how an operator unlocks a user locked out by
+			// wrong PINs.
+			u.PINHash, u.FailedPINAttempts, u.LockedUntil = pinHash, 0, time.Time{}
+		}
+		u.UpdatedAt = now
+		return u, validateUser(u, now).err()
+	})
+	if err != nil {
+		return notFound(err, noUser(phone))
+	}
+	return jsonapi.Write(w, http.StatusOK, userResponse(u, now))
+}
+
+func applyUserPatch(u *store.User, p UserPatch) {
+	set(&u.GivenName, p.GivenName)
+	set(&u.FamilyName, p.FamilyName)
+	set(&u.Birthdate, p.Birthdate)
+	set(&u.Email, p.Email)
+	set(&u.EmailVerified, p.EmailVerified)
+	set(&u.NIN, p.NIN)
+	set(&u.Addresses, p.Addresses)
+	set(&u.Accounts, p.Accounts)
+	set(&u.AppVersion, p.AppVersion)
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	phone := r.PathValue("phone_number")
+	if err := a.Store.DeleteUser(r.Context(), phone); err != nil {
+		return notFound(err, noUser(phone))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func noUser(phone string) string {
+	return fmt.Sprintf("No user has phone_number %q (digits only, with country code, such as 4712345678); GET /admin/v1/users lists them.", phone)
+}
