@@ -42,9 +42,7 @@ func newEnv(t *testing.T, adminToken string) env {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	// The key manager keeps the real clock: it tells old keys from new by
-	// their creation times, which a fixed clock would make equal.
-	km := &keys.Manager{Store: st}
+	km := &keys.Manager{Store: st, Now: func() time.Time { return now }}
 	if err := km.Ensure(ctx); err != nil {
 		t.Fatalf("Ensure: %v", err)
 	}
