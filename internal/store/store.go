@@ -118,6 +118,11 @@ type AppSession struct {
 // Store is the storage seam. Updates take a closure so that the backend owns
 // the transaction: the closure sees the current record and returns the new
 // one, or an error that aborts the update and is returned as is.
+//
+// Every backend keeps the same contract, which storetest checks: times come
+// back in UTC truncated to microseconds (the zero time stays zero), slices
+// are never nil, CreatedAt and UpdatedAt are stored as given, and errors
+// wrap ErrNotFound and ErrExists.
 type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

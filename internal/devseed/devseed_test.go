@@ -1,0 +1,57 @@
+package devseed
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+)
+
+func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
+	secret.Iterations = 1000
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	day1 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	if err := Seed(ctx, st, "http://localhost:8080", day1); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUser(ctx, TooYoung)
+	if err != nil || u.Birthdate != "2011-11-26" {
+		t.Fatalf("too-young user born %q (%v), want 2011-11-26: fifteen years ago less a day", u.Birthdate, err)
+	}
+	c, err := st.GetClient(ctx, ClientID)
+	if err != nil || !secret.Verify(c.SecretHash, ClientSecret) {
+		t.Fatalf("demo client %+v (%v) does not take the demo secret", c, err)
+	}
+
+	// A restart a year later on another port: nothing duplicated, the new
+	// callback added, the young user still a day short of fifteen.
+	day2 := day1.AddDate(1, 0, 0)
+	if err := Seed(ctx, st, "http://localhost:9090", day2); err != nil {
+		t.Fatalf("second seed: %v", err)
+	}
+	users, _ := st.ListUsers(ctx)
+	clients, _ := st.ListClients(ctx)
+	if len(users) != 4 || len(clients) != 1 {
+		t.Errorf("after two seeds: %d users, %d clients; want 4 and 1", len(users), len(clients))
+	}
+	c, _ = st.GetClient(ctx, ClientID)
+	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "http://localhost:9090/demo/callback"}
+	if !slices.Equal(c.RedirectURIs, want) {
+		t.Errorf("redirect URIs = %v, want %v", c.RedirectURIs, want)
+	}
+	if u, _ := st.GetUser(ctx, TooYoung); u.Birthdate != "2012-11-26" {
+		t.Errorf("too-young user born %q after a year, want 2012-11-26", u.Birthdate)
+	}
+	if u, _ := st.GetUser(ctx, OutdatedApp); u.AppVersion != OutdatedAppVersion {
+		t.Errorf("outdated-app user has app version %q", u.AppVersion)
+	}
+}
