@@ -115,6 +115,135 @@ type AppSession struct {
 	ExpiresAt   time.Time
 }
 
+// Statuses of a login request: the life cycle every flow shares (DESIGN §4).
+const (
+	// LoginCreated: authorize accepted it; the browser is on the login pages.
+	LoginCreated = "created"
+	// LoginWaiting: the user's app has it and has not answered.
+	LoginWaiting = "waiting"
+	// LoginApproved: the app approved; the browser goes on to consent or code.
+	LoginApproved = "approved"
+	// LoginFailed: it ended with Error (rejected, wrong challenge, expired…);
+	// the browser takes the error back to the client.
+	LoginFailed = "failed"
+	// LoginDone: a code or an error went back to the client. Final.
+	LoginDone = "done"
+)
+
+// LoginRequest is one browser login from authorize to the redirect back.
+// The browser pages and the app API meet here: a step on one replica is seen
+// by the next step on any other.
+type LoginRequest struct {
+	// ID is random (at least 128 bits) and appears in the login pages' URLs
+	// as tabId and in the app's deeplink.
+	ID string
+	// BrowserBindingHash is secret.Digest of the login cookie set when the
+	// login started: only that browser may continue it.
+	BrowserBindingHash string
+
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	State               string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	// RequestedFlow is "" or a Vipps special flow (no_dialog, app_to_app, …).
+	RequestedFlow      string
+	AppCallbackURI     string
+	FinalRedirectIsApp bool
+	// Mobile is true when the browser is a phone's: no phone page, a deeplink.
+	Mobile bool
+	// Locale is the language the pages speak: "nb" or "en".
+	Locale string
+	ACR    string
+
+	// PhoneNumber is the user: typed on the phone page, or set by the app
+	// that answers a mobile login.
+	PhoneNumber string
+	// Remember is the user's choice to have this browser remembered.
+	Remember bool
+	// Challenge is shown in the browser; the app offers ChallengeOptions,
+	// the challenge among decoys.
+	Challenge        string
+	ChallengeOptions []string
+
+	Status           string
+	Error            string
+	ErrorDescription string
+	// SessionID is the sid of the authentication once approved.
+	SessionID string
+	AuthTime  time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// BrowserSession is a browser that remembers its user: a long-lived cookie
+// whose digest is TokenHash. The user can list and forget them in the app.
+type BrowserSession struct {
+	// ID is public: the app lists and forgets sessions by it, and it is the
+	// sid of logins made through it.
+	ID          string
+	TokenHash   string
+	PhoneNumber string
+	// Description says which browser it is, from its User-Agent.
+	Description string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// Consent is what a user allowed a client to see, all or nothing per
+// request, remembered per (user, client).
+type Consent struct {
+	PhoneNumber string
+	ClientID    string
+	Scopes      []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2), stored by digest.
+type AuthCode struct {
+	// Hash is secret.Digest of the code.
+	Hash                string
+	ClientID            string
+	RedirectURI         string
+	PhoneNumber         string
+	Scopes              []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	SessionID           string
+	ACR                 string
+	AuthTime            time.Time
+	// RequestedAt is when the login was requested (the ID token's rat).
+	RequestedAt time.Time
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	// UsedAt is set by the one redemption that succeeds.
+	UsedAt time.Time
+}
+
+// AccessToken is an opaque bearer token, stored by digest.
+type AccessToken struct {
+	Hash        string
+	ClientID    string
+	PhoneNumber string
+	Scopes      []string
+	SessionID   string
+	// CodeHash is the code it was issued for, so that a replayed code can
+	// revoke what it issued (RFC 6749 §4.1.2).
+	CodeHash  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}
+
+// ErrUsed means a single-use record (a code) was already used.
+var ErrUsed = errors.New("already used")
+
 // Store is the storage seam. Updates take a closure so that the backend owns
 // the transaction: the closure sees the current record and returns the new
 // one, or an error that aborts the update and is returned as is.
@@ -122,7 +251,7 @@ type AppSession struct {
 // Every backend keeps the same contract, which storetest checks: times come
 // back in UTC truncated to microseconds (the zero time stays zero), slices
 // are never nil, CreatedAt and UpdatedAt are stored as given, and errors
-// wrap ErrNotFound and ErrExists.
+// wrap ErrNotFound, ErrExists and ErrUsed.
 type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -132,14 +261,16 @@ type Store interface {
 	GetClient(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
 	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) (Client, error)
+	// DeleteClient removes the client and the users' consents to it and
+	// pairwise subjects at it.
 	DeleteClient(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, phoneNumber string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	UpdateUser(ctx context.Context, phoneNumber string, update func(User) (User, error)) (User, error)
-	// DeleteUser removes the user and everything that belongs to them
-	// (app sessions now; consents and browser sessions as they arrive).
+	// DeleteUser removes the user and everything that belongs to them: app
+	// and browser sessions, consents, pairwise subjects.
 	DeleteUser(ctx context.Context, phoneNumber string) error
 
 	CreateSigningKey(ctx context.Context, k SigningKey) error
@@ -151,9 +282,55 @@ type Store interface {
 	// one is still returned, the caller decides.
 	GetAppSession(ctx context.Context, tokenHash string) (AppSession, error)
 	DeleteAppSession(ctx context.Context, tokenHash string) error
-	// DeleteExpiredAppSessions removes sessions that expired before now and
-	// reports how many.
-	DeleteExpiredAppSessions(ctx context.Context, now time.Time) (int, error)
+	// DeleteExpired removes app and browser sessions, login requests, codes
+	// and access tokens whose ExpiresAt is before the given time, and reports
+	// how many records it removed.
+	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	CreateLoginRequest(ctx context.Context, r LoginRequest) error
+	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)
+	UpdateLoginRequest(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, error)) (LoginRequest, error)
+	// ListWaitingLoginRequests returns the user's requests in status
+	// LoginWaiting that expire after now, oldest first.
+	ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
+
+	CreateBrowserSession(ctx context.Context, s BrowserSession) error
+	GetBrowserSessionByToken(ctx context.Context, tokenHash string) (BrowserSession, error)
+	// ListBrowserSessions returns the user's sessions, oldest first.
+	ListBrowserSessions(ctx context.Context, phoneNumber string) ([]BrowserSession, error)
+	// DeleteBrowserSession deletes the user's session id; another user's
+	// session is ErrNotFound.
+	DeleteBrowserSession(ctx context.Context, phoneNumber, id string) error
+
+	// SaveConsent creates or replaces the consent for (PhoneNumber, ClientID);
+	// an existing consent keeps its CreatedAt.
+	SaveConsent(ctx context.Context, c Consent) error
+	GetConsent(ctx context.Context, phoneNumber, clientID string) (Consent, error)
+	// ListConsents returns the user's consents ordered by client id.
+	ListConsents(ctx context.Context, phoneNumber string) ([]Consent, error)
+	DeleteConsent(ctx context.Context, phoneNumber, clientID string) error
+
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// RedeemAuthCode marks the code used at now and returns it, exactly once
+	// however many callers race (one conditional UPDATE on "not used yet"). A code
+	// already used returns the code and an error wrapping ErrUsed; an unknown
+	// one ErrNotFound. Expiry is the caller's to check.
+	RedeemAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
+
+	CreateAccessToken(ctx context.Context, t AccessToken) error
+	GetAccessToken(ctx context.Context, hash string) (AccessToken, error)
+	// RevokeAccessToken sets RevokedAt (if not yet set); ErrNotFound if unknown.
+	RevokeAccessToken(ctx context.Context, hash string, now time.Time) error
+	// RevokeAccessTokensByCode revokes every token issued for the code and
+	// reports how many it revoked (those revoked before are not counted). An
+	// empty codeHash revokes nothing.
+	RevokeAccessTokensByCode(ctx context.Context, codeHash string, now time.Time) (int, error)
+
+	// PairwiseSubject returns the user's sub at the client: candidate is
+	// stored and returned the first time, the stored one every time after,
+	// even when two callers race. A candidate that is already another
+	// (user, client)'s sub is ErrExists: subs are never shared.
+	PairwiseSubject(ctx context.Context, phoneNumber, clientID, candidate string) (string, error)
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

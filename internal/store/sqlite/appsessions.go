@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -43,18 +42,4 @@ func (s *Store) DeleteAppSession(ctx context.Context, tokenHash string) error {
 		return fmt.Errorf("sqlite: delete app session: %w", err)
 	}
 	return nil
-}
-
-// DeleteExpiredAppSessions removes the sessions that expired before now and
-// reports how many. A session expiring exactly at now is kept.
-func (s *Store) DeleteExpiredAppSessions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM app_sessions WHERE expires_at < ?`, micros(now))
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: delete expired app sessions: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: delete expired app sessions: %w", err)
-	}
-	return int(n), nil
 }

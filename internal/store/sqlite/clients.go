@@ -106,7 +106,9 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 	return stored, nil
 }
 
-// DeleteClient removes the client, or returns store.ErrNotFound.
+// DeleteClient removes the client, or returns store.ErrNotFound. The
+// users' consents to it and their pairwise subjects at it go with it (ON
+// DELETE CASCADE); login requests, codes and tokens are left to expire.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)); err != nil {
 		return fmt.Errorf("sqlite: delete client %q: %w", id, err)

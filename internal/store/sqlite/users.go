@@ -106,8 +106,9 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 	return stored, nil
 }
 
-// DeleteUser removes the user, or returns store.ErrNotFound. Their app
-// sessions go with them (ON DELETE CASCADE).
+// DeleteUser removes the user, or returns store.ErrNotFound. Their app and
+// browser sessions, consents and pairwise subjects go with them (ON DELETE
+// CASCADE); login requests, codes and tokens are left to expire.
 func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM users WHERE phone_number = ?`, phoneNumber)); err != nil {
 		return fmt.Errorf("sqlite: delete user %q: %w", phoneNumber, err)

@@ -95,10 +95,10 @@ func testAppSessionDeleteExpired(t *testing.T, s store.Store) {
 		must(t, "CreateAppSession", s.CreateAppSession(ctx, as))
 	}
 
-	n, err := s.DeleteExpiredAppSessions(ctx, now)
-	must(t, "DeleteExpiredAppSessions", err)
+	n, err := s.DeleteExpired(ctx, now)
+	must(t, "DeleteExpired", err)
 	if n != len(expired) {
-		t.Errorf("DeleteExpiredAppSessions = %d, want %d", n, len(expired))
+		t.Errorf("DeleteExpired = %d, want %d", n, len(expired))
 	}
 	for _, as := range expired {
 		_, err := s.GetAppSession(ctx, as.TokenHash)
@@ -110,14 +110,14 @@ func testAppSessionDeleteExpired(t *testing.T, s store.Store) {
 		equal(t, "valid session "+as.TokenHash, got, wantAppSession(as))
 	}
 
-	n, err = s.DeleteExpiredAppSessions(ctx, now)
-	must(t, "DeleteExpiredAppSessions", err)
+	n, err = s.DeleteExpired(ctx, now)
+	must(t, "DeleteExpired", err)
 	if n != 0 {
-		t.Errorf("DeleteExpiredAppSessions again = %d, want 0", n)
+		t.Errorf("DeleteExpired again = %d, want 0", n)
 	}
-	n, err = s.DeleteExpiredAppSessions(ctx, now.Add(2*time.Hour))
-	must(t, "DeleteExpiredAppSessions", err)
+	n, err = s.DeleteExpired(ctx, now.Add(2*time.Hour))
+	must(t, "DeleteExpired", err)
 	if n != len(valid) {
-		t.Errorf("DeleteExpiredAppSessions two hours later = %d, want %d", n, len(valid))
+		t.Errorf("DeleteExpired two hours later = %d, want %d", n, len(valid))
 	}
 }

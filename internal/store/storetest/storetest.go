@@ -12,13 +12,14 @@
 //     returns an empty, non-nil slice. Records are compared with
 //     reflect.DeepEqual, which tells nil from empty.
 //   - The store keeps CreatedAt and UpdatedAt as given; it never sets them.
-//   - Errors wrap store.ErrNotFound and store.ErrExists (errors.Is), and an
-//     Update closure's error comes back unchanged.
+//   - Errors wrap store.ErrNotFound, store.ErrExists and store.ErrUsed
+//     (errors.Is), and an Update closure's error comes back unchanged.
 package storetest
 
 import (
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +65,46 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppSessionCreateExists", testAppSessionCreateExists},
 		{"AppSessionUnknownUser", testAppSessionUnknownUser},
 		{"AppSessionDeleteExpired", testAppSessionDeleteExpired},
+
+		{"LoginRequestCreateGet", testLoginRequestCreateGet},
+		{"LoginRequestCreateExists", testLoginRequestCreateExists},
+		{"LoginRequestNotFound", testLoginRequestNotFound},
+		{"LoginRequestUpdate", testLoginRequestUpdate},
+		{"LoginRequestUpdateAbort", testLoginRequestUpdateAbort},
+		{"LoginRequestUpdateKey", testLoginRequestUpdateKey},
+		{"LoginRequestUpdateConcurrent", testLoginRequestUpdateConcurrent},
+		{"LoginRequestListWaiting", testLoginRequestListWaiting},
+
+		{"BrowserSessionCreateGet", testBrowserSessionCreateGet},
+		{"BrowserSessionCreateExists", testBrowserSessionCreateExists},
+		{"BrowserSessionUnknownUser", testBrowserSessionUnknownUser},
+		{"BrowserSessionList", testBrowserSessionList},
+		{"BrowserSessionDelete", testBrowserSessionDelete},
+
+		{"ConsentSaveGet", testConsentSaveGet},
+		{"ConsentSaveReplace", testConsentSaveReplace},
+		{"ConsentUnknown", testConsentUnknown},
+		{"ConsentList", testConsentList},
+		{"ConsentDelete", testConsentDelete},
+
+		{"AuthCodeRedeem", testAuthCodeRedeem},
+		{"AuthCodeCreatedUsed", testAuthCodeCreatedUsed},
+		{"AuthCodeCreateExists", testAuthCodeCreateExists},
+		{"AuthCodeRedeemConcurrent", testAuthCodeRedeemConcurrent},
+
+		{"AccessTokenCreateGet", testAccessTokenCreateGet},
+		{"AccessTokenCreateExists", testAccessTokenCreateExists},
+		{"AccessTokenRevoke", testAccessTokenRevoke},
+		{"AccessTokenRevokeByCode", testAccessTokenRevokeByCode},
+
+		{"PairwiseSubjectStable", testPairwiseSubjectStable},
+		{"PairwiseSubjectTaken", testPairwiseSubjectTaken},
+		{"PairwiseSubjectUnknown", testPairwiseSubjectUnknown},
+		{"PairwiseSubjectConcurrent", testPairwiseSubjectConcurrent},
+
+		{"UserDeleteCascades", testUserDeleteCascades},
+		{"ClientDeleteCascades", testClientDeleteCascades},
+		{"DeleteExpired", testDeleteExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +126,31 @@ func testClose(t *testing.T, s store.Store) {
 	if err := s.Ping(t.Context()); err == nil {
 		t.Error("Ping after Close succeeded")
 	}
+}
+
+// race runs fn in n goroutines that start together, after as many callers
+// have pinged s at once: a backend with a pool of connections then has n
+// ready, and no racer starts so late, opening its own, that it races nobody.
+func race(t *testing.T, s store.Store, n int, fn func(i int)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := s.Ping(t.Context()); err != nil {
+				t.Errorf("Ping: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
 }
 
 // errAbort is what the abort tests' update closures fail with.

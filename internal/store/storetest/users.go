@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -168,19 +167,15 @@ func testUserUpdateConcurrent(t *testing.T, s store.Store) {
 	must(t, "CreateUser", s.CreateUser(ctx, u))
 
 	const n = 20
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			_, err := s.UpdateUser(ctx, u.PhoneNumber, func(old store.User) (store.User, error) {
-				old.FailedPINAttempts++
-				return old, nil
-			})
-			if err != nil {
-				t.Errorf("UpdateUser: %v", err)
-			}
+	race(t, s, n, func(int) {
+		_, err := s.UpdateUser(ctx, u.PhoneNumber, func(old store.User) (store.User, error) {
+			old.FailedPINAttempts++
+			return old, nil
 		})
-	}
-	wg.Wait()
+		if err != nil {
+			t.Errorf("UpdateUser: %v", err)
+		}
+	})
 
 	got, err := s.GetUser(ctx, u.PhoneNumber)
 	must(t, "GetUser", err)

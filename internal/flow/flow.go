@@ -1,0 +1,247 @@
+// Package flow is what the browser login's steps share, wherever they run:
+// lifetimes, scope and consent rules, the challenge, and the end of a login,
+// when the browser is sent back to the client with a code or an error
+// (DESIGN §4). The oidc, login and app packages meet through the store
+// records this package reads and writes, never through each other.
+package flow
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// IssuerPath is where Vipps' issuer lives below the base URL; the trailing
+// slash is part of the issuer.
+const IssuerPath = "/access-management-1.0/access/"
+
+// LoginPath is the login pages' entry: every step of a browser login, and
+// the resume URI of app_to_app, is LoginPath?tabId=<id>.
+const LoginPath = "/vipps-login-idp/index.html"
+
+// Lifetimes.
+const (
+	// LoginTTL is how long the user has to finish a login (issue: 5 minutes).
+	LoginTTL = 5 * time.Minute
+	// CodeTTL is an authorization code's life.
+	CodeTTL = 2 * time.Minute
+	// AccessTokenTTL is a browser access token's life; expires_in says 3599
+	// as Vipps' does.
+	AccessTokenTTL = 3599 * time.Second
+	// IDTokenTTL is a browser ID token's life (exp = iat + 3600).
+	IDTokenTTL = time.Hour
+	// BrowserSessionTTL is how long a remembered browser stays remembered.
+	BrowserSessionTTL = 90 * 24 * time.Hour
+)
+
+// Scopes that need the user's consent: every Vipps scope but openid and
+// api_version_2, which share nothing about the user.
+func NeedsConsent(scope string) bool {
+	return scope != "openid" && scope != "api_version_2" && slices.Contains(store.Scopes, scope)
+}
+
+// ConsentScopes returns the scopes of scopes that need consent.
+func ConsentScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if NeedsConsent(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Covers reports whether the consent the user gave covers every scope of
+// scopes that needs consent.
+func Covers(c store.Consent, scopes []string) bool {
+	for _, s := range ConsentScopes(scopes) {
+		if !slices.Contains(c.Scopes, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// ConsentRequired reports whether the user must consent before scopes are
+// shared with the client: some scope needs consent and no stored consent
+// covers it.
+func ConsentRequired(ctx context.Context, st store.Store, phone, clientID string, scopes []string) (bool, error) {
+	if len(ConsentScopes(scopes)) == 0 {
+		return false, nil
+	}
+	c, err := st.GetConsent(ctx, phone, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !Covers(c, scopes), nil
+}
+
+// Challenge returns a fresh two-digit challenge and the options the app
+// offers: the challenge among two decoys, shuffled.
+func Challenge() (challenge string, options []string) {
+	pick := func() string {
+		n, _ := rand.Int(rand.Reader, big.NewInt(100))
+		return fmt.Sprintf("%02d", n.Int64())
+	}
+	challenge = pick()
+	options = []string{challenge}
+	for len(options) < 3 {
+		if d := pick(); !slices.Contains(options, d) {
+			options = append(options, d)
+		}
+	}
+	for i := len(options) - 1; i > 0; i-- {
+		j, _ := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+		options[i], options[j.Int64()] = options[j.Int64()], options[i]
+	}
+	return challenge, options
+}
+
+// WithQuery returns uri with params added to its query, keeping what the
+// query already holds (RFC 6749 §3.1.2: the redirect URI's own query is
+// retained).
+func WithQuery(uri string, params url.Values) string {
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	if strings.HasSuffix(uri, "?") || strings.HasSuffix(uri, "&") {
+		sep = ""
+	}
+	return uri + sep + params.Encode()
+}
+
+// ErrorRedirect is where an error goes: the redirect URI with error,
+// error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207).
+func ErrorRedirect(redirectURI, state, issuer, code, description string) string {
+	v := url.Values{"error": {code}, "iss": {issuer}}
+	if description != "" {
+		v.Set("error_description", description)
+	}
+	if state != "" {
+		v.Set("state", state)
+	}
+	return WithQuery(redirectURI, v)
+}
+
+// ErrNotFinished means the login is neither approved nor failed yet.
+var ErrNotFinished = errors.New("flow: the login is not finished")
+
+// ErrAlreadyDone means the login already sent the browser back once.
+var ErrAlreadyDone = errors.New("flow: the login is already done")
+
+// Complete ends an approved or failed login exactly once: it moves the
+// request to LoginDone and returns where the browser goes, the redirect URI
+// with a fresh code (approved) or with the error (failed). A second call, on
+// any replica, gets ErrAlreadyDone and no second code exists.
+func Complete(ctx context.Context, st store.Store, issuer, id string, now time.Time) (string, error) {
+	var before store.LoginRequest
+	_, err := st.UpdateLoginRequest(ctx, id, func(r store.LoginRequest) (store.LoginRequest, error) {
+		switch r.Status {
+		case store.LoginDone:
+			return r, ErrAlreadyDone
+		case store.LoginApproved, store.LoginFailed:
+		default:
+			return r, ErrNotFinished
+		}
+		before = r
+		r.Status = store.LoginDone
+		r.UpdatedAt = now
+		return r, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	r := before
+	if r.Status == store.LoginFailed {
+		return ErrorRedirect(r.RedirectURI, r.State, issuer, r.Error, r.ErrorDescription), nil
+	}
+	code := secret.New()
+	err = st.CreateAuthCode(ctx, store.AuthCode{
+		Hash:                secret.Digest(code),
+		ClientID:            r.ClientID,
+		RedirectURI:         r.RedirectURI,
+		PhoneNumber:         r.PhoneNumber,
+		Scopes:              r.Scopes,
+		Nonce:               r.Nonce,
+		CodeChallenge:       r.CodeChallenge,
+		CodeChallengeMethod: r.CodeChallengeMethod,
+		SessionID:           r.SessionID,
+		ACR:                 r.ACR,
+		AuthTime:            r.AuthTime,
+		RequestedAt:         r.CreatedAt,
+		CreatedAt:           now,
+		ExpiresAt:           now.Add(CodeTTL),
+	})
+	if err != nil {
+		return "", err
+	}
+	return WithQuery(r.RedirectURI, url.Values{
+		"code":  {code},
+		"state": {r.State},
+		"scope": {strings.Join(r.Scopes, " ")},
+		"iss":   {issuer},
+	}), nil
+}
+
+// Fail ends the login with an OAuth error code unless it already ended; the
+// browser's next step takes the error to the client.
+func Fail(ctx context.Context, st store.Store, id, code, description string, now time.Time) (store.LoginRequest, error) {
+	return st.UpdateLoginRequest(ctx, id, func(r store.LoginRequest) (store.LoginRequest, error) {
+		if r.Status == store.LoginDone || r.Status == store.LoginFailed {
+			return r, nil
+		}
+		r.Status = store.LoginFailed
+		r.Error = code
+		r.ErrorDescription = description
+		r.UpdatedAt = now
+		return r, nil
+	})
+}
+
+// Expired reports whether the login ran out of time before the user
+// finished; the caller fails it with access_denied.
+func Expired(r store.LoginRequest, now time.Time) bool {
+	return !now.Before(r.ExpiresAt) && (r.Status == store.LoginCreated || r.Status == store.LoginWaiting)
+}
+
+// TimeoutDescription is the error_description of a login that timed out.
+const TimeoutDescription = "The user did not confirm the login in the Vipps app in time."
+
+// MinAppVersion is the oldest Vipps app that can confirm a login; an older
+// one ends the login with outdated_app_version (CIBA: old_app).
+const MinAppVersion = "2.0.0"
+
+// Outdated reports whether an app version is older than MinAppVersion. An
+// empty version is a current app.
+func Outdated(appVersion string) bool {
+	if appVersion == "" {
+		return false
+	}
+	a, b := strings.Split(appVersion, "."), strings.Split(MinAppVersion, ".")
+	for i := range max(len(a), len(b)) {
+		var x, y int
+		if i < len(a) {
+			fmt.Sscan(a[i], &x)
+		}
+		if i < len(b) {
+			fmt.Sscan(b[i], &y)
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}

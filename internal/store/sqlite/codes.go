@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+const authCodeColumns = `hash, client_id, redirect_uri, phone_number, scopes, nonce,
+	code_challenge, code_challenge_method, session_id, acr, auth_time,
+	requested_at, created_at, expires_at, used_at`
+
+// CreateAuthCode stores a new code; store.ErrExists if the hash is taken.
+// The hash is not put in errors: codes are looked up by it.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	scopes, err := listJSON(c.Scopes)
+	if err == nil {
+		_, err = s.db.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Hash, c.ClientID, c.RedirectURI, c.PhoneNumber, scopes, c.Nonce,
+			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, micros(c.AuthTime),
+			micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create auth code for %q: %w", c.ClientID, created(err))
+	}
+	return nil
+}
+
+// RedeemAuthCode marks the code used at now and returns it. The one UPDATE
+// that finds used_at still 0 wins, however many callers race, and only the
+// database decides which (DESIGN §8). A code already used comes back with an
+// error wrapping store.ErrUsed, so the caller can revoke what it issued.
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+	if now.IsZero() {
+		// It would be stored as 0, "unused", and the code redeemable again.
+		return store.AuthCode{}, errors.New("sqlite: redeem auth code: now is the zero time")
+	}
+	var (
+		c    store.AuthCode
+		used bool
+	)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanAuthCode(tx.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = ?
+			WHERE hash = ? AND used_at = 0 RETURNING `+authCodeColumns, micros(now), hash))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		// Either used or unknown.
+		c, err = scanAuthCode(tx.QueryRowContext(ctx, `SELECT `+authCodeColumns+`
+			FROM auth_codes WHERE hash = ?`, hash))
+		used = err == nil
+		return notFound(err)
+	})
+	switch {
+	case err != nil:
+		return store.AuthCode{}, fmt.Errorf("sqlite: redeem auth code: %w", err)
+	case used:
+		return c, fmt.Errorf("sqlite: redeem auth code: %w", store.ErrUsed)
+	}
+	return c, nil
+}
+
+// scanAuthCode reads one row of authCodeColumns.
+func scanAuthCode(row scanner) (store.AuthCode, error) {
+	var (
+		c                                      store.AuthCode
+		scopes                                 string
+		authTime, requestedAt, createdAt       int64
+		expiresAt, usedAt                      int64
+	)
+	err := row.Scan(&c.Hash, &c.ClientID, &c.RedirectURI, &c.PhoneNumber, &scopes, &c.Nonce,
+		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &authTime,
+		&requestedAt, &createdAt, &expiresAt, &usedAt)
+	if err != nil {
+		return store.AuthCode{}, err
+	}
+	if c.Scopes, err = fromListJSON[string]("scopes", scopes); err != nil {
+		return store.AuthCode{}, err
+	}
+	c.AuthTime, c.UsedAt = fromMicros(authTime), fromMicros(usedAt)
+	c.RequestedAt = fromMicros(requestedAt)
+	c.CreatedAt, c.ExpiresAt = fromMicros(createdAt), fromMicros(expiresAt)
+	return c, nil
+}

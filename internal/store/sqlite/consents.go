@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+const consentColumns = `phone_number, client_id, scopes, created_at, updated_at`
+
+// SaveConsent creates the consent for (PhoneNumber, ClientID) or replaces
+// its scopes and UpdatedAt; an existing consent keeps its CreatedAt. The
+// user and the client must exist.
+func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
+	scopes, err := listJSON(c.Scopes)
+	if err == nil {
+		_, err = s.db.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (phone_number, client_id) DO UPDATE SET
+				scopes = excluded.scopes, updated_at = excluded.updated_at`,
+			c.PhoneNumber, c.ClientID, scopes, micros(c.CreatedAt), micros(c.UpdatedAt))
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
+	}
+	return nil
+}
+
+// GetConsent returns the user's consent to the client, or store.ErrNotFound.
+func (s *Store) GetConsent(ctx context.Context, phoneNumber, clientID string) (store.Consent, error) {
+	c, err := scanConsent(s.db.QueryRowContext(ctx, `SELECT `+consentColumns+` FROM consents
+		WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
+	if err != nil {
+		return store.Consent{}, fmt.Errorf("sqlite: get consent of %q to %q: %w", phoneNumber, clientID, notFound(err))
+	}
+	return c, nil
+}
+
+// ListConsents returns the user's consents, ordered by client id.
+func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.Consent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents
+		WHERE phone_number = ? ORDER BY client_id`, phoneNumber)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+	}
+	defer rows.Close()
+	cs := []store.Consent{}
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+	}
+	return cs, nil
+}
+
+// DeleteConsent removes the user's consent to the client, or returns
+// store.ErrNotFound.
+func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string) error {
+	err := deleted(s.db.ExecContext(ctx, `DELETE FROM consents
+		WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
+	if err != nil {
+		return fmt.Errorf("sqlite: delete consent of %q to %q: %w", phoneNumber, clientID, err)
+	}
+	return nil
+}
+
+// scanConsent reads one row of consentColumns.
+func scanConsent(row scanner) (store.Consent, error) {
+	var (
+		c                    store.Consent
+		scopes               string
+		createdAt, updatedAt int64
+	)
+	err := row.Scan(&c.PhoneNumber, &c.ClientID, &scopes, &createdAt, &updatedAt)
+	if err != nil {
+		return store.Consent{}, err
+	}
+	if c.Scopes, err = fromListJSON[string]("scopes", scopes); err != nil {
+		return store.Consent{}, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+	return c, nil
+}

@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// expiringTables are the tables DeleteExpired sweeps, each with an
+// expires_at column and an index on it.
+var expiringTables = []string{"app_sessions", "browser_sessions", "login_requests", "auth_codes", "access_tokens"}
+
+// DeleteExpired removes, in one transaction, the app and browser sessions,
+// login requests, codes and access tokens that expired before the given
+// time, and reports how many records it removed. A record expiring exactly
+// then is kept.
+func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range expiringTables {
+			res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < ?`, micros(before))
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			total += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired: %w", err)
+	}
+	return total, nil
+}

@@ -1,0 +1,128 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// newAuthCode is an unused code with every other field set. No user or
+// client need exist for it.
+func newAuthCode(hash string) store.AuthCode {
+	return store.AuthCode{
+		Hash:                hash,
+		ClientID:            "shop",
+		RedirectURI:         "https://shop.example/callback",
+		PhoneNumber:         "4712345678",
+		Scopes:              []string{"openid", "address"},
+		Nonce:               "nonce-" + hash,
+		CodeChallenge:       "challenge-" + hash,
+		CodeChallengeMethod: "S256",
+		SessionID:           "sid-" + hash,
+		ACR:                 "urn:vipps:loa:substantial",
+		AuthTime:            at(-time.Minute),
+		RequestedAt:         at(-2 * time.Minute),
+		CreatedAt:           at(0),
+		ExpiresAt:           at(time.Minute),
+	}
+}
+
+// wantAuthCode is c as every backend must return it once used at usedAt.
+func wantAuthCode(c store.AuthCode, usedAt time.Time) store.AuthCode {
+	c.Scopes = orEmpty(c.Scopes)
+	c.AuthTime = stored(c.AuthTime)
+	c.RequestedAt = stored(c.RequestedAt)
+	c.CreatedAt = stored(c.CreatedAt)
+	c.ExpiresAt = stored(c.ExpiresAt)
+	c.UsedAt = stored(usedAt)
+	return c
+}
+
+// testAuthCodeRedeem checks the round trip, which only redeeming makes: the
+// first redemption gets the code marked used at its now, every later one the
+// same code with ErrUsed, still marked with the first now.
+func testAuthCodeRedeem(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	full := newAuthCode("full")
+	// bare has the times zero and the scopes nil.
+	bare := store.AuthCode{Hash: "bare", ClientID: "shop"}
+	for _, c := range []store.AuthCode{full, bare} {
+		must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+		now := at(30 * time.Second)
+		got, err := s.RedeemAuthCode(ctx, c.Hash, now)
+		must(t, "RedeemAuthCode", err)
+		equal(t, "RedeemAuthCode("+c.Hash+")", got, wantAuthCode(c, now))
+
+		got, err = s.RedeemAuthCode(ctx, c.Hash, at(40*time.Second))
+		wantErr(t, "RedeemAuthCode again", err, store.ErrUsed)
+		equal(t, "RedeemAuthCode("+c.Hash+") again", got, wantAuthCode(c, now))
+	}
+	_, err := s.RedeemAuthCode(ctx, "missing", at(0))
+	wantErr(t, "RedeemAuthCode of a missing code", err, store.ErrNotFound)
+}
+
+// testAuthCodeCreatedUsed checks that UsedAt is stored as given: a code
+// created used cannot be redeemed.
+func testAuthCodeCreatedUsed(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newAuthCode("used")
+	c.UsedAt = at(10 * time.Second)
+	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+	got, err := s.RedeemAuthCode(ctx, c.Hash, at(20*time.Second))
+	wantErr(t, "RedeemAuthCode of a code created used", err, store.ErrUsed)
+	equal(t, "RedeemAuthCode of a code created used", got, wantAuthCode(c, c.UsedAt))
+}
+
+func testAuthCodeCreateExists(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newAuthCode("dup")
+	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+	again := newAuthCode(c.Hash)
+	again.ClientID = "someone-else"
+	wantErr(t, "CreateAuthCode of a taken hash", s.CreateAuthCode(ctx, again), store.ErrExists)
+	now := at(time.Second)
+	got, err := s.RedeemAuthCode(ctx, c.Hash, now)
+	must(t, "RedeemAuthCode", err)
+	equal(t, "code after the failed create", got, wantAuthCode(c, now))
+}
+
+// testAuthCodeRedeemConcurrent races many redemptions of one code, as a
+// replayed code does: exactly one wins, and every other gets ErrUsed with
+// the code as the winner marked it, so it can revoke what the winner got.
+func testAuthCodeRedeemConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newAuthCode("raced")
+	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+
+	const n = 20
+	var (
+		codes [n]store.AuthCode
+		errs  [n]error
+	)
+	// Each caller redeems at its own now, so the winner shows in UsedAt.
+	race(t, s, n, func(i int) {
+		codes[i], errs[i] = s.RedeemAuthCode(ctx, c.Hash, at(time.Duration(i+1)*time.Second))
+	})
+
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("RedeemAuthCode succeeded for callers %d and %d", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrUsed):
+			t.Errorf("RedeemAuthCode %d: err = %v, want %v", i, err, store.ErrUsed)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no RedeemAuthCode of %d succeeded", n)
+	}
+	want := wantAuthCode(c, at(time.Duration(winner+1)*time.Second))
+	for i, got := range codes {
+		equal(t, fmt.Sprintf("code returned to caller %d", i), got, want)
+	}
+}
