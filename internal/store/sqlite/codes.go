@@ -69,10 +69,10 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) 
 // scanAuthCode reads one row of authCodeColumns.
 func scanAuthCode(row scanner) (store.AuthCode, error) {
 	var (
-		c                                      store.AuthCode
-		scopes                                 string
-		authTime, requestedAt, createdAt       int64
-		expiresAt, usedAt                      int64
+		c                                store.AuthCode
+		scopes                           string
+		authTime, requestedAt, createdAt int64
+		expiresAt, usedAt                int64
 	)
 	err := row.Scan(&c.Hash, &c.ClientID, &c.RedirectURI, &c.PhoneNumber, &scopes, &c.Nonce,
 		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &authTime,
