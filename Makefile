@@ -2,9 +2,16 @@
 GO ?= go
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test fmt-check vet staticcheck unit build run
+.PHONY: test fmt-check vet staticcheck unit chromium build run
 
-test: fmt-check vet staticcheck unit
+test: fmt-check vet staticcheck chromium unit
+
+# The browser tests drive Debian's Chromium (chromedp, /usr/bin/chromium).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -42,6 +42,7 @@ func commands() []command {
 		{"client", "manage clients (create, list, get, delete, rotate-secret)", runClient},
 		{"user", "manage test users (create, list, get, delete)", runUser},
 		{"keys", "manage signing keys (rotate)", runKeys},
+		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"help", "show this help", nil},
 	}
 }

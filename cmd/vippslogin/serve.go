@@ -67,7 +67,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return err
 		}
 	}
-	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger}
+	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev}
 	printBanner(stdout, cfg, ln.Addr(), baseURL)
 	go srv.Janitor(ctx, server.JanitorInterval)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
@@ -96,6 +96,8 @@ func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string) 
 		return
 	}
 	fmt.Fprintf(w, "  admin token: %s   (export VIPPSLOGIN_ADMIN_TOKEN=%s VIPPSLOGIN_SERVER=%s)\n", cfg.AdminToken, cfg.AdminToken, baseURL)
+	fmt.Fprintf(w, "  demo shop:   %s/demo/\n", baseURL)
+	fmt.Fprintf(w, "  test app:    %s/app/\n", baseURL)
 	fmt.Fprintf(w, "  demo client: %s / %s\n", devseed.ClientID, devseed.ClientSecret)
 	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app); PIN %s\n",
 		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.PIN)

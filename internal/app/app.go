@@ -1,6 +1,7 @@
 // Package app is the companion app's API: what the user's phone calls to
-// sign in and, as the flows arrive, to see and answer login requests
-// (DESIGN §6).
+// sign in, see and answer login requests, and manage consents and
+// remembered browsers (DESIGN §6); its Go client; and the test app page
+// that plays the phone in a browser.
 package app
 
 import (
@@ -31,9 +32,21 @@ type API struct {
 	Now   func() time.Time
 }
 
-// Mount registers the app API's routes.
+// Mount registers the app API's routes and the test app page that uses
+// them (DESIGN §6). The page lives under /app/ next to the API so that one
+// mount serves both and the page can call the API relative to itself.
 func (a *API) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /app/v1/sessions", jsonapi.Handler(a.createSession))
+	mux.Handle("GET /app/v1/requests", jsonapi.Handler(a.listRequests))
+	mux.Handle("GET /app/v1/requests/{id}", jsonapi.Handler(a.getRequest))
+	mux.Handle("POST /app/v1/requests/{id}/approve", jsonapi.Handler(a.approve))
+	mux.Handle("POST /app/v1/requests/{id}/reject", jsonapi.Handler(a.reject))
+	mux.Handle("GET /app/v1/consents", jsonapi.Handler(a.listConsents))
+	mux.Handle("DELETE /app/v1/consents/{client_id}", jsonapi.Handler(a.revokeConsent))
+	mux.Handle("GET /app/v1/browsers", jsonapi.Handler(a.listBrowsers))
+	mux.Handle("DELETE /app/v1/browsers/{id}", jsonapi.Handler(a.forgetBrowser))
+	mux.Handle("GET /app/{$}", jsonapi.Handler(page))
+	mux.Handle("GET /app/static/{file}", jsonapi.Handler(page))
 }
 
 func (a *API) now() time.Time {

@@ -4,6 +4,9 @@ package oidc
 
 import (
 	"net/http"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
@@ -12,7 +15,7 @@ import (
 
 // IssuerPath is where Vipps' issuer lives below the base URL; the trailing
 // slash is part of the issuer.
-const IssuerPath = "/access-management-1.0/access/"
+const IssuerPath = flow.IssuerPath
 
 // Provider serves the OpenID Connect endpoints.
 type Provider struct {
@@ -20,6 +23,15 @@ type Provider struct {
 	BaseURL string
 	Keys    *keys.Manager
 	Store   store.Store
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Issuer is the issuer identifier: BaseURL + IssuerPath.
@@ -30,6 +42,11 @@ func (p *Provider) Issuer() string { return p.BaseURL + IssuerPath }
 func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.Handle("GET "+IssuerPath+".well-known/openid-configuration", jsonapi.Handler(p.discovery))
 	mux.Handle("GET "+IssuerPath+".well-known/jwks.json", jsonapi.Handler(p.jwks))
+	// No CrossOriginProtection here: a merchant's page may POST the login
+	// request from its own origin (OIDC Core §3.1.2.1).
+	mux.HandleFunc("GET "+IssuerPath+"oauth2/auth", p.authorize)
+	mux.HandleFunc("POST "+IssuerPath+"oauth2/auth", p.authorize)
+	p.mountTokens(mux)
 }
 
 // Discovery is the OpenID Provider Metadata document (OpenID Connect
@@ -79,17 +96,23 @@ var claims = []string{
 func (p *Provider) Discovery() Discovery {
 	issuer := p.Issuer()
 	return Discovery{
-		Issuer:                            issuer,
-		JWKSURI:                           issuer + ".well-known/jwks.json",
-		SubjectTypesSupported:             []string{"pairwise"},
-		ResponseTypesSupported:            []string{"code"},
-		ClaimsSupported:                   claims,
-		GrantTypesSupported:               []string{},
-		ResponseModesSupported:            []string{"query"},
-		ScopesSupported:                   store.Scopes,
-		TokenEndpointAuthMethodsSupported: []string{store.AuthSecretBasic, store.AuthSecretPost},
-		UserinfoSigningAlgValuesSupported: []string{"none"},
-		IDTokenSigningAlgValuesSupported:  []string{keys.RS256, keys.ES256},
+		Issuer:                        issuer,
+		AuthorizationEndpoint:         issuer + "oauth2/auth",
+		TokenEndpoint:                 issuer + "oauth2/token",
+		JWKSURI:                       issuer + ".well-known/jwks.json",
+		UserinfoEndpoint:              p.BaseURL + "/vipps-userinfo-api/userinfo",
+		RevocationEndpoint:            issuer + "oauth2/revoke",
+		CodeChallengeMethodsSupported: []string{"S256", "plain"},
+		AuthorizationResponseIssParameterSupported: true,
+		SubjectTypesSupported:                      []string{"pairwise"},
+		ResponseTypesSupported:                     []string{"code"},
+		ClaimsSupported:                            claims,
+		GrantTypesSupported:                        []string{"authorization_code"},
+		ResponseModesSupported:                     []string{"query"},
+		ScopesSupported:                            store.Scopes,
+		TokenEndpointAuthMethodsSupported:          []string{store.AuthSecretBasic, store.AuthSecretPost},
+		UserinfoSigningAlgValuesSupported:          []string{"none"},
+		IDTokenSigningAlgValuesSupported:           []string{keys.RS256, keys.ES256},
 	}
 }
 

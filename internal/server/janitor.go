@@ -8,6 +8,10 @@ import (
 // JanitorInterval is how often expired records are swept from the store.
 const JanitorInterval = 10 * time.Minute
 
+// ExpiryGrace is how long past its expiry a record is kept: longer than an
+// access token lives.
+const ExpiryGrace = 2 * time.Hour
+
 // Janitor deletes expired records every interval until ctx is done. Expired
 // records are already refused where they are read; sweeping only keeps the
 // database from growing. Every replica may run it: the deletes are
@@ -30,11 +34,13 @@ func (s *Server) sweep(ctx context.Context) {
 	if s.Now != nil {
 		now = s.Now
 	}
-	n, err := s.Store.DeleteExpiredAppSessions(ctx, now())
+	// The grace keeps a used code past its expiry for as long as the tokens
+	// it issued live, so that a late replay still revokes them.
+	n, err := s.Store.DeleteExpired(ctx, now().Add(-ExpiryGrace))
 	switch {
 	case err != nil && ctx.Err() == nil:
-		s.Logger.WarnContext(ctx, "janitor: deleting expired app sessions failed", "err", err)
+		s.Logger.WarnContext(ctx, "janitor: deleting expired records failed", "err", err)
 	case n > 0:
-		s.Logger.InfoContext(ctx, "janitor: deleted expired app sessions", "count", n)
+		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", n)
 	}
 }

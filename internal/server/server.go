@@ -15,8 +15,11 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/demo"
+	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/login"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -30,6 +33,9 @@ type Server struct {
 	AdminToken string
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Demo mounts dev mode's demo shop at /demo/, logging in as the seeded
+	// demo client.
+	Demo bool
 }
 
 // Handler returns the whole server as one http.Handler.
@@ -41,8 +47,12 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.Handle("GET /readyz", jsonapi.Handler(s.ready))
 
-	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: s.Store}
+	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: s.Store, Now: s.Now}
 	provider.Mount(mux)
+	(&login.Pages{Store: s.Store, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
+	if s.Demo {
+		(&demo.Shop{BaseURL: s.BaseURL, ClientID: devseed.ClientID, ClientSecret: devseed.ClientSecret}).Mount(mux)
+	}
 
 	adminMux := http.NewServeMux()
 	(&admin.API{Store: s.Store, Keys: s.Keys, Token: s.AdminToken, Now: s.Now}).Mount(adminMux)
@@ -50,7 +60,7 @@ func (s *Server) Handler() http.Handler {
 
 	appMux := http.NewServeMux()
 	(&app.API{Store: s.Store, Now: s.Now}).Mount(appMux)
-	mux.Handle("/app/v1/", jsonapi.Routes(appMux))
+	mux.Handle("/app/", jsonapi.Routes(appMux))
 
 	var h http.Handler = mux
 	if prefix := basePath(s.BaseURL); prefix != "" {

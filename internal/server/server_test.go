@@ -153,7 +153,7 @@ func TestSweepDeletesExpiredAppSessions(t *testing.T) {
 	if err := st.CreateUser(ctx, store.User{PhoneNumber: "4712345678"}); err != nil {
 		t.Fatal(err)
 	}
-	for i, exp := range []time.Time{now.Add(-time.Second), now.Add(time.Hour)} {
+	for i, exp := range []time.Time{now.Add(-ExpiryGrace - time.Second), now.Add(-time.Hour)} {
 		if err := st.CreateAppSession(ctx, store.AppSession{TokenHash: fmt.Sprint(i), PhoneNumber: "4712345678", CreatedAt: now, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func TestSweepDeletesExpiredAppSessions(t *testing.T) {
 		t.Errorf("expired session after a sweep: %v, want ErrNotFound", err)
 	}
 	if _, err := st.GetAppSession(ctx, "1"); err != nil {
-		t.Errorf("live session after a sweep: %v", err)
+		t.Errorf("a session expired for less than the grace is gone after a sweep: %v", err)
 	}
 	if !strings.Contains(logs.String(), `"count":1`) {
 		t.Errorf("the sweep did not log its count: %s", logs.String())

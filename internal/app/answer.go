@@ -1,0 +1,112 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// Error descriptions the client receives with the login's error.
+const (
+	RejectedDescription       = "The user rejected the login in the Vipps app."
+	WrongChallengeDescription = "The user picked the wrong challenge in the Vipps app."
+	OutdatedAppDescription    = "The Vipps app is too old; update it."
+)
+
+// approve answers POST /app/v1/requests/{id}/approve.
+func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
+	user, err := a.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var body ApproveRequest
+	if r.ContentLength != 0 {
+		if err := jsonapi.Decode(w, r, &body); err != nil {
+			return err
+		}
+	}
+	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
+		if flow.Outdated(user.AppVersion) {
+			e := &loginError{http.StatusConflict, "outdated_app_version", "Outdated app version",
+				"This Vipps app (version " + user.AppVersion + ") is too old to confirm logins; the login ends with error=outdated_app_version."}
+			return e.fail(lr, OutdatedAppDescription, now), e, nil
+		}
+		if lr.Mobile {
+			lr.PhoneNumber = user.PhoneNumber
+			lr.Remember = body.RememberBrowser
+		} else {
+			if body.Challenge == "" {
+				// A client bug, not the user's pick: the login stays open.
+				return lr, nil, jsonapi.Errorf(http.StatusBadRequest, "This is a desktop login: send challenge, the option the user picked among challenge_options.")
+			}
+			if body.Challenge != lr.Challenge {
+				e := &loginError{http.StatusConflict, "wrong_challenge", "Wrong challenge",
+					"That is not the challenge the browser shows; the login ends with error=wrong_challenge."}
+				return e.fail(lr, WrongChallengeDescription, now), e, nil
+			}
+		}
+		lr.Status = store.LoginApproved
+		lr.AuthTime = now
+		lr.SessionID = uuid.NewString()
+		lr.UpdatedAt = now
+		return lr, nil, nil
+	})
+}
+
+// reject answers POST /app/v1/requests/{id}/reject: the client gets
+// access_denied.
+func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
+	user, err := a.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
+		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
+	})
+}
+
+// answer moves the request in the path on with decide, which sees a
+// request that is the user's, waiting and unexpired, and returns it
+// changed, plus the error the phone gets when the change ended the login.
+//
+// Every check and the change happen in one store transaction, so that of
+// two answers racing (two taps, two phones, two replicas) exactly one wins
+// and the other sees it was answered. That is also why a failure is written
+// here and not with flow.Fail, which would turn an approval that won the
+// race into a failure.
+func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
+	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error)) error {
+	now := a.now()
+	var outcome *loginError
+	_, err := a.Store.UpdateLoginRequest(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, error) {
+		outcome = nil
+		switch {
+		case !visible(lr, user):
+			return lr, errNoSuchRequest
+		case flow.Expired(lr, now):
+			outcome = errExpired()
+			return outcome.fail(lr, flow.TimeoutDescription, now), nil
+		case lr.Status != store.LoginWaiting:
+			return lr, errAnswered(lr.Status)
+		}
+		lr, e, err := decide(lr, now)
+		outcome = e
+		return lr, err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoSuchRequest
+	}
+	if err != nil {
+		return err
+	}
+	if outcome != nil {
+		return outcome.write(w)
+	}
+	return jsonapi.Write(w, http.StatusOK, ApproveResponse{})
+}

@@ -1,0 +1,83 @@
+package app
+
+import "time"
+
+// The wire types of the app API (DESIGN §6), shared by the handlers and the
+// Go client so that the two cannot drift apart.
+
+// Request kinds: what the user is asked to confirm. Only browser logins
+// exist so far; CIBA and QR arrive with their flows.
+const (
+	KindLogin = "login"
+	KindCIBA  = "ciba"
+	KindQR    = "qr"
+)
+
+// Request is one request waiting for the user's answer in the app.
+type Request struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// Status is the store's status (waiting until answered). The list only
+	// holds waiting ones; a deeplinked request may show that it was already
+	// answered or has expired.
+	Status     string `json:"status"`
+	ClientName string `json:"client_name"`
+	// BindingMessage is CIBA's binding_message, shown to the user.
+	BindingMessage  string   `json:"binding_message,omitempty"`
+	Scopes          []string `json:"scopes"`
+	ConsentRequired bool     `json:"consent_required"`
+	// ChallengeOptions is set for a desktop login: the browser's challenge
+	// among decoys, one of which the user must pick. A mobile login has none
+	// and instead offers to remember the browser.
+	ChallengeOptions []string  `json:"challenge_options,omitempty"`
+	ExpiresAt        time.Time `json:"expires_at"`
+}
+
+// RequestList is the answer of GET /app/v1/requests.
+type RequestList struct {
+	Requests []Request `json:"requests"`
+}
+
+// ApproveRequest is the body of POST /app/v1/requests/{id}/approve.
+type ApproveRequest struct {
+	// Challenge is the option the user picked; required for desktop logins.
+	Challenge string `json:"challenge,omitempty"`
+	// RememberBrowser asks for the browser of a mobile login to be
+	// remembered (on desktop the phone-number page asks instead).
+	RememberBrowser bool `json:"remember_browser,omitempty"`
+}
+
+// ApproveResponse answers an approval. OpenURL is set when the flow goes on
+// in a browser or app that the phone must open (DESIGN §6); browser logins
+// carry on in the browser that started them, so it is empty for them.
+type ApproveResponse struct {
+	OpenURL string `json:"open_url,omitempty"`
+}
+
+// Consent is what the user allowed a client to see.
+type Consent struct {
+	ClientID   string    `json:"client_id"`
+	ClientName string    `json:"client_name"`
+	Scopes     []string  `json:"scopes"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// ConsentList is the answer of GET /app/v1/consents.
+type ConsentList struct {
+	Consents []Consent `json:"consents"`
+}
+
+// Browser is a browser that remembers the user, so that logging in there
+// skips the app.
+type Browser struct {
+	ID          string    `json:"id"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// BrowserList is the answer of GET /app/v1/browsers.
+type BrowserList struct {
+	Browsers []Browser `json:"browsers"`
+}

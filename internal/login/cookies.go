@@ -1,0 +1,150 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// The login pages' cookies. Both are HttpOnly, SameSite=Lax (the client
+// sends the browser here with a top-level navigation), Secure when the base
+// URL is https, and limited to the login pages' path.
+const (
+	// browserCookie identifies the browser for the length of its session;
+	// a login is bound to its digest (checkBrowser).
+	browserCookie = "vl_browser"
+	// rememberCookie is a remembered browser: its digest finds a
+	// store.BrowserSession, which the user can forget from the app
+	// (vipps-login-api-2.0 "Remembered flow").
+	rememberCookie = "vl_remember"
+)
+
+// cookie returns a cookie of the login pages with the attributes above;
+// maxAge 0 makes a session cookie, -1 deletes it.
+func (p *Pages) cookie(name, value string, maxAge int) *http.Cookie {
+	path := "/vipps-login-idp/"
+	if u, err := url.Parse(p.BaseURL); err == nil {
+		path = strings.TrimRight(u.Path, "/") + path
+	}
+	return &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     path,
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   strings.HasPrefix(p.BaseURL, "https://"),
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// browserToken returns the browser's vl_browser cookie, setting a new one
+// when it has none.
+func (p *Pages) browserToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil && c.Value != "" && len(c.Value) <= 64 {
+		return c.Value
+	}
+	return p.setBrowserToken(w)
+}
+
+// setBrowserToken gives the browser a new vl_browser cookie.
+func (p *Pages) setBrowserToken(w http.ResponseWriter) string {
+	token := secret.New()
+	http.SetCookie(w, p.cookie(browserCookie, token, 0))
+	return token
+}
+
+// remembered returns the browser session of the browser's vl_remember
+// cookie when it is still good: known, not expired, and its user still a
+// Vipps user. stale is true when the browser has a cookie that is not.
+func (p *Pages) remembered(ctx context.Context, r *http.Request) (s store.BrowserSession, ok, stale bool, err error) {
+	c, err := r.Cookie(rememberCookie)
+	if err != nil || c.Value == "" {
+		return s, false, false, nil
+	}
+	s, err = p.Store.GetBrowserSessionByToken(ctx, secret.Digest(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return s, false, true, nil
+	}
+	if err != nil {
+		return s, false, false, err
+	}
+	if !p.now().Before(s.ExpiresAt) {
+		return s, false, true, nil
+	}
+	if _, err := p.Store.GetUser(ctx, s.PhoneNumber); errors.Is(err, store.ErrNotFound) {
+		return s, false, true, nil
+	} else if err != nil {
+		return s, false, false, err
+	}
+	return s, true, false, nil
+}
+
+// forget deletes the browser's vl_remember cookie.
+func (p *Pages) forget(w http.ResponseWriter) {
+	http.SetCookie(w, p.cookie(rememberCookie, "", -1))
+}
+
+// rememberBrowser makes this browser remember the login's user, as the user
+// chose on the phone page or in the app: a BrowserSession whose id is the
+// login's sid, and a cookie holding its token. A browser that already
+// remembers the user keeps its session.
+func (p *Pages) rememberBrowser(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+	s, ok, _, err := p.remembered(r.Context(), r)
+	if err != nil || (ok && s.PhoneNumber == lr.PhoneNumber) {
+		return err
+	}
+	id := lr.SessionID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	token, now := secret.New(), p.now()
+	err = p.Store.CreateBrowserSession(r.Context(), store.BrowserSession{
+		ID:          id,
+		TokenHash:   secret.Digest(token),
+		PhoneNumber: lr.PhoneNumber,
+		Description: describeBrowser(r.UserAgent()),
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(flow.BrowserSessionTTL),
+	})
+	if errors.Is(err, store.ErrExists) {
+		// This login's session was made on an earlier view whose cookie
+		// never arrived; its token is gone, so the browser stays unknown.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, p.cookie(rememberCookie, token, int(flow.BrowserSessionTTL.Seconds())))
+	return nil
+}
+
+// describeBrowser names a browser from its User-Agent for the app's list of
+// remembered browsers, e.g. "Chrome on Linux".
+func describeBrowser(ua string) string {
+	name := "Browser"
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"FxiOS/", "Firefox"},
+		{"CriOS/", "Chrome"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	} {
+		if strings.Contains(ua, b.token) {
+			name = b.name
+			break
+		}
+	}
+	for _, o := range []struct{ token, name string }{
+		{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"CrOS", "ChromeOS"},
+		{"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"Macintosh", "macOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, o.token) {
+			return name + " on " + o.name
+		}
+	}
+	return name
+}

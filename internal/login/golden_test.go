@@ -1,0 +1,104 @@
+package login
+
+import (
+	"flag"
+	"html"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestGolden keeps the words of each page in testdata/*.txt: the visible
+// text, not the markup, so that a change of markup does not churn them but
+// a change of wording shows in review. go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name, lang string
+		scopes     []string
+		walk       func(t *testing.T, e *env, b *browser, id string) response
+	}{
+		{"phone_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }},
+		{"phone_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }},
+		{"phone_unknown_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response {
+			b.index(t, id)
+			return b.post(t, "/vipps-login-idp/phone", map[string][]string{"tabId": {id}, "phone_number": {"41234567"}})
+		}},
+		{"wait_nb", "nb", nil, waitPage},
+		{"wait_en", "en", nil, waitPage},
+		{"deeplink_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response {
+			b.ua = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0 Mobile Safari/537.36"
+			return b.index(t, id)
+		}},
+		{"consent_nb", "nb", []string{"openid", "name", "email", "address"}, consentPage},
+		{"consent_en", "en", []string{"openid", "name", "email", "address"}, consentPage},
+		{"error_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }},
+		{"error_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			b := e.browser(t)
+			b.header.Set("Accept-Language", tc.lang)
+			r := tc.walk(t, e, b, e.start(t, tc.scopes...))
+			checkGolden(t, filepath.Join("testdata", tc.name+".txt"), visibleText(r.body))
+		})
+	}
+}
+
+func waitPage(t *testing.T, e *env, b *browser, id string) response {
+	b.index(t, id)
+	b.enterPhone(t, id, testUser, true)
+	e.update(t, id, func(r *store.LoginRequest) { r.Challenge = "42" })
+	return b.index(t, id)
+}
+
+func consentPage(t *testing.T, e *env, b *browser, id string) response {
+	b.index(t, id)
+	b.enterPhone(t, id, testUser, false)
+	e.approve(t, id)
+	return b.index(t, id)
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it); got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+var (
+	hidden = regexp.MustCompile(`(?is)<(head|script|style)\b.*?</(head|script|style)>`)
+	inline = regexp.MustCompile(`(?i)</?(strong|em|b|i|code|span|small)\b[^>]*>`)
+	tag    = regexp.MustCompile(`<[^>]*>`)
+)
+
+// visibleText is the text a person reads on a rendered page: one line per
+// block, markup and hidden elements dropped. noscript's text is kept: some
+// people see it.
+func visibleText(page string) string {
+	s := hidden.ReplaceAllString(page, "")
+	s = inline.ReplaceAllString(s, "")
+	s = tag.ReplaceAllString(s, "\n")
+	var lines []string
+	for line := range strings.SplitSeq(html.UnescapeString(s), "\n") {
+		if line = strings.Join(strings.Fields(line), " "); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,171 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/web"
+)
+
+// view is the data of every login page: the layout's, the words, the
+// login's id for forms and links, and what a page shows.
+type view struct {
+	web.Page
+	T          text
+	TabID      string
+	ClientName string
+
+	// The phone page: what was typed, the remember box, the inline message.
+	PhoneNumber string
+	Remember    bool
+	Message     string
+	// The wait page's challenge; the deeplink page's link into the app.
+	Challenge string
+	AppURL    string
+	// Note is the line under the polling spinner.
+	Note string
+	// The consent page's scopes, in plain words.
+	ScopeNames []string
+}
+
+// newView returns the data for a page of lr titled by title.
+func (p *Pages) newView(r *http.Request, lr store.LoginRequest, title func(text) string) view {
+	l := lang(r, lr)
+	t := texts[l]
+	name := lr.ClientID
+	if c, err := p.Store.GetClient(r.Context(), lr.ClientID); err == nil && c.Name != "" {
+		name = c.Name
+	}
+	return view{Page: web.NewPage(r, l, title(t)), T: t, TabID: lr.ID, ClientName: name}
+}
+
+// index is the login's one entry, LoginPath?tabId=<id>: authorize sends the
+// browser here, and every step comes back here to be shown the next.
+func (p *Pages) index(w http.ResponseWriter, r *http.Request) error {
+	lr, err := p.load(w, r, r.URL.Query().Get("tabId"))
+	if err != nil {
+		return err
+	}
+	return p.step(w, r, lr)
+}
+
+// step shows the page for where the login is, or ends it.
+func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+	switch lr.Status {
+	case store.LoginCreated:
+		return p.created(w, r, lr)
+	case store.LoginWaiting:
+		if lr.Mobile {
+			return p.renderDeeplink(w, r, lr)
+		}
+		v := p.newView(r, lr, func(t text) string { return t.WaitTitle })
+		v.Script, v.Challenge, v.Note = "status.js", lr.Challenge, v.T.WaitNote
+		web.Render(w, r, http.StatusOK, "wait.html", v)
+		return nil
+	case store.LoginApproved:
+		return p.approved(w, r, lr)
+	case store.LoginFailed:
+		return p.complete(w, r, lr)
+	case store.LoginDone:
+		return &pageError{status: http.StatusGone, kind: errDone, lang: lang(r, lr)}
+	}
+	return fmt.Errorf("login %s has unknown status %q", lr.ID, lr.Status)
+}
+
+// created starts a login that authorize just made. A remembered browser
+// needs neither phone number nor app (vipps-login-api-2.0 "Remembered
+// flow"); a phone opens the app by a deeplink ("Mobile flow"); a desktop
+// asks for the phone number ("Desktop flow").
+func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+	ctx := r.Context()
+	s, ok, stale, err := p.remembered(ctx, r)
+	if err != nil {
+		return err
+	}
+	if stale {
+		p.forget(w)
+	}
+	if ok {
+		lr, err = p.advance(ctx, lr, func(x *store.LoginRequest) {
+			x.PhoneNumber, x.Remember = s.PhoneNumber, false
+			x.SessionID, x.AuthTime = s.ID, s.CreatedAt
+			x.Status = store.LoginApproved
+		})
+		if err != nil && !errors.Is(err, errMoved) {
+			return err
+		}
+		return p.step(w, r, lr)
+	}
+	if mobile(r.UserAgent()) {
+		lr, err = p.advance(ctx, lr, func(x *store.LoginRequest) {
+			x.Mobile = true
+			x.Status = store.LoginWaiting
+			x.ExpiresAt = p.now().Add(flow.LoginTTL)
+		})
+		if err != nil && !errors.Is(err, errMoved) {
+			return err
+		}
+		return p.step(w, r, lr)
+	}
+	p.renderPhone(w, r, lr, http.StatusOK, "", "", false)
+	return nil
+}
+
+// errMoved means another step moved the login on before this one could.
+var errMoved = errors.New("login: the login moved on")
+
+// advance changes a created login in one store transaction. If the login is
+// no longer created (the user acted in another tab, the app answered),
+// nothing is written: it returns the login as it is now and errMoved.
+func (p *Pages) advance(ctx context.Context, lr store.LoginRequest, change func(*store.LoginRequest)) (store.LoginRequest, error) {
+	var current store.LoginRequest
+	updated, err := p.Store.UpdateLoginRequest(ctx, lr.ID, func(x store.LoginRequest) (store.LoginRequest, error) {
+		current = x
+		if x.Status != store.LoginCreated {
+			return x, errMoved
+		}
+		change(&x)
+		x.UpdatedAt = p.now()
+		return x, nil
+	})
+	if errors.Is(err, errMoved) {
+		return current, err
+	}
+	return updated, err
+}
+
+// approved finishes a login the user confirmed: the browser is remembered
+// if the user asked, then consent if the scopes need it and none covers
+// them, then back to the client with a code.
+func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+	if lr.Remember {
+		if err := p.rememberBrowser(w, r, lr); err != nil {
+			return err
+		}
+	}
+	need, err := flow.ConsentRequired(r.Context(), p.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes)
+	if err != nil {
+		return err
+	}
+	if need {
+		p.renderConsent(w, r, lr)
+		return nil
+	}
+	return p.complete(w, r, lr)
+}
+
+// renderDeeplink shows a phone the way into the app: for the simulated app,
+// its page for this login (vipps-login-api-2.0 "Mobile flow - deeplink
+// based flow"). The page follows the login like the wait page does.
+func (p *Pages) renderDeeplink(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+	v := p.newView(r, lr, func(t text) string { return t.DeeplinkTitle })
+	v.Script, v.Note = "status.js", v.T.DeeplinkNote
+	v.AppURL = p.BaseURL + "/app/?request=" + url.QueryEscape(lr.ID)
+	web.Render(w, r, http.StatusOK, "deeplink.html", v)
+	return nil
+}

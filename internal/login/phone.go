@@ -1,0 +1,105 @@
+package login
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/web"
+)
+
+// phone takes the number typed on the phone page (vipps-login-api-2.0
+// "Desktop flow - phone number based push flow"): a Vipps user's number
+// sends the login to their app with a fresh challenge; anything else shows
+// the page again with what was wrong.
+func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	lr, err := p.load(w, r, r.PostForm.Get("tabId"))
+	if err != nil {
+		return err
+	}
+	if lr.Status != store.LoginCreated || lr.Mobile {
+		seeIndex(w, lr.ID)
+		return nil
+	}
+	typed, remember := r.PostForm.Get("phone_number"), r.PostForm.Get("remember") != ""
+	t := texts[lang(r, lr)]
+	msisdn, ok := normalizePhone(typed)
+	if !ok {
+		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneMalformed, remember)
+		return nil
+	}
+	if _, err := p.Store.GetUser(r.Context(), msisdn); errors.Is(err, store.ErrNotFound) {
+		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneUnknown, remember)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	challenge, options := flow.Challenge()
+	_, err = p.advance(r.Context(), lr, func(x *store.LoginRequest) {
+		x.PhoneNumber, x.Remember = msisdn, remember
+		x.Challenge, x.ChallengeOptions = challenge, options
+		x.Status = store.LoginWaiting
+		x.ExpiresAt = p.now().Add(flow.LoginTTL)
+	})
+	if err != nil && !errors.Is(err, errMoved) {
+		return err
+	}
+	seeIndex(w, lr.ID)
+	return nil
+}
+
+// renderPhone shows the phone-number page, with what was typed and a
+// message when the number was not accepted. The remember box is off until
+// the user ticks it (DESIGN §6).
+func (p *Pages) renderPhone(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, status int, typed, message string, remember bool) {
+	v := p.newView(r, lr, func(t text) string { return t.PhoneTitle })
+	v.PhoneNumber, v.Message, v.Remember = typed, message, remember
+	web.Render(w, r, status, "phone.html", v)
+}
+
+// normalizePhone turns a typed phone number into the MSISDN Vipps knows
+// users by, e.g. 4712345678 (DESIGN §3). Eight digits alone are a Norwegian
+// number; otherwise the number has its country code, with or without "+" or
+// "00", and 10 to 15 digits in all (E.164). Spaces, dots, dashes and
+// parentheses are ignored.
+func normalizePhone(typed string) (string, bool) {
+	if len(typed) > maxPhone {
+		return "", false
+	}
+	s := strings.Map(func(c rune) rune {
+		if strings.ContainsRune(" \t.-()\u00a0", c) {
+			return -1
+		}
+		return c
+	}, typed)
+	prefixed := false
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		s, prefixed = rest, true
+	} else if rest, ok := strings.CutPrefix(s, "00"); ok {
+		s, prefixed = rest, true
+	}
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return "", false
+	}
+	switch {
+	case len(s) == 8 && !prefixed:
+		return "47" + s, true
+	case len(s) >= 10 && len(s) <= 15 && s[0] != '0':
+		return s, true
+	}
+	return "", false
+}
+
+// parseForm reads a posted form of at most maxForm bytes.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return &pageError{status: http.StatusBadRequest, kind: errBadRequest}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package oidc
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+func TestClientAuthentication(t *testing.T) {
+	e := newTokenEnv(t)
+	path := IssuerPath + "oauth2/token"
+	basicAs := func(id, pass string) func(*http.Request) {
+		return func(r *http.Request) { r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(pass)) }
+	}
+	type form = url.Values
+	tests := []struct {
+		name   string
+		client string // whose code is redeemed
+		extra  form
+		auth   func(*http.Request)
+		status int
+		want   string
+		// desc is part of the error_description.
+		desc string
+	}{
+		{name: "basic", client: basicClient, auth: basicAs(basicClient, basicSecret), status: 200},
+		{name: "basic with the same client_id in the body", client: basicClient, extra: form{"client_id": {basicClient}},
+			auth: basicAs(basicClient, basicSecret), status: 200},
+		{name: "post", client: postClient, extra: form{"client_id": {postClient}, "client_secret": {postSecret}}, status: 200},
+		{name: "basic without form-url-encoding", client: basicClient,
+			auth: func(r *http.Request) { r.SetBasicAuth(basicClient, basicSecret) }, status: 401, want: ErrInvalidClient},
+		{name: "wrong secret", client: basicClient, auth: basicAs(basicClient, "wrong"), status: 401, want: ErrInvalidClient, desc: badCredentials},
+		{name: "unknown client", client: basicClient, auth: basicAs("nobody", basicSecret), status: 401, want: ErrInvalidClient, desc: badCredentials},
+		{name: "post secret of unknown client", client: postClient, extra: form{"client_id": {"nobody"}, "client_secret": {"x"}},
+			status: 401, want: ErrInvalidClient, desc: badCredentials},
+		{name: "basic client posting", client: basicClient, extra: form{"client_id": {basicClient}, "client_secret": {basicSecret}},
+			status: 401, want: ErrInvalidClient, desc: "registered for client_secret_basic"},
+		{name: "post client with Basic", client: postClient, auth: basicAs(postClient, postSecret),
+			status: 401, want: ErrInvalidClient, desc: "registered for client_secret_post"},
+		{name: "both methods", client: basicClient, extra: form{"client_secret": {basicSecret}},
+			auth: basicAs(basicClient, basicSecret), status: 400, want: ErrInvalidRequest},
+		{name: "body client_id differs", client: basicClient, extra: form{"client_id": {postClient}},
+			auth: basicAs(basicClient, basicSecret), status: 400, want: ErrInvalidRequest},
+		{name: "no authentication", client: basicClient, status: 401, want: ErrInvalidClient},
+		{name: "client_id only", client: basicClient, extra: form{"client_id": {basicClient}},
+			status: 401, want: ErrInvalidClient, desc: "registered for client_secret_basic"},
+		{name: "bearer header", client: basicClient,
+			auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer abc") }, status: 401, want: ErrInvalidClient},
+		{name: "bad base64", client: basicClient,
+			auth: func(r *http.Request) { r.Header.Set("Authorization", "Basic !!!") }, status: 401, want: ErrInvalidClient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := form{"grant_type": {"authorization_code"}, "redirect_uri": {shopCallback},
+				"code": {e.code(func(c *store.AuthCode) { c.ClientID = tt.client })}}
+			for k, v := range tt.extra {
+				f[k] = v
+			}
+			resp, body := e.do("POST", path, f, tt.auth)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, body %v; want %d", resp.StatusCode, body, tt.status)
+			}
+			if tt.status == 200 {
+				if body["access_token"] == nil || body["id_token"] == nil {
+					t.Errorf("body %v", body)
+				}
+				return
+			}
+			if body["error"] != tt.want {
+				t.Errorf("error %v (%v), want %s", body["error"], body["error_description"], tt.want)
+			}
+			if desc, _ := body["error_description"].(string); !strings.Contains(desc, tt.desc) {
+				t.Errorf("error_description %q lacks %q", desc, tt.desc)
+			}
+			if www := resp.Header.Get("WWW-Authenticate"); tt.status == 401 && www != `Basic realm="vippslogin"` {
+				t.Errorf("WWW-Authenticate = %q", www)
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// OAuth 2.0 error codes the JSON endpoints answer with (RFC 6749 §5.2,
+// RFC 6750 §3.1, RFC 7009 §2.2.1).
+const (
+	ErrInvalidRequest       = "invalid_request"
+	ErrInvalidClient        = "invalid_client"
+	ErrInvalidGrant         = "invalid_grant"
+	ErrUnauthorizedClient   = "unauthorized_client"
+	ErrUnsupportedGrantType = "unsupported_grant_type"
+	ErrInvalidScope         = "invalid_scope"
+	ErrInvalidToken         = "invalid_token"
+	ErrServerError          = "server_error"
+)
+
+// Error is an OAuth 2.0 error response (RFC 6749 §5.2; DESIGN §9). Grants
+// and the other JSON endpoints return it and never touch the ResponseWriter;
+// writeError is the one place it becomes a response.
+type Error struct {
+	// Code is the error: ErrInvalidRequest, ErrInvalidGrant, …
+	Code        string
+	Description string
+	// Hint is Vipps' error_hint: what to do about it.
+	Hint string
+	// Status is the HTTP status; 0 means 400, or 401 for invalid_client
+	// (RFC 6749 §5.2).
+	Status int
+	// ErrorCode is Vipps' error_code, which CIBA sends with old_app and
+	// invalid_user.
+	ErrorCode string
+	// Header is added to the response, e.g. WWW-Authenticate.
+	Header http.Header
+}
+
+func (e *Error) Error() string {
+	if e.Description == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Description
+}
+
+// oauthError returns an Error with code and a formatted description.
+func oauthError(code, format string, args ...any) *Error {
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the JSON an Error is written as.
+type errorBody struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description,omitempty"`
+	ErrorHint        string `json:"error_hint,omitempty"`
+	ErrorCode        string `json:"error_code,omitempty"`
+}
+
+// writeError writes e as the JSON error response of RFC 6749 §5.2, never
+// cached (§5.1).
+func writeError(w http.ResponseWriter, e *Error) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+		if e.Code == ErrInvalidClient {
+			status = http.StatusUnauthorized
+		}
+	}
+	h := w.Header()
+	for k, vs := range e.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if e.Code == ErrInvalidClient && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", `Basic realm="vippslogin"`)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(errorBody{e.Code, e.Description, e.Hint, e.ErrorCode})
+}
+
+// handler adapts an endpoint that returns an error. An *Error is the
+// client's mistake and is written as it is; any other error is the server's,
+// logged with its detail and answered as a bare server_error 500.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	err := h(w, r)
+	if err == nil {
+		return
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		slog.DebugContext(r.Context(), "oauth error", "method", r.Method, "path", r.URL.Path, "error", e.Code, "description", e.Description)
+		writeError(w, e)
+		return
+	}
+	slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, &Error{
+		Code:        ErrServerError,
+		Description: "The server could not complete the request; it has been logged.",
+		Status:      http.StatusInternalServerError,
+	})
+}

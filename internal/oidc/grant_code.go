@@ -1,0 +1,142 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// authorizationCode redeems an authorization code (RFC 6749 §4.1.3, OIDC
+// Core §3.1.3.2) with its PKCE verifier (RFC 7636 §4.5–4.6). The store
+// redeems a code exactly once however many requests race; a second
+// redemption is a replay, and revokes what the first one issued (RFC 6749
+// §4.1.2: the server "SHOULD revoke … all tokens previously issued based on
+// that authorization code").
+func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form url.Values) (*tokenResponse, error) {
+	client, err := p.authenticateClient(ctx, r, form)
+	if err != nil {
+		return nil, err
+	}
+	code, redirectURI, verifier := form.Get("code"), form.Get("redirect_uri"), form.Get("code_verifier")
+	if code == "" {
+		return nil, oauthError(ErrInvalidRequest, "The request lacks code.")
+	}
+	if redirectURI == "" {
+		return nil, oauthError(ErrInvalidRequest, "The request lacks redirect_uri, which must be the one sent to the authorization endpoint.")
+	}
+	if !slices.Contains(client.Flows, store.FlowBrowser) {
+		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed the browser flow, which the authorization_code grant belongs to.")
+	}
+
+	now := p.now()
+	hash := secret.Digest(code)
+	c, err := p.Store.RedeemAuthCode(ctx, hash, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, oauthError(ErrInvalidGrant, "The authorization code is unknown.")
+	case errors.Is(err, store.ErrUsed):
+		if _, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now); err != nil {
+			return nil, err
+		}
+		return nil, oauthError(ErrInvalidGrant, "The authorization code was already used; the tokens issued for it are now revoked.")
+	case err != nil:
+		return nil, err
+	}
+	if c.ClientID != client.ID {
+		return nil, oauthError(ErrInvalidGrant, "The authorization code was issued to another client.")
+	}
+	if !now.Before(c.ExpiresAt) {
+		return nil, oauthError(ErrInvalidGrant, "The authorization code has expired; codes are valid for %s.", flow.CodeTTL)
+	}
+	if redirectURI != c.RedirectURI {
+		return nil, oauthError(ErrInvalidGrant, "The redirect_uri is not the one the authorization code was issued for.")
+	}
+	if err := checkVerifier(c, verifier); err != nil {
+		return nil, err
+	}
+
+	access := secret.New()
+	err = p.Store.CreateAccessToken(ctx, store.AccessToken{
+		Hash:        secret.Digest(access),
+		ClientID:    c.ClientID,
+		PhoneNumber: c.PhoneNumber,
+		Scopes:      c.Scopes,
+		SessionID:   c.SessionID,
+		CodeHash:    hash,
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(flow.AccessTokenTTL),
+	})
+	if err != nil {
+		return nil, err
+	}
+	idToken, err := p.browserIDToken(ctx, c, access, now)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenResponse{
+		AccessToken: access,
+		IDToken:     idToken,
+		ExpiresIn:   int64(flow.AccessTokenTTL.Seconds()),
+		Scope:       strings.Join(c.Scopes, " "),
+		TokenType:   "bearer",
+	}, nil
+}
+
+// checkVerifier checks the PKCE code_verifier against the code's challenge
+// (RFC 7636 §4.6), in constant time. A code issued with a challenge needs
+// the verifier; a verifier for a code issued without one is refused too,
+// since it means the client and the code disagree about the flow.
+func checkVerifier(c store.AuthCode, verifier string) error {
+	if c.CodeChallenge == "" {
+		if verifier != "" {
+			return oauthError(ErrInvalidGrant, "A code_verifier was sent, but the authorization code was issued without a code_challenge.")
+		}
+		return nil
+	}
+	if verifier == "" {
+		return oauthError(ErrInvalidGrant, "The request lacks code_verifier; the authorization code was issued with a code_challenge (PKCE).")
+	}
+	if !validVerifier(verifier) {
+		return oauthError(ErrInvalidGrant, "The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1).")
+	}
+	var derived string
+	switch c.CodeChallengeMethod {
+	case "S256":
+		sum := sha256.Sum256([]byte(verifier))
+		derived = base64.RawURLEncoding.EncodeToString(sum[:])
+	case "plain", "":
+		derived = verifier
+	default:
+		return oauthError(ErrInvalidGrant, "The authorization code has an unknown code_challenge_method.")
+	}
+	if !secret.Equal(derived, c.CodeChallenge) {
+		return oauthError(ErrInvalidGrant, "The code_verifier does not match the code_challenge.")
+	}
+	return nil
+}
+
+// validVerifier reports whether v is a code_verifier as RFC 7636 §4.1
+// defines it: 43–128 unreserved characters.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for _, ch := range []byte(v) {
+		switch {
+		case 'A' <= ch && ch <= 'Z', 'a' <= ch && ch <= 'z', '0' <= ch && ch <= '9',
+			ch == '-', ch == '.', ch == '_', ch == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/devseed"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newChrome starts a headless Chromium for the test; `make test` installs
+// it. Without it the test skips, except in CI, where it must run.
+func newChrome(t *testing.T, userAgent string) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing; make test installs it", chromiumPath)
+		}
+		t.Skipf("%s is missing; run make test to install it", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+	)
+	if userAgent != "" {
+		opts = append(opts, chromedp.UserAgent(userAgent))
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// phone is the user's app, driven by the Go client.
+func phone(t *testing.T, e *e2e) (*app.Client, []app.Request) {
+	t.Helper()
+	ctx := context.Background()
+	c := &app.Client{BaseURL: e.BaseURL}
+	if _, err := c.SignIn(ctx, devseed.Ada, devseed.PIN); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := c.Requests(ctx, 10*time.Second)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("the app sees %v (%v), want one login request", reqs, err)
+	}
+	return c, reqs
+}
+
+func TestBrowserDesktopLogin(t *testing.T) {
+	e := startE2E(t)
+	ctx := newChrome(t, "")
+	type css = chromedp.CSS
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.BaseURL+"/demo/"),
+		chromedp.Click(css(`[data-testid="demo-login"]`)),
+		chromedp.WaitVisible(css(`input[name="phone_number"]`)),
+		chromedp.SendKeys(css(`input[name="phone_number"]`), "+47 123 45 678"),
+		chromedp.Submit(css(`input[name="phone_number"]`)),
+		chromedp.WaitVisible(css(`[data-testid="challenge"]`)),
+	)
+	if err != nil {
+		t.Fatalf("up to the challenge: %v", err)
+	}
+	challenge, err := chromedp.Run(ctx, chromedp.Text(css(`[data-testid="challenge"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, reqs := phone(t, e)
+	if _, err := c.Approve(context.Background(), reqs[0].ID, app.ApproveRequest{Challenge: strings.TrimSpace(challenge)}); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	// The wait page follows the app's answer by itself, to the consent page.
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(css(`button[name="action"][value="accept"]`)),
+		chromedp.Click(css(`button[name="action"][value="accept"]`)),
+		chromedp.WaitVisible(css(`[data-testid="demo-welcome"]`)),
+	)
+	if err != nil {
+		t.Fatalf("after the approval: %v", err)
+	}
+	welcome, _ := chromedp.Run(ctx, chromedp.Text(css(`[data-testid="demo-welcome"]`)))
+	userinfo, _ := chromedp.Run(ctx, chromedp.Text(css(`[data-testid="demo-userinfo"]`)))
+	if !strings.Contains(welcome, "Ada Lovelace") || !strings.Contains(userinfo, `"phone_number": "4712345678"`) {
+		t.Errorf("demo shop shows %q and userinfo %s", welcome, userinfo)
+	}
+}
+
+func TestBrowserMobileLogin(t *testing.T) {
+	e := startE2E(t)
+	const iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+	ctx := newChrome(t, iPhone)
+	type css = chromedp.CSS
+	deeplink := css(`a[href*="/app/?request="]`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.BaseURL+"/demo/login"), chromedp.WaitVisible(deeplink)); err != nil {
+		t.Fatalf("deeplink page: %v", err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(deeplink, "href"))
+	if err != nil || !href.Exists {
+		t.Fatalf("deeplink href: %v", err)
+	}
+	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name="phone_number"],[data-testid="challenge"]').length`))
+	if n != 0 {
+		t.Error("the mobile page shows a phone input or a challenge")
+	}
+	u, _ := url.Parse(href.Value)
+	id := u.Query().Get("request")
+	c := &app.Client{BaseURL: e.BaseURL}
+	bg := context.Background()
+	if _, err := c.SignIn(bg, devseed.Ada, devseed.PIN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Approve(bg, id, app.ApproveRequest{RememberBrowser: true}); err != nil {
+		t.Fatalf("approve from the deeplink: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(css(`button[name="action"][value="accept"]`)),
+		chromedp.Click(css(`button[name="action"][value="accept"]`)),
+		chromedp.WaitVisible(css(`[data-testid="demo-welcome"]`)),
+	)
+	welcome, _ := chromedp.Run(ctx, chromedp.Text(css(`[data-testid="demo-welcome"]`)))
+	if err != nil || !strings.Contains(welcome, "Ada Lovelace") {
+		t.Fatalf("after the app approved: %v, %q", err, welcome)
+	}
+	bs, err := c.Browsers(bg)
+	if err != nil || len(bs) != 1 {
+		t.Errorf("remembered browsers = %v (%v), want this one", bs, err)
+	}
+}

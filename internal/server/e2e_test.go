@@ -1,0 +1,251 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+)
+
+// e2e is the whole server, seeded as in dev mode, on a real port, with an
+// unchanged OpenID Connect client (go-oidc + x/oauth2) as the merchant and
+// the app client as the user's phone.
+type e2e struct {
+	BaseURL  string
+	Issuer   string
+	Provider *oidc.Provider
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	km := &keys.Manager{Store: st}
+	if err := km.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	if err := devseed.Seed(ctx, st, base, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{BaseURL: base, Store: st, Keys: km, AdminToken: "e2e-admin-token-0123", Demo: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ts.Config.Handler = s.Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	issuer := base + flow.IssuerPath
+	p, err := oidc.NewProvider(ctx, issuer)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	return &e2e{BaseURL: base, Issuer: issuer, Provider: p}
+}
+
+// merchantRedirect is a registered redirect URI of the demo client that the
+// test's browser never follows: the test plays the merchant there.
+const merchantRedirect = "http://localhost:3000/callback"
+
+func (e *e2e) oauth(clientID, secret string, scopes ...string) *oauth2.Config {
+	return &oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: e.Provider.Endpoint(),
+		RedirectURL: merchantRedirect, Scopes: scopes}
+}
+
+// browser is a cookie-keeping HTTP client that stops at the merchant.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	// Landed is the merchant URL the last navigation ended at.
+	Landed *url.URL
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t}
+	b.client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), merchantRedirect) {
+			b.Landed = req.URL
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	return b
+}
+
+// page is where a navigation ended: its URL and body.
+type page struct {
+	URL    *url.URL
+	Status int
+	Body   string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	b.Landed = nil
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{URL: resp.Request.URL, Status: resp.StatusCode, Body: string(body)}
+}
+
+func (b *browser) get(u string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(u string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+var challengeRE = regexp.MustCompile(`data-testid="challenge"[^>]*>\s*([^<\s]+)\s*<`)
+
+// loginWithPhone walks the desktop pages up to the challenge and approves
+// it on the phone; it returns the page the browser is on after that.
+func (e *e2e) loginWithPhone(t *testing.T, b *browser, authURL, phone string, remember bool) page {
+	t.Helper()
+	p := b.get(authURL)
+	if !strings.Contains(p.Body, `name="phone_number"`) {
+		t.Fatalf("expected the phone-number page at %s, got %d:\n%s", p.URL, p.Status, p.Body)
+	}
+	tabID := p.URL.Query().Get("tabId")
+	form := url.Values{"tabId": {tabID}, "phone_number": {phone}}
+	if remember {
+		form.Set("remember", "on")
+	}
+	p = b.post(e.BaseURL+"/vipps-login-idp/phone", form)
+	m := challengeRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no challenge on the wait page %s:\n%s", p.URL, p.Body)
+	}
+	phoneApp := &app.Client{BaseURL: e.BaseURL}
+	ctx := context.Background()
+	if _, err := phoneApp.SignIn(ctx, phone, devseed.PIN); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := phoneApp.Requests(ctx, 0)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("the app sees %v (%v), want one login request", reqs, err)
+	}
+	if _, err := phoneApp.Approve(ctx, reqs[0].ID, app.ApproveRequest{Challenge: m[1]}); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	return b.get(e.BaseURL + flow.LoginPath + "?tabId=" + url.QueryEscape(tabID))
+}
+
+func TestBrowserLoginEndToEnd(t *testing.T) {
+	e := startE2E(t)
+	ctx := context.Background()
+	cfg := e.oauth(devseed.ClientID, devseed.ClientSecret, "openid", "name", "email", "address")
+	verifier := oauth2.GenerateVerifier()
+	state := "state with spaces & ünïcode"
+	authURL := cfg.AuthCodeURL(state, oidc.Nonce("nonce-1"), oauth2.S256ChallengeOption(verifier))
+
+	b := newBrowser(t)
+	p := e.loginWithPhone(t, b, authURL, devseed.Ada, true)
+	if !strings.Contains(p.Body, `name="action"`) || !strings.Contains(p.Body, "Demo Shop") {
+		t.Fatalf("expected the consent page, got %s:\n%s", p.URL, p.Body)
+	}
+	tabID := p.URL.Query().Get("tabId")
+	b.post(e.BaseURL+"/vipps-login-idp/consent", url.Values{"tabId": {tabID}, "action": {"accept"}})
+	if b.Landed == nil {
+		t.Fatal("consent did not send the browser back to the merchant")
+	}
+	q := b.Landed.Query()
+	if q.Get("state") != state || q.Get("iss") != e.Issuer || q.Get("scope") != "openid name email address" || q.Get("code") == "" {
+		t.Fatalf("callback %s: want code, the state byte-exact, scope and iss", b.Landed)
+	}
+
+	tok, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	idToken, err := e.Provider.Verifier(&oidc.Config{ClientID: devseed.ClientID}).Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	if idToken.Nonce != "nonce-1" {
+		t.Errorf("nonce = %q", idToken.Nonce)
+	}
+	info, err := e.Provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatalf("userinfo: %v", err)
+	}
+	var claims struct {
+		Sub, Name, Email string
+		Address          struct {
+			StreetAddress string `json:"street_address"`
+		}
+	}
+	info.Claims(&claims)
+	if claims.Sub != idToken.Subject || claims.Name != "Ada Lovelace" || claims.Address.StreetAddress != "Suburbia 23" {
+		t.Errorf("userinfo = %+v, ID token sub %s", claims, idToken.Subject)
+	}
+
+	// The browser is remembered and the consent kept: the next login needs
+	// neither the phone page, the app nor the consent page.
+	p = b.get(cfg.AuthCodeURL("second-state-123", oauth2.S256ChallengeOption(verifier)))
+	if b.Landed == nil || b.Landed.Query().Get("code") == "" {
+		t.Fatalf("a remembered browser should get a code at once; it is at %s:\n%s", p.URL, p.Body)
+	}
+}
+
+// The demo shop is a real relying party: its button runs the whole flow.
+func TestDemoShop(t *testing.T) {
+	e := startE2E(t)
+	b := newBrowser(t)
+	p := b.get(e.BaseURL + "/demo/")
+	if !strings.Contains(p.Body, `href="login"`) {
+		t.Fatalf("demo shop page:\n%s", p.Body)
+	}
+	p = b.get(e.BaseURL + "/demo/login")
+	if !strings.Contains(p.Body, `name="phone_number"`) {
+		t.Fatalf("the demo's login did not reach the phone page: %s", p.URL)
+	}
+	tabID := p.URL.Query().Get("tabId")
+	p = b.post(e.BaseURL+"/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}})
+	m := challengeRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no challenge:\n%s", p.Body)
+	}
+	phoneApp := &app.Client{BaseURL: e.BaseURL}
+	ctx := context.Background()
+	phoneApp.SignIn(ctx, devseed.Ada, devseed.PIN)
+	reqs, _ := phoneApp.Requests(ctx, 0)
+	if len(reqs) != 1 {
+		t.Fatalf("app requests = %v", reqs)
+	}
+	phoneApp.Approve(ctx, reqs[0].ID, app.ApproveRequest{Challenge: m[1]})
+	p = b.get(e.BaseURL + flow.LoginPath + "?tabId=" + url.QueryEscape(tabID))
+	p = b.post(e.BaseURL+"/vipps-login-idp/consent", url.Values{"tabId": {tabID}, "action": {"accept"}})
+	if !strings.Contains(p.Body, "Welcome, Ada Lovelace") || !strings.Contains(p.Body, "Suburbia 23") {
+		t.Errorf("the demo shop after login shows:\n%s", p.Body)
+	}
+}

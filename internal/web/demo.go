@@ -1,0 +1,33 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+)
+
+//go:embed demo/*.html
+var demoFS embed.FS
+
+var demoTemplate = template.Must(template.ParseFS(demoFS, "demo/*.html"))
+
+// DemoPage is what the demo shop shows: the start button, or the result of
+// a login.
+type DemoPage struct {
+	Scopes   string
+	Error    string
+	Name     string
+	IDToken  string
+	Userinfo string
+}
+
+// RenderDemo renders the demo shop's page.
+func RenderDemo(w http.ResponseWriter, r *http.Request, status int, p DemoPage) {
+	SecurityHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := demoTemplate.ExecuteTemplate(w, "shop.html", p); err != nil {
+		slog.ErrorContext(r.Context(), "render demo shop", "err", err)
+	}
+}

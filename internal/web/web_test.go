@@ -1,0 +1,110 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestLanguage(t *testing.T) {
+	for header, want := range map[string]string{
+		"":                             Norwegian,
+		"*":                            Norwegian,
+		"nb":                           Norwegian,
+		"nb-NO,nb;q=0.9,en;q=0.8":      Norwegian,
+		"no":                           Norwegian,
+		"NN-no":                        Norwegian,
+		"en":                           English,
+		"en-US,en;q=0.9":               English,
+		"de-DE,de;q=0.9,nb;q=0.8":      English,
+		"en;q=0.5, nb;q=0.8":           Norwegian,
+		"nb;q=0, en":                   English,
+		"sv;q=0.9, nb":                 Norwegian,
+		"da , en;q=0.1":                English,
+		"nb;q=bogus":                   Norwegian,
+		"fr-CH, fr;q=0.9, en;q=0.8, *": English,
+	} {
+		if got := Language(header); got != want {
+			t.Errorf("Language(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestErrorPage(t *testing.T) {
+	for _, tc := range []struct {
+		lang, path string
+		want       []string
+	}{
+		{"", "/access-management-1.0/access/oauth2/auth", []string{`<html lang="en">`, "Request id: <code>req-1</code>",
+			`href="../../../vipps-login-idp/static/vipps.css"`}},
+		{"nb", "/vipps-login-idp/index.html", []string{`<html lang="nb">`, "Forespørsels-ID: <code>req-1</code>",
+			`href="../vipps-login-idp/static/vipps.css"`}},
+		{"en", "/app/", []string{`<html lang="en">`, `href="../vipps-login-idp/static/vipps.css"`}},
+		{"xx", "/x", []string{`<html lang="nb">`, `href="./vipps-login-idp/static/vipps.css"`}},
+	} {
+		w := httptest.NewRecorder()
+		w.Header().Set("X-Request-Id", "req-1")
+		r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		if tc.lang == "" {
+			ErrorPage(w, r, http.StatusBadRequest, "Bad <client>", "The client_id is unknown.")
+		} else {
+			ErrorPageLang(w, r, http.StatusBadRequest, tc.lang, "Bad <client>", "The client_id is unknown.")
+		}
+		body := w.Body.String()
+		if w.Code != http.StatusBadRequest || !strings.Contains(body, "Bad &lt;client&gt;") || !strings.Contains(body, `data-testid="error-detail">The client_id is unknown.<`) {
+			t.Errorf("%s: %d\n%s", tc.path, w.Code, body)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s (%s) lacks %s:\n%s", tc.path, tc.lang, want, body)
+			}
+		}
+		h := w.Header()
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("X-Frame-Options") != "DENY" ||
+			h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: headers %v", tc.path, h)
+		}
+	}
+}
+
+func TestStatic(t *testing.T) {
+	srv := httptest.NewServer(http.StripPrefix("/s/", Static()))
+	defer srv.Close()
+	for path, want := range map[string]int{
+		"/s/vipps.css": 200, "/s/status.js": 200, "/s/": 404, "/s/nope.css": 404, "/s/x/vipps.css": 404,
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+		if want == 200 && resp.Header.Get("Cache-Control") != "public, max-age=3600" {
+			t.Errorf("%s: Cache-Control %q", path, resp.Header.Get("Cache-Control"))
+		}
+	}
+}
+
+// TestNoInlineCode checks that no template carries inline script or style,
+// which the Content-Security-Policy would block.
+func TestNoInlineCode(t *testing.T) {
+	entries, err := templateFS.ReadDir("templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := templateFS.ReadFile("templates/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		for _, bad := range []string{"<script>", "<style", "style=", "onclick=", "onload=", "onsubmit=", "http://", "https://"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("%s contains %s", e.Name(), bad)
+			}
+		}
+	}
+}
