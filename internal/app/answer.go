@@ -9,6 +9,7 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -31,6 +32,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	var resume string
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		if flow.Outdated(user.AppVersion) {
 			e := &loginError{http.StatusConflict, "outdated_app_version", "Outdated app version",
@@ -55,8 +57,12 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 		lr.AuthTime = now
 		lr.SessionID = uuid.NewString()
 		lr.UpdatedAt = now
+		if lr.RequestedFlow == flow.AutomaticReturn {
+			resume = secret.New()
+			lr.ResumeSecretHash = secret.Digest(resume)
+		}
 		return lr, nil, nil
-	})
+	}, &resume)
 }
 
 // reject answers POST /app/v1/requests/{id}/reject: the client gets
@@ -68,12 +74,14 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	}
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
-	})
+	}, nil)
 }
 
 // answer moves the request in the path on with decide, which sees a
 // request that is the user's, waiting and unexpired, and returns it
 // changed, plus the error the phone gets when the change ended the login.
+// resume, when not nil, holds the one-time secret decide made for an
+// automatic return, which goes into the open_url.
 //
 // Every check and the change happen in one store transaction, so that of
 // two answers racing (two taps, two phones, two replicas) exactly one wins
@@ -81,10 +89,10 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 // here and not with flow.Fail, which would turn an approval that won the
 // race into a failure.
 func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
-	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error)) error {
+	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string) error {
 	now := a.now()
 	var outcome *loginError
-	_, err := a.Store.UpdateLoginRequest(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, error) {
+	final, err := a.Store.UpdateLoginRequest(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, error) {
 		outcome = nil
 		switch {
 		case !visible(lr, user):
@@ -105,8 +113,13 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
 	if err != nil {
 		return err
 	}
-	if outcome != nil {
-		return outcome.write(w)
+	var secret string
+	if resume != nil {
+		secret = *resume
 	}
-	return jsonapi.Write(w, http.StatusOK, ApproveResponse{})
+	open := a.openURL(final, secret)
+	if outcome != nil {
+		return outcome.write(w, open)
+	}
+	return jsonapi.Write(w, http.StatusOK, ApproveResponse{OpenURL: open})
 }

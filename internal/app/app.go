@@ -30,6 +30,8 @@ const (
 type API struct {
 	Store store.Store
 	Now   func() time.Time
+	// BaseURL is the server's public base URL, for the open_url answers.
+	BaseURL string
 }
 
 // Mount registers the app API's routes and the test app page that uses

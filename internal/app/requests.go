@@ -176,14 +176,20 @@ type loginError struct {
 
 func (e *loginError) Error() string { return e.code + ": " + e.detail }
 
-func (e *loginError) write(w http.ResponseWriter) error {
+// write answers with the problem; openURL, when set, is where the phone
+// goes next (an app_to_app callback carrying the error).
+func (e *loginError) write(w http.ResponseWriter, openURL string) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(e.status)
-	return json.NewEncoder(w).Encode(map[string]any{
+	body := map[string]any{
 		"type": "about:blank", "title": e.title, "status": e.status,
 		"detail": e.detail, "error": e.code,
-	})
+	}
+	if openURL != "" {
+		body["open_url"] = openURL
+	}
+	return json.NewEncoder(w).Encode(body)
 }
 
 // failure is how a login request the app answered wrongly ends, with the

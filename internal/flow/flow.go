@@ -245,3 +245,16 @@ func Outdated(appVersion string) bool {
 	}
 	return false
 }
+
+// The requested_flow values of the browser login (vipps-login-api-2.0
+// "Using the special flows").
+const (
+	NoDialog        = "no_dialog"
+	AppToApp        = "app_to_app"
+	AppToAppV2      = "app_to_app_v2"
+	AutomaticReturn = "automatic_return_from_vipps_app"
+)
+
+// ReturnPath is where the app sends a browser after an automatic return:
+// ReturnPath?tabId=<id>&secret=<one-time secret>.
+const ReturnPath = "/vipps-login-idp/return"

@@ -198,6 +198,7 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 		return invalid("final_redirect_is_app must be true or false, not %q.", v)
 	}
 	return store.LoginRequest{
+		Kind:                store.KindLogin,
 		ClientID:            client.ID,
 		RedirectURI:         redirectURI,
 		Scopes:              scopes,

@@ -59,7 +59,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/admin/", jsonapi.Routes(adminMux))
 
 	appMux := http.NewServeMux()
-	(&app.API{Store: s.Store, Now: s.Now}).Mount(appMux)
+	(&app.API{Store: s.Store, Now: s.Now, BaseURL: s.BaseURL}).Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
 	var h http.Handler = mux

@@ -37,10 +37,12 @@ type Client struct {
 	ID string
 	// SecretHash is the client secret as secret.Hash stored it; the plain
 	// secret is never kept.
-	SecretHash              string
-	Name                    string
-	RedirectURIs            []string
-	AppCallbackURIs         []string
+	SecretHash      string
+	Name            string
+	RedirectURIs    []string
+	AppCallbackURIs []string
+	// PostLogoutRedirectURIs are where end-session may send the browser.
+	PostLogoutRedirectURIs  []string
 	TokenEndpointAuthMethod string
 	Flows                   []string
 	// Scopes the client may request; nin and accountNumbers only when listed.
@@ -134,9 +136,11 @@ const (
 // The browser pages and the app API meet here: a step on one replica is seen
 // by the next step on any other.
 type LoginRequest struct {
-	// ID is random (at least 128 bits) and appears in the login pages' URLs
-	// as tabId and in the app's deeplink.
+	// ID is random (256 bits) and appears in the login pages' URLs as tabId
+	// and in the app's deeplink; for CIBA it is the auth_req_id.
 	ID string
+	// Kind is what the user confirms: KindLogin (a browser login), KindCIBA.
+	Kind string
 	// BrowserBindingHash is secret.Digest of the login cookie set when the
 	// login started: only that browser may continue it.
 	BrowserBindingHash string
@@ -157,6 +161,28 @@ type LoginRequest struct {
 	// Locale is the language the pages speak: "nb" or "en".
 	Locale string
 	ACR    string
+	// Market themes the pages: NO, DK, FI or SE.
+	Market string
+	// LoginHint is the phone number from login_hint, pre-filled on the
+	// phone page.
+	LoginHint string
+	// ForceLogin (prompt=login, max_age=0) skips a remembered browser, so
+	// the user confirms in the app again.
+	ForceLogin bool
+	// MaxAuthAge (max_age) skips a remembered browser whose authentication
+	// is older; zero means no limit.
+	MaxAuthAge time.Duration
+	// ResumeSecretHash is secret.Digest of the one-time secret in the URL the
+	// app opens after an automatic_return_from_vipps_app approval: it lets
+	// another browser finish the login, once.
+	ResumeSecretHash string
+
+	// BindingMessage is CIBA's binding_message, shown in the app.
+	BindingMessage string
+	// PollInterval is the CIBA poll interval; slow_down raises it by 5 s.
+	PollInterval time.Duration
+	// LastPolledAt is when the client last polled the token endpoint.
+	LastPolledAt time.Time
 
 	// PhoneNumber is the user: typed on the phone page, or set by the app
 	// that answers a mobile login.
@@ -179,6 +205,12 @@ type LoginRequest struct {
 	UpdatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// Kinds of login request.
+const (
+	KindLogin = "login"
+	KindCIBA  = "ciba"
+)
 
 // BrowserSession is a browser that remembers its user: a long-lived cookie
 // whose digest is TokenHash. The user can list and forget them in the app.
@@ -217,7 +249,10 @@ type AuthCode struct {
 	CodeChallengeMethod string
 	SessionID           string
 	ACR                 string
-	AuthTime            time.Time
+	// AuthReqID is set on codes of CIBA's login_to_webpage variant: the
+	// ciba-redirect grant's ID token carries it. Empty for browser codes.
+	AuthReqID string
+	AuthTime  time.Time
 	// RequestedAt is when the login was requested (the ID token's rat).
 	RequestedAt time.Time
 	CreatedAt   time.Time

@@ -9,7 +9,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris,
+const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
 	token_endpoint_auth_method, flows, scopes, qr_webhook_url, ciba_ping_url,
 	consent_webhook_url, created_at, updated_at`
 
@@ -18,7 +18,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	args, err := clientArgs(c)
 	if err == nil {
 		_, err = s.db.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-			VALUES (:id, :secret_hash, :name, :redirect_uris, :app_callback_uris,
+			VALUES (:id, :secret_hash, :name, :redirect_uris, :app_callback_uris, :post_logout_redirect_uris,
 				:token_endpoint_auth_method, :flows, :scopes, :qr_webhook_url, :ciba_ping_url,
 				:consent_webhook_url, :created_at, :updated_at)`, args...)
 	}
@@ -84,6 +84,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 			_, err = tx.ExecContext(ctx, `UPDATE clients SET
 				secret_hash = :secret_hash, name = :name, redirect_uris = :redirect_uris,
 				app_callback_uris = :app_callback_uris,
+				post_logout_redirect_uris = :post_logout_redirect_uris,
 				token_endpoint_auth_method = :token_endpoint_auth_method, flows = :flows,
 				scopes = :scopes, qr_webhook_url = :qr_webhook_url, ciba_ping_url = :ciba_ping_url,
 				consent_webhook_url = :consent_webhook_url, created_at = :created_at,
@@ -127,7 +128,8 @@ func clientArgs(c store.Client) ([]any, error) {
 	appCallbacks, err2 := listJSON(c.AppCallbackURIs)
 	flows, err3 := listJSON(c.Flows)
 	scopes, err4 := listJSON(c.Scopes)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	postLogout, err5 := listJSON(c.PostLogoutRedirectURIs)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return nil, err
 	}
 	return []any{
@@ -136,6 +138,7 @@ func clientArgs(c store.Client) ([]any, error) {
 		sql.Named("name", c.Name),
 		sql.Named("redirect_uris", redirectURIs),
 		sql.Named("app_callback_uris", appCallbacks),
+		sql.Named("post_logout_redirect_uris", postLogout),
 		sql.Named("token_endpoint_auth_method", c.TokenEndpointAuthMethod),
 		sql.Named("flows", flows),
 		sql.Named("scopes", scopes),
@@ -152,20 +155,22 @@ func scanClient(row scanner) (store.Client, error) {
 	var (
 		c                                         store.Client
 		redirectURIs, appCallbacks, flows, scopes string
+		postLogout                                string
 		createdAt, updatedAt                      int64
 	)
-	err := row.Scan(&c.ID, &c.SecretHash, &c.Name, &redirectURIs, &appCallbacks,
+	err := row.Scan(&c.ID, &c.SecretHash, &c.Name, &redirectURIs, &appCallbacks, &postLogout,
 		&c.TokenEndpointAuthMethod, &flows, &scopes, &c.QRWebhookURL, &c.CIBAPingURL,
 		&c.ConsentWebhookURL, &createdAt, &updatedAt)
 	if err != nil {
 		return store.Client{}, err
 	}
-	var err1, err2, err3, err4 error
+	var err1, err2, err3, err4, err5 error
+	c.PostLogoutRedirectURIs, err5 = fromListJSON[string]("post_logout_redirect_uris", postLogout)
 	c.RedirectURIs, err1 = fromListJSON[string]("redirect_uris", redirectURIs)
 	c.AppCallbackURIs, err2 = fromListJSON[string]("app_callback_uris", appCallbacks)
 	c.Flows, err3 = fromListJSON[string]("flows", flows)
 	c.Scopes, err4 = fromListJSON[string]("scopes", scopes)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return store.Client{}, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)

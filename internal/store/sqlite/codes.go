@@ -11,7 +11,7 @@ import (
 )
 
 const authCodeColumns = `hash, client_id, redirect_uri, phone_number, scopes, nonce,
-	code_challenge, code_challenge_method, session_id, acr, auth_time,
+	code_challenge, code_challenge_method, session_id, acr, auth_req_id, auth_time,
 	requested_at, created_at, expires_at, used_at`
 
 // CreateAuthCode stores a new code; store.ErrExists if the hash is taken.
@@ -20,9 +20,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	scopes, err := listJSON(c.Scopes)
 	if err == nil {
 		_, err = s.db.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Hash, c.ClientID, c.RedirectURI, c.PhoneNumber, scopes, c.Nonce,
-			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, micros(c.AuthTime),
+			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, c.AuthReqID, micros(c.AuthTime),
 			micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
 	}
 	if err != nil {
@@ -75,7 +75,7 @@ func scanAuthCode(row scanner) (store.AuthCode, error) {
 		expiresAt, usedAt                int64
 	)
 	err := row.Scan(&c.Hash, &c.ClientID, &c.RedirectURI, &c.PhoneNumber, &scopes, &c.Nonce,
-		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &authTime,
+		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &c.AuthReqID, &authTime,
 		&requestedAt, &createdAt, &expiresAt, &usedAt)
 	if err != nil {
 		return store.AuthCode{}, err

@@ -10,9 +10,11 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-const loginRequestColumns = `id, browser_binding_hash, client_id, redirect_uri, scopes,
+const loginRequestColumns = `id, kind, browser_binding_hash, client_id, redirect_uri, scopes,
 	state, nonce, code_challenge, code_challenge_method, requested_flow,
-	app_callback_uri, final_redirect_is_app, mobile, locale, acr, phone_number,
+	app_callback_uri, final_redirect_is_app, mobile, locale, acr, market, login_hint,
+	force_login, max_auth_age, resume_secret_hash, binding_message, poll_interval,
+	last_polled_at, phone_number,
 	remember, challenge, challenge_options, status, error, error_description,
 	session_id, auth_time, created_at, updated_at, expires_at`
 
@@ -22,9 +24,11 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 	args, err := loginRequestArgs(r)
 	if err == nil {
 		_, err = s.db.ExecContext(ctx, `INSERT INTO login_requests (`+loginRequestColumns+`)
-			VALUES (:id, :browser_binding_hash, :client_id, :redirect_uri, :scopes,
+			VALUES (:id, :kind, :browser_binding_hash, :client_id, :redirect_uri, :scopes,
 				:state, :nonce, :code_challenge, :code_challenge_method, :requested_flow,
-				:app_callback_uri, :final_redirect_is_app, :mobile, :locale, :acr, :phone_number,
+				:app_callback_uri, :final_redirect_is_app, :mobile, :locale, :acr, :market, :login_hint,
+				:force_login, :max_auth_age, :resume_secret_hash, :binding_message, :poll_interval,
+				:last_polled_at, :phone_number,
 				:remember, :challenge, :challenge_options, :status, :error, :error_description,
 				:session_id, :auth_time, :created_at, :updated_at, :expires_at)`, args...)
 	}
@@ -69,6 +73,10 @@ func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(s
 		args, err := loginRequestArgs(r)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `UPDATE login_requests SET
+				kind = :kind, market = :market, login_hint = :login_hint,
+				force_login = :force_login, max_auth_age = :max_auth_age,
+				resume_secret_hash = :resume_secret_hash, binding_message = :binding_message,
+				poll_interval = :poll_interval, last_polled_at = :last_polled_at,
 				browser_binding_hash = :browser_binding_hash, client_id = :client_id,
 				redirect_uri = :redirect_uri, scopes = :scopes, state = :state, nonce = :nonce,
 				code_challenge = :code_challenge, code_challenge_method = :code_challenge_method,
@@ -137,6 +145,15 @@ func loginRequestArgs(r store.LoginRequest) ([]any, error) {
 	}
 	return []any{
 		sql.Named("id", r.ID),
+		sql.Named("kind", r.Kind),
+		sql.Named("market", r.Market),
+		sql.Named("login_hint", r.LoginHint),
+		sql.Named("force_login", r.ForceLogin),
+		sql.Named("max_auth_age", int64(r.MaxAuthAge/time.Microsecond)),
+		sql.Named("resume_secret_hash", r.ResumeSecretHash),
+		sql.Named("binding_message", r.BindingMessage),
+		sql.Named("poll_interval", int64(r.PollInterval/time.Microsecond)),
+		sql.Named("last_polled_at", micros(r.LastPolledAt)),
 		sql.Named("browser_binding_hash", r.BrowserBindingHash),
 		sql.Named("client_id", r.ClientID),
 		sql.Named("redirect_uri", r.RedirectURI),
@@ -172,10 +189,13 @@ func scanLoginRequest(row scanner) (store.LoginRequest, error) {
 		r                                         store.LoginRequest
 		scopes, options                           string
 		authTime, createdAt, updatedAt, expiresAt int64
+		maxAuthAge, pollInterval, lastPolledAt    int64
 	)
-	err := row.Scan(&r.ID, &r.BrowserBindingHash, &r.ClientID, &r.RedirectURI, &scopes,
+	err := row.Scan(&r.ID, &r.Kind, &r.BrowserBindingHash, &r.ClientID, &r.RedirectURI, &scopes,
 		&r.State, &r.Nonce, &r.CodeChallenge, &r.CodeChallengeMethod, &r.RequestedFlow,
-		&r.AppCallbackURI, &r.FinalRedirectIsApp, &r.Mobile, &r.Locale, &r.ACR, &r.PhoneNumber,
+		&r.AppCallbackURI, &r.FinalRedirectIsApp, &r.Mobile, &r.Locale, &r.ACR, &r.Market, &r.LoginHint,
+		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &pollInterval,
+		&lastPolledAt, &r.PhoneNumber,
 		&r.Remember, &r.Challenge, &options, &r.Status, &r.Error, &r.ErrorDescription,
 		&r.SessionID, &authTime, &createdAt, &updatedAt, &expiresAt)
 	if err != nil {
@@ -188,6 +208,9 @@ func scanLoginRequest(row scanner) (store.LoginRequest, error) {
 		return store.LoginRequest{}, err
 	}
 	r.AuthTime = fromMicros(authTime)
+	r.MaxAuthAge = time.Duration(maxAuthAge) * time.Microsecond
+	r.PollInterval = time.Duration(pollInterval) * time.Microsecond
+	r.LastPolledAt = fromMicros(lastPolledAt)
 	r.CreatedAt, r.UpdatedAt, r.ExpiresAt = fromMicros(createdAt), fromMicros(updatedAt), fromMicros(expiresAt)
 	return r, nil
 }

@@ -15,6 +15,7 @@ func newClient(id string) store.Client {
 		Name:                    "Shop " + id,
 		RedirectURIs:            []string{"https://" + id + ".example/callback", "https://" + id + ".example/other"},
 		AppCallbackURIs:         []string{"shop-" + id + "://done"},
+		PostLogoutRedirectURIs:  []string{"https://" + id + ".example/bye"},
 		TokenEndpointAuthMethod: store.AuthSecretPost,
 		Flows:                   []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},
 		Scopes:                  []string{"openid", "name", "nin"},
@@ -30,6 +31,7 @@ func newClient(id string) store.Client {
 func wantClient(c store.Client) store.Client {
 	c.RedirectURIs = orEmpty(c.RedirectURIs)
 	c.AppCallbackURIs = orEmpty(c.AppCallbackURIs)
+	c.PostLogoutRedirectURIs = orEmpty(c.PostLogoutRedirectURIs)
 	c.Flows = orEmpty(c.Flows)
 	c.Scopes = orEmpty(c.Scopes)
 	c.CreatedAt = stored(c.CreatedAt)

@@ -23,6 +23,7 @@ func newAuthCode(hash string) store.AuthCode {
 		CodeChallengeMethod: "S256",
 		SessionID:           "sid-" + hash,
 		ACR:                 "urn:vipps:loa:substantial",
+		AuthReqID:           "auth-req-" + hash,
 		AuthTime:            at(-time.Minute),
 		RequestedAt:         at(-2 * time.Minute),
 		CreatedAt:           at(0),

@@ -14,6 +14,7 @@ import (
 func newLoginRequest(id, phoneNumber string) store.LoginRequest {
 	return store.LoginRequest{
 		ID:                  id,
+		Kind:                store.KindLogin,
 		BrowserBindingHash:  "binding-" + id,
 		ClientID:            "shop",
 		RedirectURI:         "https://shop.example/callback",
@@ -28,6 +29,14 @@ func newLoginRequest(id, phoneNumber string) store.LoginRequest {
 		Mobile:              true,
 		Locale:              "nb",
 		ACR:                 "urn:vipps:loa:substantial",
+		Market:              "DK",
+		LoginHint:           "4712345678",
+		ForceLogin:          true,
+		MaxAuthAge:          90 * time.Second,
+		ResumeSecretHash:    "resume-" + id,
+		BindingMessage:      "ABC-123",
+		PollInterval:        10 * time.Second,
+		LastPolledAt:        at(20 * time.Second),
 		PhoneNumber:         phoneNumber,
 		Remember:            true,
 		Challenge:           "42",
@@ -48,6 +57,7 @@ func wantLoginRequest(r store.LoginRequest) store.LoginRequest {
 	r.Scopes = orEmpty(r.Scopes)
 	r.ChallengeOptions = orEmpty(r.ChallengeOptions)
 	r.AuthTime = stored(r.AuthTime)
+	r.LastPolledAt = stored(r.LastPolledAt)
 	r.CreatedAt = stored(r.CreatedAt)
 	r.UpdatedAt = stored(r.UpdatedAt)
 	r.ExpiresAt = stored(r.ExpiresAt)

@@ -9,6 +9,7 @@ CREATE TABLE clients (
 	name                       TEXT NOT NULL,
 	redirect_uris              TEXT NOT NULL,
 	app_callback_uris          TEXT NOT NULL,
+	post_logout_redirect_uris  TEXT NOT NULL,
 	token_endpoint_auth_method TEXT NOT NULL,
 	flows                      TEXT NOT NULL,
 	scopes                     TEXT NOT NULL,

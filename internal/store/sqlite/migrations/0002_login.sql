@@ -7,6 +7,7 @@
 -- three are short-lived, so deleting a user or client leaves them to expire.
 CREATE TABLE login_requests (
 	id                    TEXT PRIMARY KEY,
+	kind                  TEXT NOT NULL,
 	browser_binding_hash  TEXT NOT NULL,
 	client_id             TEXT NOT NULL,
 	redirect_uri          TEXT NOT NULL,
@@ -21,6 +22,14 @@ CREATE TABLE login_requests (
 	mobile                INTEGER NOT NULL,
 	locale                TEXT NOT NULL,
 	acr                   TEXT NOT NULL,
+	market                TEXT NOT NULL,
+	login_hint            TEXT NOT NULL,
+	force_login           INTEGER NOT NULL,
+	max_auth_age          INTEGER NOT NULL,
+	resume_secret_hash    TEXT NOT NULL,
+	binding_message       TEXT NOT NULL,
+	poll_interval         INTEGER NOT NULL,
+	last_polled_at        INTEGER NOT NULL,
 	phone_number          TEXT NOT NULL,
 	remember              INTEGER NOT NULL,
 	challenge             TEXT NOT NULL,
@@ -39,6 +48,11 @@ CREATE TABLE login_requests (
 -- expiry.
 CREATE INDEX login_requests_phone_number_status ON login_requests (phone_number, status);
 CREATE INDEX login_requests_expires_at ON login_requests (expires_at);
+
+-- A user has at most one CIBA login waiting at a time (a second one is
+-- answered 429); the database decides, so two replicas cannot both admit one.
+CREATE UNIQUE INDEX login_requests_one_ciba_waiting ON login_requests (phone_number)
+	WHERE kind = 'ciba' AND status = 'waiting';
 
 -- A remembered browser is forgotten with its user.
 CREATE TABLE browser_sessions (
@@ -77,6 +91,7 @@ CREATE TABLE auth_codes (
 	code_challenge_method TEXT NOT NULL,
 	session_id            TEXT NOT NULL,
 	acr                   TEXT NOT NULL,
+	auth_req_id           TEXT NOT NULL,
 	auth_time             INTEGER NOT NULL,
 	requested_at          INTEGER NOT NULL,
 	created_at            INTEGER NOT NULL,
