@@ -18,13 +18,12 @@ import (
 
 // Limits on the authorize request's input.
 const (
-	maxAuthorizeBody  = 64 << 10
-	maxParamLength    = 2048
-	minStateLength    = 8
-	maxNonceLength    = 512
-	pkceMinLength     = 43
-	pkceMaxLength     = 128
-	requestedFlowNone = ""
+	maxAuthorizeBody = 64 << 10
+	maxParamLength   = 2048
+	minStateLength   = 8
+	maxNonceLength   = 512
+	pkceMinLength    = 43
+	pkceMaxLength    = 128
 )
 
 var pkceChars = regexp.MustCompile(`^[A-Za-z0-9\-._~]+$`)
@@ -183,11 +182,9 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 	if len(params.Get("nonce")) > maxNonceLength {
 		return invalid("nonce is longer than %d characters.", maxNonceLength)
 	}
-	if f := params.Get("requested_flow"); f != requestedFlowNone {
-		return invalid("requested_flow %q is not supported by this server yet; leave it out for the regular login.", f)
-	}
-	if params.Has("app_callback_uri") {
-		return invalid("app_callback_uri is only used with requested_flow=app_to_app.")
+	special, serr := specialFlow(client, params, method)
+	if serr != nil {
+		return store.LoginRequest{}, serr
 	}
 	finalIsApp := false
 	switch v := params.Get("final_redirect_is_app"); v {
@@ -197,18 +194,17 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 	default:
 		return invalid("final_redirect_is_app must be true or false, not %q.", v)
 	}
-	return store.LoginRequest{
-		Kind:                store.KindLogin,
-		ClientID:            client.ID,
-		RedirectURI:         redirectURI,
-		Scopes:              scopes,
-		State:               state,
-		Nonce:               params.Get("nonce"),
-		CodeChallenge:       challenge,
-		CodeChallengeMethod: method,
-		FinalRedirectIsApp:  finalIsApp,
-		Locale:              uiLocale(params.Get("ui_locales")),
-	}, nil
+	special.Kind = store.KindLogin
+	special.ClientID = client.ID
+	special.RedirectURI = redirectURI
+	special.Scopes = scopes
+	special.State = state
+	special.Nonce = params.Get("nonce")
+	special.CodeChallenge = challenge
+	special.CodeChallengeMethod = method
+	special.FinalRedirectIsApp = finalIsApp
+	special.Locale = uiLocale(params.Get("ui_locales"))
+	return special, nil
 }
 
 // requestScopes parses scope: openid is required, offline is refused (no

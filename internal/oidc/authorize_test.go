@@ -36,7 +36,7 @@ func authorizeEnv(t *testing.T) (*Provider, http.Handler) {
 	}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for _, c := range []store.Client{
-		{ID: "shop", Name: "Shop", RedirectURIs: []string{testRedirect, "https://shop.example/other?x=1"},
+		{ID: "shop", Name: "Shop", RedirectURIs: []string{testRedirect, "https://shop.example/other?x=1"}, AppCallbackURIs: []string{"shop-app://callback"},
 			TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowBrowser},
 			Scopes: []string{"openid", "name", "email", "nin"}},
 		{ID: "ciba-only", Name: "Backoffice", RedirectURIs: []string{testRedirect},

@@ -1,0 +1,125 @@
+package oidc
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// ACRAppAuth is the one acr value Vipps knows: the user confirmed in the app.
+const ACRAppAuth = "urn:vipps:acr:app_auth"
+
+// Markets whose pages vippslogin themes (MobilePay for DK and FI).
+var markets = []string{"NO", "DK", "FI", "SE"}
+
+var (
+	msisdnHint     = regexp.MustCompile(`^urn:msisdn:([0-9]{10,15})$`)
+	mobileNumHint  = regexp.MustCompile(`^urn:mobilenumber:([0-9]{8})$`)
+	maxAgeSyntax   = regexp.MustCompile(`^[0-9]{1,9}$`)
+	appFlowsNeeded = []string{flow.AppToApp, flow.AppToAppV2}
+)
+
+// specialFlow reads the parameters of Vipps' special flows and OIDC's
+// prompt, max_age, acr_values and login_hint (vipps-login-api-2.0 "Using
+// the special flows", OIDC Core §3.1.2.1) into the fields of a login request.
+func specialFlow(client store.Client, params url.Values, pkceMethod string) (store.LoginRequest, *Error) {
+	invalid := func(format string, args ...any) (store.LoginRequest, *Error) {
+		return store.LoginRequest{}, &Error{Code: "invalid_request", Description: fmt.Sprintf(format, args...)}
+	}
+	var r store.LoginRequest
+	switch f := params.Get("requested_flow"); f {
+	case "", flow.NoDialog, flow.AppToApp, flow.AppToAppV2, flow.AutomaticReturn:
+		r.RequestedFlow = f
+	default:
+		return invalid("requested_flow %q is unknown; use no_dialog, app_to_app, app_to_app_v2 or automatic_return_from_vipps_app, or leave it out.", f)
+	}
+
+	callback := params.Get("app_callback_uri")
+	switch {
+	case slices.Contains(appFlowsNeeded, r.RequestedFlow) && callback == "":
+		return invalid("requested_flow=%s needs app_callback_uri, the URI that takes the user back to the app.", r.RequestedFlow)
+	case !slices.Contains(appFlowsNeeded, r.RequestedFlow) && callback != "":
+		return invalid("app_callback_uri is only used with requested_flow=app_to_app.")
+	case callback != "" && !wellFormedCallback(callback):
+		return store.LoginRequest{}, &Error{Code: "invalid_app_callback_uri",
+			Description: "app_callback_uri must be an absolute URI without a fragment, such as merchant-app://callback."}
+	case callback != "" && !slices.Contains(client.AppCallbackURIs, callback):
+		return store.LoginRequest{}, &Error{Code: "app_callback_uri_not_registered",
+			Description: fmt.Sprintf("The app_callback_uri %q is not registered for this client; app callback URIs must match exactly.", callback)}
+	}
+	r.AppCallbackURI = callback
+	if r.RequestedFlow == flow.AppToAppV2 && pkceMethod != "S256" {
+		return invalid("requested_flow=app_to_app_v2 needs PKCE with code_challenge_method=S256.")
+	}
+
+	for _, p := range strings.Fields(params.Get("prompt")) {
+		switch p {
+		case "none":
+			if r.RequestedFlow != "" && r.RequestedFlow != flow.NoDialog {
+				return invalid("prompt=none cannot be combined with requested_flow=%s.", r.RequestedFlow)
+			}
+			r.RequestedFlow = flow.NoDialog
+		case "login":
+			r.ForceLogin = true
+		case "consent", "select_account":
+			// One Vipps account per phone, and consent is asked whenever
+			// it does not cover the scopes: nothing to do.
+		default:
+			return invalid("prompt %q is unknown; use none or login.", p)
+		}
+	}
+	if slices.Contains(strings.Fields(params.Get("prompt")), "none") && len(strings.Fields(params.Get("prompt"))) > 1 {
+		return invalid("prompt=none cannot be combined with other prompt values (OIDC Core §3.1.2.1).")
+	}
+
+	if v := params.Get("max_age"); v != "" {
+		if !maxAgeSyntax.MatchString(v) {
+			return invalid("max_age must be a whole number of seconds, not %q.", v)
+		}
+		n, _ := strconv.Atoi(v)
+		if n == 0 {
+			r.ForceLogin = true
+		} else {
+			r.MaxAuthAge = time.Duration(n) * time.Second
+		}
+	}
+	if slices.Contains(strings.Fields(params.Get("acr_values")), ACRAppAuth) {
+		r.ACR = ACRAppAuth
+	}
+	if hint := params.Get("login_hint"); hint != "" {
+		if m := msisdnHint.FindStringSubmatch(hint); m != nil {
+			r.LoginHint = m[1]
+		} else if m := mobileNumHint.FindStringSubmatch(hint); m != nil {
+			r.LoginHint = "47" + m[1]
+		} else {
+			return invalid("login_hint must be urn:msisdn:<phone number with country code> (e.g. urn:msisdn:4712345678) or urn:mobilenumber:<8 digits>.")
+		}
+	}
+	if m := params.Get("market"); m != "" {
+		if !slices.Contains(markets, strings.ToUpper(m)) {
+			return invalid("market must be one of NO, DK, FI and SE, not %q.", m)
+		}
+		r.Market = strings.ToUpper(m)
+	}
+	return r, nil
+}
+
+// wellFormedCallback accepts what the admin API accepts as an app callback
+// URI: absolute, no fragment, a custom scheme with something after it.
+func wellFormedCallback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(raw, "#") {
+		return false
+	}
+	if u.Scheme == "http" || u.Scheme == "https" {
+		return u.Host != ""
+	}
+	return strings.TrimPrefix(raw, u.Scheme+":") != "" && strings.TrimPrefix(raw, u.Scheme+"://") != ""
+}
