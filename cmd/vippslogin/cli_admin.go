@@ -52,6 +52,11 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 				return printJSON(w)(c.RotateSecret(ctx, id))
 			}
 		}},
+		{"webhooks", "<client_id>", "show a client's webhook delivery log, newest first", func(*flag.FlagSet) adminRun {
+			return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+				return printJSON(w)(c.ListWebhooks(ctx, id))
+			}
+		}},
 	}, args, getenv, stdout, stderr)
 }
 
@@ -168,6 +173,7 @@ func clientCreate(fs *flag.FlagSet) adminRun {
 	fs.StringVar(&req.ClientSecret, "client-secret", "", "client_secret, at least 8 characters (default: a generated one)")
 	fs.Var(&listFlag{values: &req.RedirectURIs}, "redirect-uri", "a redirect `URI` (repeatable)")
 	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "an app callback `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.PostLogoutRedirectURIs}, "post-logout-redirect-uri", "where logout may send the browser, a `URI` (repeatable)")
 	fs.Var(&listFlag{values: &req.Flows, split: true}, "flow", "`flows` among browser, ciba, qr (repeatable or comma separated; default browser)")
 	fs.Var(&listFlag{values: &req.Scopes, split: true}, "scope", "allowed `scopes` (repeatable or comma/space separated; default all but nin and accountNumbers)")
 	fs.StringVar(&req.TokenEndpointAuthMethod, "auth-method", "", "client_secret_basic or client_secret_post (default client_secret_basic)")

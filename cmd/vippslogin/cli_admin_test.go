@@ -78,14 +78,15 @@ func TestClientCommands(t *testing.T) {
 	var c admin.ClientResponse
 	ok(t, runClient, env, &c, "create", "--server", url, "--name", "Demo Shop", "--client-id", "demo-client",
 		"--client-secret", "demo-secret", "--redirect-uri", "http://localhost:3000/callback", "--redirect-uri", "https://demo.example/cb",
-		"--app-callback-uri", "demo-app://callback", "--flow", "browser,ciba", "--flow", "qr", "--scope", "openid name, email",
+		"--app-callback-uri", "demo-app://callback", "--post-logout-redirect-uri", "https://demo.example/bye", "--flow", "browser,ciba", "--flow", "qr", "--scope", "openid name, email",
 		"--scope", "nin", "--auth-method", "client_secret_post", "--qr-webhook-url", "https://demo.example/qr",
 		"--ciba-ping-url", "https://demo.example/ping", "--consent-webhook-url", "https://demo.example/consent")
 	want := admin.ClientResponse{
 		ClientID: "demo-client", ClientSecret: "demo-secret", Name: "Demo Shop",
 		RedirectURIs:    []string{"http://localhost:3000/callback", "https://demo.example/cb"},
 		AppCallbackURIs: []string{"demo-app://callback"}, TokenEndpointAuthMethod: "client_secret_post",
-		Flows: []string{"browser", "ciba", "qr"}, Scopes: []string{"openid", "name", "email", "nin"},
+		PostLogoutRedirectURIs: []string{"https://demo.example/bye"},
+		Flows:                  []string{"browser", "ciba", "qr"}, Scopes: []string{"openid", "name", "email", "nin"},
 		QRWebhookURL: "https://demo.example/qr", CIBAPingURL: "https://demo.example/ping", ConsentWebhookURL: "https://demo.example/consent",
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}

@@ -39,10 +39,11 @@ func commands() []command {
 	return []command{
 		{"dev", "run everything with demo data and an embedded database", runDev},
 		{"serve", "run in production mode", runServe},
-		{"client", "manage clients (create, list, get, delete, rotate-secret)", runClient},
+		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks)", runClient},
 		{"user", "manage test users (create, list, get, delete)", runUser},
 		{"keys", "manage signing keys (rotate)", runKeys},
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
+		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
 		{"help", "show this help", nil},
 	}
 }

@@ -25,6 +25,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 		Name:                    req.Name,
 		RedirectURIs:            nonNil(req.RedirectURIs),
 		AppCallbackURIs:         nonNil(req.AppCallbackURIs),
+		PostLogoutRedirectURIs:  nonNil(req.PostLogoutRedirectURIs),
 		TokenEndpointAuthMethod: req.TokenEndpointAuthMethod,
 		Flows:                   req.Flows,
 		Scopes:                  req.Scopes,
@@ -128,6 +129,7 @@ func applyClientPatch(c *store.Client, p ClientPatch) {
 	set(&c.Name, p.Name)
 	set(&c.RedirectURIs, p.RedirectURIs)
 	set(&c.AppCallbackURIs, p.AppCallbackURIs)
+	set(&c.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)
 	set(&c.TokenEndpointAuthMethod, p.TokenEndpointAuthMethod)
 	set(&c.Flows, p.Flows)
 	set(&c.Scopes, p.Scopes)

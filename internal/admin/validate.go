@@ -62,6 +62,7 @@ func validateClient(c store.Client) problems {
 	p.name("name", c.Name, true)
 	p.uriList("redirect_uris", c.RedirectURIs)
 	p.uriList("app_callback_uris", c.AppCallbackURIs)
+	p.uriList("post_logout_redirect_uris", c.PostLogoutRedirectURIs)
 	if !slices.Contains(authMethods, c.TokenEndpointAuthMethod) {
 		p.addf("token_endpoint_auth_method %q is not supported; use %q or %q.", c.TokenEndpointAuthMethod, store.AuthSecretBasic, store.AuthSecretPost)
 	}

@@ -21,6 +21,7 @@ type ClientRequest struct {
 	Name                    string   `json:"name"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	AppCallbackURIs         []string `json:"app_callback_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
 	Flows                   []string `json:"flows,omitempty"`
 	Scopes                  []string `json:"scopes,omitempty"`
@@ -36,6 +37,7 @@ type ClientPatch struct {
 	Name                    *string   `json:"name,omitempty"`
 	RedirectURIs            *[]string `json:"redirect_uris,omitempty"`
 	AppCallbackURIs         *[]string `json:"app_callback_uris,omitempty"`
+	PostLogoutRedirectURIs  *[]string `json:"post_logout_redirect_uris,omitempty"`
 	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method,omitempty"`
 	Flows                   *[]string `json:"flows,omitempty"`
 	Scopes                  *[]string `json:"scopes,omitempty"`
@@ -52,6 +54,7 @@ type ClientResponse struct {
 	Name                    string    `json:"name"`
 	RedirectURIs            []string  `json:"redirect_uris"`
 	AppCallbackURIs         []string  `json:"app_callback_uris"`
+	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
 	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method"`
 	Flows                   []string  `json:"flows"`
 	Scopes                  []string  `json:"scopes"`
@@ -141,6 +144,7 @@ func clientResponse(c store.Client) ClientResponse {
 		Name:                    c.Name,
 		RedirectURIs:            nonNil(c.RedirectURIs),
 		AppCallbackURIs:         nonNil(c.AppCallbackURIs),
+		PostLogoutRedirectURIs:  nonNil(c.PostLogoutRedirectURIs),
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		Flows:                   nonNil(c.Flows),
 		Scopes:                  nonNil(c.Scopes),

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +77,60 @@ func TestBrowsers(t *testing.T) {
 	}
 	if bs, _ := w.bob.Browsers(ctx); len(bs) != 1 {
 		t.Errorf("Bob's browsers = %+v, want his one", bs)
+	}
+}
+
+// Revoking a consent enqueues CONSENT_REVOKED with the user's pairwise sub
+// at the client, the one its ID tokens carry; a client without a consent
+// webhook gets nothing.
+func TestRevokeConsentEnqueuesWebhook(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	now := w.clock.Now()
+	for _, phone := range []string{"4712345678", "4712345679"} {
+		c := store.Consent{PhoneNumber: phone, ClientID: "demo-client", Scopes: []string{"name"}, CreatedAt: now, UpdatedAt: now}
+		if err := w.st.SaveConsent(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.bob.RevokeConsent(ctx, "demo-client"); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := w.st.ListWebhooks(ctx, "demo-client", 10); err != nil || len(ws) != 0 {
+		t.Fatalf("webhooks for a client without a consent webhook = %+v, %v", ws, err)
+	}
+
+	if _, err := w.st.UpdateClient(ctx, "demo-client", func(c store.Client) (store.Client, error) {
+		c.ConsentWebhookURL = "https://shop.example/consent-revoked"
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := w.st.PairwiseSubject(ctx, "4712345678", "demo-client", "ada-at-demo") // as her ID token made it
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Add(time.Minute)
+	if err := w.ada.RevokeConsent(ctx, "demo-client"); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := w.st.ListWebhooks(ctx, "demo-client", 10)
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("webhooks after revoking = %+v, %v; want one", ws, err)
+	}
+	ev := ws[0]
+	if ev.Event != store.EventConsentRevoked || ev.URL != "https://shop.example/consent-revoked" || ev.ContentType != "text/plain" ||
+		!ev.NextAttemptAt.Equal(w.clock.Now()) || !ev.ExpiresAt.Equal(w.clock.Now().Add(24*time.Hour)) {
+		t.Errorf("event = %+v", ev)
+	}
+	parts := strings.Split(string(ev.Body), ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		Sub, Event string
+		Iat, Exp   int64
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil || claims.Sub != sub || claims.Event != "CONSENT_REVOKED" ||
+		claims.Iat != w.clock.Now().Unix() || claims.Exp != claims.Iat+300 {
+		t.Errorf("token claims = %+v (%v), want sub %s", claims, err, sub)
 	}
 }

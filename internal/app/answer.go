@@ -34,6 +34,9 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 	}
 	var resume string
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
+		if lr.Kind == store.KindCIBA {
+			return approveCIBA(user, lr, now)
+		}
 		if flow.Outdated(user.AppVersion) {
 			e := &loginError{http.StatusConflict, "outdated_app_version", "Outdated app version",
 				"This Vipps app (version " + user.AppVersion + ") is too old to confirm logins; the login ends with error=outdated_app_version."}
@@ -99,6 +102,9 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
 			return lr, errNoSuchRequest
 		case flow.Expired(lr, now):
 			outcome = errExpired()
+			if lr.Kind == store.KindCIBA {
+				outcome = errExpiredCIBA()
+			}
 			return outcome.fail(lr, flow.TimeoutDescription, now), nil
 		case lr.Status != store.LoginWaiting:
 			return lr, errAnswered(lr.Status)
@@ -118,6 +124,11 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
 		secret = *resume
 	}
 	open := a.openURL(final, secret)
+	if outcome == nil && final.Kind == store.KindCIBA && final.Status == store.LoginApproved {
+		if open, err = a.finishCIBA(r.Context(), final, now); err != nil {
+			return err
+		}
+	}
 	if outcome != nil {
 		return outcome.write(w, open)
 	}

@@ -123,6 +123,11 @@ func (a *API) describe(ctx context.Context, user store.User, lr store.LoginReque
 		ID: lr.ID, Kind: KindLogin, Status: lr.Status, ClientName: name, Scopes: lr.Scopes,
 		ConsentRequired: consent, ExpiresAt: lr.ExpiresAt,
 	}
+	if lr.Kind == store.KindCIBA {
+		// Login from phone number: no browser, so no challenge; the
+		// binding_message is what the user compares with the merchant's.
+		req.Kind, req.BindingMessage = KindCIBA, lr.BindingMessage
+	}
 	if flow.Expired(lr, a.now()) {
 		req.Status = "expired"
 	}

@@ -1,7 +1,9 @@
 // Package demo is the demo shop of dev mode (DESIGN §7): a merchant's web
 // site with a "Log in with Vipps" button that runs the real flow against
 // this server, as an unchanged OpenID Connect client would (go-oidc and
-// x/oauth2), and shows the ID token and userinfo it got back.
+// x/oauth2), and a "Log in by phone number" form that runs login from phone
+// number (CIBA) from the shop's server; both show the ID token and userinfo
+// they got back.
 package demo
 
 import (
@@ -40,6 +42,11 @@ func (s *Shop) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /demo/{$}", s.home)
 	mux.HandleFunc("GET /demo/login", s.login)
 	mux.HandleFunc("GET /demo/callback", s.callback)
+	// The phone number form posts from the shop's own page only; the page
+	// waiting for the answer is the same URL, so the shop's relative links
+	// work on both.
+	mux.Handle("POST /demo/ciba", http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.startCIBA)))
+	mux.HandleFunc("GET /demo/ciba", s.waitCIBA)
 }
 
 // cookie holds the login's state, nonce and PKCE verifier between the
@@ -125,11 +132,17 @@ func (s *Shop) finish(r *http.Request) (web.DemoPage, int) {
 		return web.DemoPage{Error: "token exchange: " + err.Error()}, http.StatusBadGateway
 	}
 	raw, _ := tok.Extra("id_token").(string)
+	return s.show(ctx, provider, raw, tok, parts[1])
+}
+
+// show verifies the ID token and its nonce, fetches userinfo and shows
+// both, as a merchant does with any login's tokens.
+func (s *Shop) show(ctx context.Context, provider *oidc.Provider, raw string, tok *oauth2.Token, nonce string) (web.DemoPage, int) {
 	idToken, err := provider.Verifier(&oidc.Config{ClientID: s.ClientID}).Verify(ctx, raw)
 	if err != nil {
 		return web.DemoPage{Error: "ID token: " + err.Error()}, http.StatusBadGateway
 	}
-	if idToken.Nonce != parts[1] {
+	if idToken.Nonce != nonce {
 		return web.DemoPage{Error: "ID token: the nonce does not match"}, http.StatusBadGateway
 	}
 	info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))

@@ -61,8 +61,9 @@ func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Ti
 		ID:                      ClientID,
 		SecretHash:              secret.Hash(ClientSecret),
 		Name:                    "Demo Shop",
-		RedirectURIs:            []string{callback, "http://localhost:3000/callback"},
+		RedirectURIs:            []string{callback, "http://localhost:3000/callback", "demo-app://callback"},
 		AppCallbackURIs:         []string{"demo-app://callback"},
+		PostLogoutRedirectURIs:  []string{baseURL + "/demo/"},
 		TokenEndpointAuthMethod: store.AuthSecretBasic,
 		Flows:                   []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},
 		Scopes:                  slices.Clone(store.Scopes),
@@ -76,6 +77,10 @@ func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Ti
 	_, err = st.UpdateClient(ctx, ClientID, func(old store.Client) (store.Client, error) {
 		if !slices.Contains(old.RedirectURIs, callback) {
 			old.RedirectURIs = append(old.RedirectURIs, callback)
+			old.UpdatedAt = now
+		}
+		if shop := baseURL + "/demo/"; !slices.Contains(old.PostLogoutRedirectURIs, shop) {
+			old.PostLogoutRedirectURIs = append(old.PostLogoutRedirectURIs, shop)
 			old.UpdatedAt = now
 		}
 		return old, nil

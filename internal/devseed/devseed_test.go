@@ -44,7 +44,7 @@ func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
 		t.Errorf("after two seeds: %d users, %d clients; want 4 and 1", len(users), len(clients))
 	}
 	c, _ = st.GetClient(ctx, ClientID)
-	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "http://localhost:9090/demo/callback"}
+	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "demo-app://callback", "http://localhost:9090/demo/callback"}
 	if !slices.Equal(c.RedirectURIs, want) {
 		t.Errorf("redirect URIs = %v, want %v", c.RedirectURIs, want)
 	}

@@ -169,6 +169,12 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 		return ErrorRedirect(r.RedirectURI, r.State, issuer, r.Error, r.ErrorDescription), nil
 	}
 	code := secret.New()
+	// A CIBA login_to_webpage code is redeemed with the ciba-redirect grant,
+	// whose ID token carries the auth_req_id the client got at the start.
+	var authReqID string
+	if r.Kind == store.KindCIBA {
+		authReqID = r.ID
+	}
 	err = st.CreateAuthCode(ctx, store.AuthCode{
 		Hash:                secret.Digest(code),
 		ClientID:            r.ClientID,
@@ -180,6 +186,7 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 		CodeChallengeMethod: r.CodeChallengeMethod,
 		SessionID:           r.SessionID,
 		ACR:                 r.ACR,
+		AuthReqID:           authReqID,
 		AuthTime:            r.AuthTime,
 		RequestedAt:         r.CreatedAt,
 		CreatedAt:           now,
@@ -188,12 +195,16 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 	if err != nil {
 		return "", err
 	}
-	return WithQuery(r.RedirectURI, url.Values{
+	q := url.Values{
 		"code":  {code},
 		"state": {r.State},
 		"scope": {strings.Join(r.Scopes, " ")},
 		"iss":   {issuer},
-	}), nil
+	}
+	if r.State == "" && r.Kind == store.KindCIBA {
+		q.Del("state") // optional in CIBA, required in the browser flow
+	}
+	return WithQuery(r.RedirectURI, q), nil
 }
 
 // Fail ends the login with an OAuth error code unless it already ended; the
@@ -258,3 +269,8 @@ const (
 // ReturnPath is where the app sends a browser after an automatic return:
 // ReturnPath?tabId=<id>&secret=<one-time secret>.
 const ReturnPath = "/vipps-login-idp/return"
+
+// LoginToWebpage is the requested_flow of CIBA's redirect-to-browser
+// variant: on approval the app opens the client's redirect_uri with a code
+// that the ciba-redirect grant redeems.
+const LoginToWebpage = "login_to_webpage"

@@ -47,7 +47,7 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	need := false
-	if lr.Status == store.LoginApproved {
+	if lr.Status == store.LoginApproved && interactive(lr) {
 		if need, err = flow.ConsentRequired(ctx, p.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	default:
-		return &pageError{status: http.StatusBadRequest, kind: errBadRequest, lang: lang(r, lr)}
+		return loginError(r, lr, http.StatusBadRequest, errBadRequest)
 	}
 	return p.complete(w, r, lr)
 }

@@ -93,11 +93,16 @@ func (p *Pages) forget(w http.ResponseWriter) {
 
 // rememberBrowser makes this browser remember the login's user, as the user
 // chose on the phone page or in the app: a BrowserSession whose id is the
-// login's sid, and a cookie holding its token. A browser that already
-// remembers the user keeps its session.
+// login's sid, created at the login's auth_time, and a cookie holding its
+// token. A browser already on this login's session keeps it (a reload of
+// the consent page). A session the browser had before (another user's, or
+// one that prompt=login or max_age made the user confirm again) is
+// replaced: its cookie is overwritten, so it is deleted too, and the next
+// login's auth_time is this confirmation's.
 func (p *Pages) rememberBrowser(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
-	s, ok, _, err := p.remembered(r.Context(), r)
-	if err != nil || (ok && s.PhoneNumber == lr.PhoneNumber) {
+	ctx := r.Context()
+	old, ok, _, err := p.remembered(ctx, r)
+	if err != nil || (ok && old.ID == lr.SessionID) {
 		return err
 	}
 	id := lr.SessionID
@@ -105,12 +110,16 @@ func (p *Pages) rememberBrowser(w http.ResponseWriter, r *http.Request, lr store
 		id = uuid.NewString()
 	}
 	token, now := secret.New(), p.now()
-	err = p.Store.CreateBrowserSession(r.Context(), store.BrowserSession{
+	authTime := lr.AuthTime
+	if authTime.IsZero() {
+		authTime = now
+	}
+	err = p.Store.CreateBrowserSession(ctx, store.BrowserSession{
 		ID:          id,
 		TokenHash:   secret.Digest(token),
 		PhoneNumber: lr.PhoneNumber,
 		Description: describeBrowser(r.UserAgent()),
-		CreatedAt:   now,
+		CreatedAt:   authTime,
 		ExpiresAt:   now.Add(flow.BrowserSessionTTL),
 	})
 	if errors.Is(err, store.ErrExists) {
@@ -120,6 +129,11 @@ func (p *Pages) rememberBrowser(w http.ResponseWriter, r *http.Request, lr store
 	}
 	if err != nil {
 		return err
+	}
+	if ok {
+		if err := p.Store.DeleteBrowserSession(ctx, old.PhoneNumber, old.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 	}
 	http.SetCookie(w, p.cookie(rememberCookie, token, int(flow.BrowserSessionTTL.Seconds())))
 	return nil

@@ -21,34 +21,51 @@ func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name, lang string
 		scopes     []string
-		walk       func(t *testing.T, e *env, b *browser, id string) response
+		walk       walk
+		change     func(*store.LoginRequest) // the login's special parameters
 	}{
-		{"phone_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }},
-		{"phone_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }},
+		{"phone_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }, nil},
+		{"phone_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }, nil},
 		{"phone_unknown_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response {
 			b.index(t, id)
 			return b.post(t, "/vipps-login-idp/phone", map[string][]string{"tabId": {id}, "phone_number": {"41234567"}})
-		}},
-		{"wait_nb", "nb", nil, waitPage},
-		{"wait_en", "en", nil, waitPage},
+		}, nil},
+		{"wait_nb", "nb", nil, waitPage, nil},
+		{"wait_en", "en", nil, waitPage, nil},
 		{"deeplink_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response {
 			b.ua = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0 Mobile Safari/537.36"
 			return b.index(t, id)
-		}},
-		{"consent_nb", "nb", []string{"openid", "name", "email", "address"}, consentPage},
-		{"consent_en", "en", []string{"openid", "name", "email", "address"}, consentPage},
-		{"error_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }},
-		{"error_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }},
+		}, nil},
+		{"consent_nb", "nb", []string{"openid", "name", "email", "address"}, consentPage, nil},
+		{"consent_en", "en", []string{"openid", "name", "email", "address"}, consentPage, nil},
+		{"error_en", "en", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }, nil},
+		{"error_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, "gone") }, nil},
+		{"backtoapp_nb", "nb", nil, backToAppPage, nil},
+		{"backtoapp_en", "en", nil, backToAppPage, nil},
+		{"return_invalid_nb", "nb", nil, returnInvalidPage, automaticReturn},
+		{"return_invalid_en", "en", nil, returnInvalidPage, automaticReturn},
+		{"return_early_nb", "nb", nil, returnEarlyPage, automaticReturn},
+		{"return_early_en", "en", nil, returnEarlyPage, automaticReturn},
+		{"moved_on_nb", "nb", nil, movedOnPage, automaticReturn},
+		{"moved_on_en", "en", nil, movedOnPage, automaticReturn},
+		{"phone_dk_nb", "nb", nil, func(t *testing.T, e *env, b *browser, id string) response { return b.index(t, id) }, inDenmark},
+		{"consent_fi_en", "en", []string{"openid", "name"}, consentPage, func(r *store.LoginRequest) { r.Market = "FI" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			b := e.browser(t)
 			b.header.Set("Accept-Language", tc.lang)
-			r := tc.walk(t, e, b, e.start(t, tc.scopes...))
+			id := e.start(t, tc.scopes...)
+			if tc.change != nil {
+				e.update(t, id, tc.change)
+			}
+			r := tc.walk(t, e, b, id)
 			checkGolden(t, filepath.Join("testdata", tc.name+".txt"), visibleText(r.body))
 		})
 	}
 }
+
+func inDenmark(r *store.LoginRequest) { r.Market = "DK" }
 
 func waitPage(t *testing.T, e *env, b *browser, id string) response {
 	b.index(t, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -31,17 +32,21 @@ type view struct {
 	Note string
 	// The consent page's scopes, in plain words.
 	ScopeNames []string
+	// BackURL is the final redirect into an app (backtoapp.go).
+	BackURL template.URL
 }
 
-// newView returns the data for a page of lr titled by title.
+// newView returns the data for a page of lr titled by title, in the
+// login's language and its market's brand.
 func (p *Pages) newView(r *http.Request, lr store.LoginRequest, title func(text) string) view {
-	l := lang(r, lr)
-	t := texts[l]
+	t := words(r, lr)
 	name := lr.ClientID
 	if c, err := p.Store.GetClient(r.Context(), lr.ClientID); err == nil && c.Name != "" {
 		name = c.Name
 	}
-	return view{Page: web.NewPage(r, l, title(t)), T: t, TabID: lr.ID, ClientName: name}
+	page := web.NewPage(r, lang(r, lr), title(t))
+	page.Brand = web.Brand(lr.Market)
+	return view{Page: page, T: t, TabID: lr.ID, ClientName: name}
 }
 
 // index is the login's one entry, LoginPath?tabId=<id>: authorize sends the
@@ -72,15 +77,17 @@ func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginReque
 	case store.LoginFailed:
 		return p.complete(w, r, lr)
 	case store.LoginDone:
-		return &pageError{status: http.StatusGone, kind: errDone, lang: lang(r, lr)}
+		return loginError(r, lr, http.StatusGone, errDone)
 	}
 	return fmt.Errorf("login %s has unknown status %q", lr.ID, lr.Status)
 }
 
 // created starts a login that authorize just made. A remembered browser
 // needs neither phone number nor app (vipps-login-api-2.0 "Remembered
-// flow"); a phone opens the app by a deeplink ("Mobile flow"); a desktop
-// asks for the phone number ("Desktop flow").
+// flow") unless the client asks for a fresh login (fresh); a no_dialog
+// login that cannot use one ends at once; a phone opens the app by a
+// deeplink ("Mobile flow"); a desktop asks for the phone number ("Desktop
+// flow").
 func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
 	ctx := r.Context()
 	s, ok, stale, err := p.remembered(ctx, r)
@@ -89,6 +96,13 @@ func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRe
 	}
 	if stale {
 		p.forget(w)
+	}
+	ok = ok && p.fresh(lr, s)
+	if !ok && lr.RequestedFlow == flow.NoDialog {
+		if lr, err = flow.Fail(ctx, p.Store, lr.ID, "login_required", loginRequiredDescription, p.now()); err != nil {
+			return err
+		}
+		return p.step(w, r, lr)
 	}
 	if ok {
 		lr, err = p.advance(ctx, lr, func(x *store.LoginRequest) {
@@ -112,7 +126,7 @@ func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRe
 		}
 		return p.step(w, r, lr)
 	}
-	p.renderPhone(w, r, lr, http.StatusOK, "", "", false)
+	p.renderPhone(w, r, lr, http.StatusOK, formatHint(lr.LoginHint), "", false)
 	return nil
 }
 
@@ -141,7 +155,8 @@ func (p *Pages) advance(ctx context.Context, lr store.LoginRequest, change func(
 
 // approved finishes a login the user confirmed: the browser is remembered
 // if the user asked, then consent if the scopes need it and none covers
-// them, then back to the client with a code.
+// them (a no_dialog login may not ask: interaction_required), then back to
+// the client with a code.
 func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
 	if lr.Remember {
 		if err := p.rememberBrowser(w, r, lr); err != nil {
@@ -152,7 +167,11 @@ func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginR
 	if err != nil {
 		return err
 	}
-	if need {
+	if need && lr.RequestedFlow == flow.NoDialog {
+		if lr, err = flow.Fail(r.Context(), p.Store, lr.ID, "interaction_required", interactionRequiredDescription, p.now()); err != nil {
+			return err
+		}
+	} else if need {
 		p.renderConsent(w, r, lr)
 		return nil
 	}

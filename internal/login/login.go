@@ -62,6 +62,7 @@ func (p *Pages) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /vipps-login-idp/phone", post(p.phone))
 	mux.Handle("POST /vipps-login-idp/consent", post(p.consent))
 	mux.Handle("POST /vipps-login-idp/cancel", post(p.cancel))
+	mux.Handle("GET "+flow.ReturnPath, p.handler(p.automaticReturn))
 	mux.HandleFunc("GET /vipps-login-idp/api/status", p.status)
 	mux.Handle("GET /vipps-login-idp/static/", http.StripPrefix("/vipps-login-idp/static/", web.Static()))
 }
@@ -74,11 +75,19 @@ func (p *Pages) now() time.Time {
 }
 
 // pageError is an error page instead of a login step. lang is "" when the
-// login, and so its language, is not known: the browser's is used.
+// login, and so its language, is not known: the browser's is used. market
+// is the login's, which picks the brand.
 type pageError struct {
 	status int
 	kind   errorKind
 	lang   string
+	market string
+}
+
+// loginError is the error page of kind for a known login: in its language
+// and its market's brand.
+func loginError(r *http.Request, lr store.LoginRequest, status int, kind errorKind) *pageError {
+	return &pageError{status: status, kind: kind, lang: lang(r, lr), market: lr.Market}
 }
 
 func (e *pageError) Error() string { return fmt.Sprintf("login page error %d (%d)", e.status, e.kind) }
@@ -102,8 +111,11 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 		if l == "" {
 			l = web.Language(r.Header.Get("Accept-Language"))
 		}
-		m := texts[l].Errors[pe.kind]
-		web.ErrorPageLang(w, r, pe.status, l, m.Title, m.Detail)
+		brand := web.Brand(pe.market)
+		m := texts[l].branded(brand).Errors[pe.kind]
+		page := web.NewPage(r, l, m.Title)
+		page.Brand = brand
+		web.RenderError(w, r, pe.status, page, m.Detail)
 	})
 }
 
@@ -117,7 +129,7 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, tabID string) (stor
 	}
 	ctx := r.Context()
 	lr, err := p.Store.GetLoginRequest(ctx, tabID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !browserLogin(lr)) {
 		return lr, &pageError{status: http.StatusNotFound, kind: errNotFound}
 	}
 	if err != nil || lr.Status == store.LoginDone {
@@ -132,12 +144,16 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, tabID string) (stor
 	return lr, nil
 }
 
+// browserLogin reports whether lr is a login the pages serve: not a CIBA
+// request, which shares the store's table and is finished by the app alone.
+func browserLogin(lr store.LoginRequest) bool {
+	return lr.Kind == "" || lr.Kind == store.KindLogin
+}
+
 // checkBrowser lets only the browser that opened the login continue it:
 // the first page view binds the login to this browser's vl_browser cookie
 // (atomically, so two browsers racing get one winner), and every later step
-// must come with the same cookie. It is the one place that decides, so the
-// special flows that return the user in another browser add their
-// exception here.
+// must come with the same cookie. The one exception is rebind, below.
 func (p *Pages) checkBrowser(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) (store.LoginRequest, error) {
 	binding := secret.Digest(p.browserToken(w, r))
 	if lr.BrowserBindingHash == "" {
@@ -154,9 +170,48 @@ func (p *Pages) checkBrowser(w http.ResponseWriter, r *http.Request, lr store.Lo
 		}
 	}
 	if !secret.Equal(lr.BrowserBindingHash, binding) {
-		return lr, &pageError{status: http.StatusForbidden, kind: errOtherBrowser, lang: lang(r, lr)}
+		if rebound(lr) {
+			return lr, loginError(r, lr, http.StatusForbidden, errMovedOn)
+		}
+		return lr, loginError(r, lr, http.StatusForbidden, errOtherBrowser)
 	}
 	return lr, nil
+}
+
+// errBadSecret means an automatic-return link that does not (or no
+// longer) let a browser take the login over.
+var errBadSecret = errors.New("login: wrong or used resume secret")
+
+// rebind is the one exception to checkBrowser: the automatic return from
+// the Vipps app (vipps-login-api-2.0 "Automatic return from Vipps app").
+// The app opens ReturnPath with the one-time secret it got at approval, in
+// whatever browser the phone picks, and that browser takes the login over.
+// In one store transaction it checks the secret against the approved
+// login's digest (in constant time), clears it so that the link works
+// once, and binds the login to this browser's vl_browser cookie. The
+// "remember me" choice stays with the browser the user made it in: a
+// browser the login moved to is not remembered.
+func (p *Pages) rebind(w http.ResponseWriter, r *http.Request, id, resumeSecret string) (store.LoginRequest, error) {
+	binding := secret.Digest(p.browserToken(w, r))
+	digest := secret.Digest(resumeSecret)
+	return p.Store.UpdateLoginRequest(r.Context(), id, func(x store.LoginRequest) (store.LoginRequest, error) {
+		if x.RequestedFlow != flow.AutomaticReturn || x.Status != store.LoginApproved || x.ResumeSecretHash == "" ||
+			resumeSecret == "" || !secret.Equal(x.ResumeSecretHash, digest) || !p.now().Before(x.ExpiresAt) {
+			return x, errBadSecret
+		}
+		if !secret.Equal(x.BrowserBindingHash, binding) {
+			x.BrowserBindingHash, x.Remember = binding, false
+		}
+		x.ResumeSecretHash = ""
+		x.UpdatedAt = p.now()
+		return x, nil
+	})
+}
+
+// rebound reports whether an automatic return moved the login to the
+// browser that opened the app's link: the approved login's secret is used.
+func rebound(lr store.LoginRequest) bool {
+	return lr.RequestedFlow == flow.AutomaticReturn && lr.Status == store.LoginApproved && lr.ResumeSecretHash == ""
 }
 
 // complete sends the browser back to the client with a code or the error,
@@ -167,7 +222,7 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginR
 	to, err := flow.Complete(r.Context(), p.Store, p.Issuer, lr.ID, p.now())
 	switch {
 	case errors.Is(err, flow.ErrAlreadyDone):
-		return &pageError{status: http.StatusGone, kind: errDone, lang: lang(r, lr)}
+		return loginError(r, lr, http.StatusGone, errDone)
 	case errors.Is(err, flow.ErrNotFinished):
 		// Another step moved the login on meanwhile; show where it is.
 		seeIndex(w, lr.ID)
@@ -176,6 +231,10 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginR
 		return err
 	}
 	p.setBrowserToken(w)
+	if lr.FinalRedirectIsApp && appScheme(to) {
+		p.renderBackToApp(w, r, lr, to)
+		return nil
+	}
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusSeeOther)
 	return nil

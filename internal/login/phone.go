@@ -22,12 +22,12 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if lr.Status != store.LoginCreated || lr.Mobile {
+	if lr.Status != store.LoginCreated || lr.Mobile || !interactive(lr) {
 		seeIndex(w, lr.ID)
 		return nil
 	}
 	typed, remember := r.PostForm.Get("phone_number"), r.PostForm.Get("remember") != ""
-	t := texts[lang(r, lr)]
+	t := words(r, lr)
 	msisdn, ok := normalizePhone(typed)
 	if !ok {
 		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneMalformed, remember)
@@ -53,8 +53,8 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// renderPhone shows the phone-number page, with what was typed and a
-// message when the number was not accepted. The remember box is off until
+// renderPhone shows the phone-number page, with what was typed (or the
+// client's login_hint) and a message when the number was not accepted. The remember box is off until
 // the user ticks it (DESIGN §6).
 func (p *Pages) renderPhone(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, status int, typed, message string, remember bool) {
 	v := p.newView(r, lr, func(t text) string { return t.PhoneTitle })

@@ -24,7 +24,7 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &pe) && pe.kind == errNotFound:
 		code, body["error"] = http.StatusNotFound, "not_found"
-	case errors.As(err, &pe) && pe.kind == errOtherBrowser:
+	case errors.As(err, &pe) && (pe.kind == errOtherBrowser || pe.kind == errMovedOn):
 		code, body["error"] = http.StatusForbidden, "other_browser"
 	case err != nil:
 		slog.ErrorContext(r.Context(), "login status failed", "err", err)

@@ -2,6 +2,8 @@ package login
 
 import (
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
@@ -16,6 +18,8 @@ type text struct {
 	DeeplinkTitle, DeeplinkLead, OpenVipps, DeeplinkNote         string
 	ConsentTitle, ConsentLead, ConsentNote, Accept, Reject       string
 	Cancel                                                       string
+	// The page that hands the final redirect to an app (backtoapp.go).
+	BackTitle, BackLead, BackButton, BackNote string
 	// Scopes names the consent-requiring scopes in plain words
 	// (vipps-login-api-2.0 "Scopes").
 	Scopes map[string]string
@@ -34,6 +38,12 @@ const (
 	errDone
 	errBadRequest
 	errCrossOrigin
+	// The automatic-return link (return.go): wrong, used or expired; the
+	// login not confirmed yet; the login went on in the browser the app
+	// opened.
+	errBadReturn
+	errNotApproved
+	errMovedOn
 	errServer
 )
 
@@ -62,6 +72,10 @@ var texts = map[string]text{
 		Accept:         "Godta",
 		Reject:         "Avslå",
 		Cancel:         "Avbryt og gå tilbake til butikken",
+		BackTitle:      "Går tilbake til appen …",
+		BackLead:       "Du sendes tilbake til",
+		BackButton:     "Gå tilbake til appen",
+		BackNote:       "Trykk på knappen hvis appen ikke åpnes av seg selv.",
 		Scopes: map[string]string{
 			"name":           "Navn",
 			"email":          "E-postadresse",
@@ -77,6 +91,9 @@ var texts = map[string]text{
 			errDone:         {"Allerede fullført", "Denne innloggingen er allerede fullført. Gå tilbake til butikken for å logge inn på nytt."},
 			errBadRequest:   {"Ugyldig forespørsel", "Skjemaet kunne ikke leses. Gå tilbake og prøv igjen."},
 			errCrossOrigin:  {"Forespørselen ble avvist", "Skjemaet ble sendt fra et annet nettsted. Gå tilbake til butikken og start på nytt."},
+			errBadReturn:    {"Ugyldig lenke", "Denne lenken for å fullføre innloggingen er ugyldig eller allerede brukt. Gå tilbake til butikken og start på nytt."},
+			errNotApproved:  {"Ikke bekreftet ennå", "Innloggingen er ikke bekreftet i Vipps-appen ennå. Bekreft den i appen, og åpne lenken på nytt."},
+			errMovedOn:      {"Fortsatt i en annen nettleser", "Vipps-appen sendte innloggingen videre til en annen nettleser, der den fullføres. Du kan lukke denne siden."},
 			errServer:       {"Noe gikk galt", "Vi kunne ikke fullføre dette nå. Prøv igjen om litt, og oppgi forespørsels-ID-en hvis du kontakter oss."},
 		},
 	},
@@ -103,6 +120,10 @@ var texts = map[string]text{
 		Accept:         "Accept",
 		Reject:         "Decline",
 		Cancel:         "Cancel and go back to the shop",
+		BackTitle:      "Returning to the app…",
+		BackLead:       "You are being sent back to",
+		BackButton:     "Return to the app",
+		BackNote:       "Tap the button if the app does not open by itself.",
 		Scopes: map[string]string{
 			"name":           "Name",
 			"email":          "Email address",
@@ -118,9 +139,39 @@ var texts = map[string]text{
 			errDone:         {"Already completed", "This login has already been completed. Go back to the shop to log in again."},
 			errBadRequest:   {"Bad request", "The form could not be read. Go back and try again."},
 			errCrossOrigin:  {"Request refused", "The form was sent from another site. Go back to the shop and start again."},
+			errBadReturn:    {"Link not valid", "This link to finish the login is not valid, or it has already been used. Go back to the shop and start again."},
+			errNotApproved:  {"Not confirmed yet", "The login has not been confirmed in the Vipps app yet. Confirm it in the app, then open the link again."},
+			errMovedOn:      {"Continued in another browser", "The Vipps app sent this login on to another browser, where it finishes. You can close this page."},
 			errServer:       {"Something went wrong", "We could not finish this just now. Try again in a moment, and quote the request id if you contact us."},
 		},
 	},
+}
+
+// words returns the pages' words for the login: in its language, and
+// speaking of MobilePay instead of Vipps in the markets that know MobilePay.
+func words(r *http.Request, lr store.LoginRequest) text {
+	return texts[lang(r, lr)].branded(web.Brand(lr.Market))
+}
+
+// branded returns t with the app called brand instead of Vipps. The tables
+// above are written once, for Vipps.
+func (t text) branded(brand string) text {
+	if brand == web.Vipps {
+		return t
+	}
+	rep := strings.NewReplacer(web.Vipps, brand)
+	v := reflect.ValueOf(&t).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			f.SetString(rep.Replace(f.String()))
+		}
+	}
+	errs := make(map[errorKind]message, len(t.Errors))
+	for k, m := range t.Errors {
+		errs[k] = message{rep.Replace(m.Title), rep.Replace(m.Detail)}
+	}
+	t.Errors = errs
+	return t
 }
 
 // lang is the language of the pages of the login: the one authorize took

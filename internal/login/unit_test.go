@@ -1,6 +1,7 @@
 package login
 
 import (
+	"net/http"
 	"reflect"
 	"testing"
 
@@ -91,5 +92,22 @@ func TestTexts(t *testing.T) {
 	}
 	if len(texts) != 2 {
 		t.Errorf("%d languages", len(texts))
+	}
+}
+
+// TestCIBANotServed checks that the pages do not serve a CIBA request,
+// which shares the login requests' table: its id is no tabId.
+func TestCIBANotServed(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	id := e.startWith(t, func(r *store.LoginRequest) { r.Kind = store.KindCIBA })
+	if r := b.index(t, id); r.status != http.StatusNotFound {
+		t.Errorf("index: %d", r.status)
+	}
+	if code, _ := b.status(t, id); code != http.StatusNotFound {
+		t.Errorf("status: %d", code)
+	}
+	if lr := e.get(t, id); lr.BrowserBindingHash != "" {
+		t.Error("a browser bound itself to a CIBA request")
 	}
 }

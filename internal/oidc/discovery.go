@@ -47,6 +47,9 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+IssuerPath+"oauth2/auth", p.authorize)
 	mux.HandleFunc("POST "+IssuerPath+"oauth2/auth", p.authorize)
 	p.mountTokens(mux)
+	p.mountCIBA(mux)
+	mux.HandleFunc("GET "+IssuerPath+"oauth2/sessions/logout", p.endSession)
+	mux.HandleFunc("POST "+IssuerPath+"oauth2/sessions/logout", p.endSession)
 }
 
 // Discovery is the OpenID Provider Metadata document (OpenID Connect
@@ -102,17 +105,22 @@ func (p *Provider) Discovery() Discovery {
 		JWKSURI:                       issuer + ".well-known/jwks.json",
 		UserinfoEndpoint:              p.BaseURL + "/vipps-userinfo-api/userinfo",
 		RevocationEndpoint:            issuer + "oauth2/revoke",
+		EndSessionEndpoint:            issuer + "oauth2/sessions/logout",
 		CodeChallengeMethodsSupported: []string{"S256", "plain"},
 		AuthorizationResponseIssParameterSupported: true,
 		SubjectTypesSupported:                      []string{"pairwise"},
 		ResponseTypesSupported:                     []string{"code"},
 		ClaimsSupported:                            claims,
-		GrantTypesSupported:                        []string{"authorization_code"},
+		GrantTypesSupported:                        []string{"authorization_code", grantCIBA, grantCIBARedirect},
 		ResponseModesSupported:                     []string{"query"},
 		ScopesSupported:                            store.Scopes,
 		TokenEndpointAuthMethodsSupported:          []string{store.AuthSecretBasic, store.AuthSecretPost},
 		UserinfoSigningAlgValuesSupported:          []string{"none"},
 		IDTokenSigningAlgValuesSupported:           []string{keys.RS256, keys.ES256},
+
+		// Login from phone number (CIBA); ping delivery is not built yet.
+		BackchannelAuthenticationEndpoint:      p.BaseURL + BackchannelPath,
+		BackchannelTokenDeliveryModesSupported: []string{"poll"},
 	}
 }
 

@@ -54,6 +54,9 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 	if c.ClientID != client.ID {
 		return nil, oauthError(ErrInvalidGrant, "The authorization code was issued to another client.")
 	}
+	if c.AuthReqID != "" {
+		return nil, oauthError(ErrInvalidGrant, "The code comes from a login from phone number (requested_flow=login_to_webpage); redeem it with grant_type=%s.", grantCIBARedirect)
+	}
 	if !now.Before(c.ExpiresAt) {
 		return nil, oauthError(ErrInvalidGrant, "The authorization code has expired; codes are valid for %s.", flow.CodeTTL)
 	}

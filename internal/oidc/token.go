@@ -48,6 +48,10 @@ func (p *Provider) grant(grantType string) grantFunc {
 	switch grantType {
 	case grantAuthorizationCode:
 		return p.authorizationCode
+	case grantCIBA:
+		return p.cibaPoll
+	case grantCIBARedirect:
+		return p.cibaRedirect
 	}
 	return nil
 }

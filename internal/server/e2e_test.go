@@ -249,3 +249,52 @@ func TestDemoShop(t *testing.T) {
 		t.Errorf("the demo shop after login shows:\n%s", p.Body)
 	}
 }
+
+// End session forgets the remembered browser: the next login asks for the
+// phone number again, and the browser lands on the registered logout URI
+// with its state.
+func TestLogoutForgetsTheBrowser(t *testing.T) {
+	e := startE2E(t)
+	ctx := context.Background()
+	cfg := e.oauth(devseed.ClientID, devseed.ClientSecret, "openid")
+	b := newBrowser(t)
+	e.loginWithPhone(t, b, cfg.AuthCodeURL("state-first-1"), devseed.Ada, true)
+	if b.Landed == nil {
+		t.Fatal("no code after the first login")
+	}
+	tok, err := cfg.Exchange(ctx, b.Landed.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawID := tok.Extra("id_token").(string)
+
+	b.get(cfg.AuthCodeURL("state-second"))
+	if b.Landed == nil {
+		t.Fatal("the remembered browser was not remembered")
+	}
+
+	logout := e.Issuer + "oauth2/sessions/logout?" + url.Values{
+		"id_token_hint":            {rawID},
+		"post_logout_redirect_uri": {e.BaseURL + "/demo/"},
+		"state":                    {"bye-123"},
+	}.Encode()
+	p := b.get(logout)
+	if p.URL.Path != "/demo/" || p.URL.Query().Get("state") != "bye-123" {
+		t.Fatalf("after logout the browser is at %s, want the shop with the state", p.URL)
+	}
+	p = b.get(cfg.AuthCodeURL("state-third-3"))
+	if b.Landed != nil || !strings.Contains(p.Body, `name="phone_number"`) {
+		t.Errorf("after logout the next login should ask for the phone number; it is at %s", p.URL)
+	}
+
+	for _, bad := range []url.Values{
+		{"post_logout_redirect_uri": {"https://evil.example/"}, "client_id": {devseed.ClientID}},
+		{"post_logout_redirect_uri": {e.BaseURL + "/demo/"}},
+		{"id_token_hint": {"not.a.token"}},
+	} {
+		p := b.get(e.Issuer + "oauth2/sessions/logout?" + bad.Encode())
+		if p.Status != 400 || p.URL.Path == "/demo/" {
+			t.Errorf("logout with %v = %d at %s, want a 400 page", bad, p.Status, p.URL)
+		}
+	}
+}

@@ -279,6 +279,56 @@ type AccessToken struct {
 // ErrUsed means a single-use record (a code) was already used.
 var ErrUsed = errors.New("already used")
 
+// Webhook events the outbox carries.
+const (
+	// EventConsentRevoked tells a client that a user revoked their consent
+	// to it (vipps-login-webhooks "Revoke").
+	EventConsentRevoked = "CONSENT_REVOKED"
+)
+
+// Webhook is one event in the durable outbox (DESIGN §8): an HTTP POST to a
+// client's URL that the server owes it. It is stored before anyone tries to
+// send it, so a restart or a second replica picks it up; delivery is
+// at-least-once, and the receiver tells repeats apart by ID.
+type Webhook struct {
+	// ID is random and sent as the Webhook-Id header.
+	ID       string
+	ClientID string
+	// Event is EventConsentRevoked, or one of the QR and CIBA events.
+	Event       string
+	URL         string
+	ContentType string
+	Body        []byte
+	// Attempts counts the deliveries tried so far, the successful one too.
+	Attempts int
+	// NextAttemptAt is when the event is due (the zero time: at once).
+	NextAttemptAt time.Time
+	// LockedUntil is the lease of the deliverer that claimed it: nobody else
+	// tries it until then.
+	LockedUntil time.Time
+	// DeliveredAt is set by the attempt the receiver accepted.
+	DeliveredAt time.Time
+	// LastError and LastStatus are the last attempt's outcome: the error
+	// text ("" on success) and the HTTP status (0 when none came back).
+	LastError  string
+	LastStatus int
+	CreatedAt  time.Time
+	// ExpiresAt is when the outbox gives up: no attempt starts after it,
+	// and an undelivered event stays in the log as failed.
+	ExpiresAt time.Time
+}
+
+// WebhookAttempt is the outcome of one delivery attempt.
+type WebhookAttempt struct {
+	At     time.Time
+	Status int
+	Error  string
+	// Delivered means the receiver accepted it (a 2xx).
+	Delivered bool
+	// NextAttemptAt is when to try again after a failure.
+	NextAttemptAt time.Time
+}
+
 // Store is the storage seam. Updates take a closure so that the backend owns
 // the transaction: the closure sees the current record and returns the new
 // one, or an error that aborts the update and is returned as is.
@@ -296,8 +346,8 @@ type Store interface {
 	GetClient(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
 	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) (Client, error)
-	// DeleteClient removes the client and the users' consents to it and
-	// pairwise subjects at it.
+	// DeleteClient removes the client and the users' consents to it,
+	// pairwise subjects at it and its webhooks.
 	DeleteClient(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
@@ -318,8 +368,9 @@ type Store interface {
 	GetAppSession(ctx context.Context, tokenHash string) (AppSession, error)
 	DeleteAppSession(ctx context.Context, tokenHash string) error
 	// DeleteExpired removes app and browser sessions, login requests, codes
-	// and access tokens whose ExpiresAt is before the given time, and reports
-	// how many records it removed.
+	// and access tokens whose ExpiresAt is before the given time, and
+	// webhooks that expired or were delivered before it, and reports how
+	// many records it removed.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
@@ -328,6 +379,12 @@ type Store interface {
 	// ListWaitingLoginRequests returns the user's requests in status
 	// LoginWaiting that expire after now, oldest first.
 	ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
+	// FailExpiredLoginRequests ends the user's requests of the given kind
+	// that are still LoginWaiting but expired at now (ExpiresAt not after
+	// now): status LoginFailed, Error "expired_token", UpdatedAt now. It
+	// reports how many it ended. A new CIBA request calls it first, since
+	// only one CIBA request per user may be waiting.
+	FailExpiredLoginRequests(ctx context.Context, phoneNumber, kind string, now time.Time) (int, error)
 
 	CreateBrowserSession(ctx context.Context, s BrowserSession) error
 	GetBrowserSessionByToken(ctx context.Context, tokenHash string) (BrowserSession, error)
@@ -336,6 +393,10 @@ type Store interface {
 	// DeleteBrowserSession deletes the user's session id; another user's
 	// session is ErrNotFound.
 	DeleteBrowserSession(ctx context.Context, phoneNumber, id string) error
+	// EndBrowserSession deletes the session id whoever it belongs to: the
+	// end-session endpoint knows the sid from a verified ID token, not the
+	// user. ErrNotFound if there is none.
+	EndBrowserSession(ctx context.Context, id string) error
 
 	// SaveConsent creates or replaces the consent for (PhoneNumber, ClientID);
 	// an existing consent keeps its CreatedAt.
@@ -343,7 +404,10 @@ type Store interface {
 	GetConsent(ctx context.Context, phoneNumber, clientID string) (Consent, error)
 	// ListConsents returns the user's consents ordered by client id.
 	ListConsents(ctx context.Context, phoneNumber string) ([]Consent, error)
-	DeleteConsent(ctx context.Context, phoneNumber, clientID string) error
+	// DeleteConsent removes the consent and, when notify is not nil, puts
+	// that event in the webhook outbox in the same transaction, so that a
+	// crash cannot revoke a consent without telling the client.
+	DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *Webhook) error
 
 	CreateAuthCode(ctx context.Context, c AuthCode) error
 	// RedeemAuthCode marks the code used at now and returns it, exactly once
@@ -366,6 +430,27 @@ type Store interface {
 	// even when two callers race. A candidate that is already another
 	// (user, client)'s sub is ErrExists: subs are never shared.
 	PairwiseSubject(ctx context.Context, phoneNumber, clientID, candidate string) (string, error)
+
+	// EnqueueWebhook stores a new event in the outbox; its client must
+	// exist. ErrExists if the id is taken.
+	EnqueueWebhook(ctx context.Context, w Webhook) error
+	// ClaimWebhooks leases up to limit events that are due (NextAttemptAt
+	// at or before now), undelivered, unexpired (ExpiresAt after now) and
+	// not leased (LockedUntil at or before now), setting their LockedUntil
+	// to now+lease, and returns them, most overdue first. Claiming is
+	// atomic, so two deliverers (two replicas) never hold the same event at
+	// once: SQLite claims in one write transaction, PostgreSQL with SELECT …
+	// FOR UPDATE SKIP LOCKED. It counts no attempt.
+	ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Webhook, error)
+	// RecordWebhookAttempt records an attempt on a claimed event and ends
+	// its lease: Attempts goes up by one and LastStatus and LastError are
+	// set; a delivered attempt sets DeliveredAt to its At, a failed one
+	// sets NextAttemptAt. An event already delivered is left as it is (a
+	// late attempt after a lapsed lease); an unknown one is ErrNotFound.
+	RecordWebhookAttempt(ctx context.Context, id string, a WebhookAttempt) error
+	// ListWebhooks returns up to limit of the client's events, newest
+	// first: its delivery log.
+	ListWebhooks(ctx context.Context, clientID string, limit int) ([]Webhook, error)
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

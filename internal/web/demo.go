@@ -12,14 +12,20 @@ var demoFS embed.FS
 
 var demoTemplate = template.Must(template.ParseFS(demoFS, "demo/*.html"))
 
-// DemoPage is what the demo shop shows: the start button, or the result of
-// a login.
+// DemoPage is what the demo shop shows: the start button and phone number
+// form, a login from phone number waiting, or the result of a login.
 type DemoPage struct {
 	Scopes   string
 	Error    string
 	Name     string
 	IDToken  string
 	Userinfo string
+	// Waiting is the page of a login from phone number waiting for the
+	// user: it shows BindingMessage and reloads itself after Refresh
+	// seconds (a meta refresh: the pages allow no script).
+	Waiting        bool
+	Refresh        int
+	BindingMessage string
 }
 
 // RenderDemo renders the demo shop's page.

@@ -51,11 +51,18 @@ type Page struct {
 	// Script is a file in static/ that the page loads, or "". Pages have no
 	// inline script: the Content-Security-Policy forbids it.
 	Script string
+	// Brand is the app the page speaks of, Vipps (when empty) or MobilePay
+	// (Brand): it picks the header, the title and the colours.
+	Brand string
+	// Refresh is where the page sends the browser at once by itself (a meta
+	// refresh, which the Content-Security-Policy does not restrict), or "".
+	// It must be a URL the server trusts: html/template does not filter it.
+	Refresh template.URL
 }
 
 // NewPage returns the layout data for the page that answers r.
 func NewPage(r *http.Request, lang, title string) Page {
-	return Page{Lang: lang, Title: title, Root: root(r)}
+	return Page{Lang: lang, Title: title, Root: root(r), Brand: Vipps}
 }
 
 // root is the relative path from r's URL to the base URL. The server strips
@@ -80,9 +87,15 @@ func ErrorPage(w http.ResponseWriter, r *http.Request, status int, title, detail
 // ErrorPageLang is ErrorPage in lang ("nb" or "en"); title and detail must
 // already be in that language.
 func ErrorPageLang(w http.ResponseWriter, r *http.Request, status int, lang, title, detail string) {
-	lang = Supported(lang)
+	RenderError(w, r, status, NewPage(r, lang, title), detail)
+}
+
+// RenderError is ErrorPage for a page made by NewPage and dressed by the
+// caller (language, brand); page.Title is the error's title.
+func RenderError(w http.ResponseWriter, r *http.Request, status int, page Page, detail string) {
+	page.Lang = Supported(page.Lang)
 	Render(w, r, status, "error.html", struct {
 		Page
 		Detail, RequestID, RequestIDLabel string
-	}{NewPage(r, lang, title), detail, w.Header().Get("X-Request-Id"), requestIDLabel[lang]})
+	}{page, detail, w.Header().Get("X-Request-Id"), requestIDLabel[page.Lang]})
 }

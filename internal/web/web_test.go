@@ -108,3 +108,63 @@ func TestNoInlineCode(t *testing.T) {
 		}
 	}
 }
+
+func TestBrand(t *testing.T) {
+	for market, want := range map[string]string{"": Vipps, "NO": Vipps, "SE": Vipps, "DK": MobilePay, "FI": MobilePay, "dk": MobilePay, "XX": Vipps} {
+		if got := Brand(market); got != want {
+			t.Errorf("Brand(%q) = %q, want %q", market, got, want)
+		}
+	}
+	for _, tc := range []struct{ brand, class, logo, title string }{
+		{"", "vipps", "vipps", "· Vipps</title>"},
+		{Vipps, "vipps", "vipps", "· Vipps</title>"},
+		{MobilePay, "mobilepay", "MobilePay", "· MobilePay</title>"},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/vipps-login-idp/index.html", nil)
+		page := NewPage(r, "en", "Oops")
+		page.Brand = tc.brand
+		RenderError(w, r, http.StatusForbidden, page, "Detail.")
+		body := w.Body.String()
+		for _, want := range []string{`<body class="` + tc.class + `">`, `<span class="logo">` + tc.logo + `</span>`, tc.title} {
+			if w.Code != http.StatusForbidden || !strings.Contains(body, want) {
+				t.Errorf("brand %q: %d, lacks %s:\n%s", tc.brand, w.Code, want, body)
+			}
+		}
+	}
+}
+
+// TestRefresh checks the layout's meta refresh: only when asked, and with
+// the URL escaped for HTML but kept whole for a custom scheme.
+func TestRefresh(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/vipps-login-idp/index.html", nil)
+	w := httptest.NewRecorder()
+	ErrorPageLang(w, r, http.StatusOK, "en", "x", "y")
+	if strings.Contains(w.Body.String(), "refresh") {
+		t.Error("a page without Refresh refreshes")
+	}
+	page := NewPage(r, "en", "x")
+	page.Refresh = "demo-app://callback?code=a&state=b"
+	w = httptest.NewRecorder()
+	RenderError(w, r, http.StatusOK, page, "y")
+	if want := `<meta http-equiv="refresh" content="0;url=demo-app://callback?code=a&amp;state=b">`; !strings.Contains(w.Body.String(), want) {
+		t.Errorf("lacks %s:\n%s", want, w.Body.String())
+	}
+}
+
+// TestThemes checks that the stylesheet has a theme for each brand's body
+// class.
+func TestThemes(t *testing.T) {
+	css, err := staticFS.ReadFile("static/vipps.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"body.mobilepay {", "--brand: #5a78ff;", "--brand: #ff5b24;"} {
+		if !strings.Contains(string(css), want) {
+			t.Errorf("vipps.css lacks %s", want)
+		}
+	}
+	if strings.Contains(string(css), "--orange") {
+		t.Error("vipps.css still names a colour by the brand's old variable")
+	}
+}

@@ -68,6 +68,16 @@ func (s *Store) DeleteBrowserSession(ctx context.Context, phoneNumber, id string
 	return nil
 }
 
+// EndBrowserSession removes the session id whoever it belongs to, or
+// returns store.ErrNotFound.
+func (s *Store) EndBrowserSession(ctx context.Context, id string) error {
+	err := deleted(s.db.ExecContext(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id))
+	if err != nil {
+		return fmt.Errorf("sqlite: end browser session %q: %w", id, err)
+	}
+	return nil
+}
+
 // scanBrowserSession reads one row of browserSessionColumns.
 func scanBrowserSession(row scanner) (store.BrowserSession, error) {
 	var (

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -60,10 +61,17 @@ func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.C
 }
 
 // DeleteConsent removes the user's consent to the client, or returns
-// store.ErrNotFound.
-func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string) error {
-	err := deleted(s.db.ExecContext(ctx, `DELETE FROM consents
-		WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
+// store.ErrNotFound; notify, when not nil, is enqueued in the same
+// transaction.
+func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *store.Webhook) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := deleted(tx.ExecContext(ctx, `DELETE FROM consents
+			WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
+		if err != nil || notify == nil {
+			return err
+		}
+		return enqueueWebhook(ctx, tx, *notify)
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: delete consent of %q to %q: %w", phoneNumber, clientID, err)
 	}

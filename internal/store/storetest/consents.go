@@ -139,15 +139,43 @@ func testConsentDelete(t *testing.T, s store.Store) {
 		must(t, "SaveConsent", s.SaveConsent(ctx, c))
 	}
 
-	wantErr(t, "DeleteConsent of a missing consent", s.DeleteConsent(ctx, "4722222222", "other"), store.ErrNotFound)
-	must(t, "DeleteConsent", s.DeleteConsent(ctx, gone.PhoneNumber, gone.ClientID))
+	wantErr(t, "DeleteConsent of a missing consent", s.DeleteConsent(ctx, "4722222222", "other", nil), store.ErrNotFound)
+	must(t, "DeleteConsent", s.DeleteConsent(ctx, gone.PhoneNumber, gone.ClientID, nil))
 	_, err := s.GetConsent(ctx, gone.PhoneNumber, gone.ClientID)
 	wantErr(t, "GetConsent after DeleteConsent", err, store.ErrNotFound)
-	wantErr(t, "DeleteConsent again", s.DeleteConsent(ctx, gone.PhoneNumber, gone.ClientID), store.ErrNotFound)
+	wantErr(t, "DeleteConsent again", s.DeleteConsent(ctx, gone.PhoneNumber, gone.ClientID, nil), store.ErrNotFound)
 
 	for _, c := range kept {
 		got, err := s.GetConsent(ctx, c.PhoneNumber, c.ClientID)
 		must(t, "GetConsent", err)
 		equal(t, "consent of "+c.PhoneNumber+" to "+c.ClientID, got, wantConsent(c))
+	}
+}
+
+// testConsentDeleteNotify checks that a revocation and its webhook are one
+// transaction: both happen, or neither does.
+func testConsentDeleteNotify(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createUsersAndClients(t, s, []string{"4711111111"}, []string{"shop"})
+	c := newConsent("4711111111", "shop")
+	must(t, "SaveConsent", s.SaveConsent(ctx, c))
+	taken := newWebhook("w-taken", "shop", at(0))
+	must(t, "EnqueueWebhook", s.EnqueueWebhook(ctx, taken))
+
+	clash := newWebhook("w-taken", "shop", at(time.Second))
+	if err := s.DeleteConsent(ctx, c.PhoneNumber, c.ClientID, &clash); err == nil {
+		t.Fatal("DeleteConsent with an event that cannot be enqueued succeeded")
+	}
+	_, err := s.GetConsent(ctx, c.PhoneNumber, c.ClientID)
+	must(t, "GetConsent after the failed revocation (the consent must still be there)", err)
+
+	ev := newWebhook("w-new", "shop", at(time.Second))
+	must(t, "DeleteConsent with notify", s.DeleteConsent(ctx, c.PhoneNumber, c.ClientID, &ev))
+	_, err = s.GetConsent(ctx, c.PhoneNumber, c.ClientID)
+	wantErr(t, "GetConsent after DeleteConsent", err, store.ErrNotFound)
+	list, err := s.ListWebhooks(ctx, "shop", 10)
+	must(t, "ListWebhooks", err)
+	if len(list) != 2 || list[0].ID != "w-new" {
+		t.Errorf("webhooks after the revocation = %+v, want the new event enqueued before the old", list)
 	}
 }

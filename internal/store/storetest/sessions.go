@@ -133,3 +133,22 @@ func testBrowserSessionDelete(t *testing.T, s store.Store) {
 	must(t, "ListBrowserSessions", err)
 	equal(t, "sessions left", list, []store.BrowserSession{wantBrowserSession(kept)})
 }
+
+// testBrowserSessionEnd checks that end-session removes a session by id
+// alone, whoever's it is.
+func testBrowserSessionEnd(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const phone = "4712345678"
+	must(t, "CreateUser", s.CreateUser(ctx, newUser(phone)))
+	gone, kept := newBrowserSession("gone", phone), newBrowserSession("kept", phone)
+	for _, bs := range []store.BrowserSession{gone, kept} {
+		must(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, bs))
+	}
+	must(t, "EndBrowserSession", s.EndBrowserSession(ctx, gone.ID))
+	_, err := s.GetBrowserSessionByToken(ctx, gone.TokenHash)
+	wantErr(t, "GetBrowserSessionByToken after EndBrowserSession", err, store.ErrNotFound)
+	wantErr(t, "EndBrowserSession again", s.EndBrowserSession(ctx, gone.ID), store.ErrNotFound)
+	list, err := s.ListBrowserSessions(ctx, phone)
+	must(t, "ListBrowserSessions", err)
+	equal(t, "sessions left", list, []store.BrowserSession{wantBrowserSession(kept)})
+}

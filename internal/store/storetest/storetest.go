@@ -74,18 +74,22 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginRequestUpdateKey", testLoginRequestUpdateKey},
 		{"LoginRequestUpdateConcurrent", testLoginRequestUpdateConcurrent},
 		{"LoginRequestListWaiting", testLoginRequestListWaiting},
+		{"LoginRequestOneCIBAWaiting", testLoginRequestOneCIBAWaiting},
+		{"LoginRequestFailExpired", testLoginRequestFailExpired},
 
 		{"BrowserSessionCreateGet", testBrowserSessionCreateGet},
 		{"BrowserSessionCreateExists", testBrowserSessionCreateExists},
 		{"BrowserSessionUnknownUser", testBrowserSessionUnknownUser},
 		{"BrowserSessionList", testBrowserSessionList},
 		{"BrowserSessionDelete", testBrowserSessionDelete},
+		{"BrowserSessionEnd", testBrowserSessionEnd},
 
 		{"ConsentSaveGet", testConsentSaveGet},
 		{"ConsentSaveReplace", testConsentSaveReplace},
 		{"ConsentUnknown", testConsentUnknown},
 		{"ConsentList", testConsentList},
 		{"ConsentDelete", testConsentDelete},
+		{"ConsentDeleteNotify", testConsentDeleteNotify},
 
 		{"AuthCodeRedeem", testAuthCodeRedeem},
 		{"AuthCodeCreatedUsed", testAuthCodeCreatedUsed},
@@ -101,6 +105,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PairwiseSubjectTaken", testPairwiseSubjectTaken},
 		{"PairwiseSubjectUnknown", testPairwiseSubjectUnknown},
 		{"PairwiseSubjectConcurrent", testPairwiseSubjectConcurrent},
+
+		{"WebhookEnqueueList", testWebhookEnqueueList},
+		{"WebhookClaim", testWebhookClaim},
+		{"WebhookClaimConcurrent", testWebhookClaimConcurrent},
+		{"WebhookRecordAttempt", testWebhookRecordAttempt},
+		{"WebhookDeleteExpired", testWebhookDeleteExpired},
+		{"WebhookClientDeleteCascades", testWebhookClientDeleteCascades},
 
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},

@@ -1,0 +1,171 @@
+package oidc
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// LoginToWebpage is the requested_flow of CIBA's redirect-to-browser
+// variant: the app opens the client's redirect_uri with a code.
+const LoginToWebpage = flow.LoginToWebpage
+
+// Limits on the backchannel request's parameters.
+const (
+	cibaMaxParam = 2048
+	cibaMaxNonce = 512
+)
+
+var (
+	// bindingMessage is Vipps' format for binding_message.
+	bindingMessage = regexp.MustCompile(`^[A-Z0-9-]{5,8}$`)
+	// msisdn is a phone number with its country code, as E.164 without the
+	// '+': at most 15 digits.
+	msisdn = regexp.MustCompile(`^[1-9][0-9]{7,14}$`)
+	// norwegianNumber is the 8-digit number of urn:mobilenumber:.
+	norwegianNumber = regexp.MustCompile(`^[0-9]{8}$`)
+)
+
+// cibaRequest is a backchannel request's parameters once checked.
+type cibaRequest struct {
+	phone string
+	// hintAdvice is added to unknown_user_id's description when the hint
+	// looks like a common mistake.
+	hintAdvice     string
+	scopes         []string
+	bindingMessage string
+	state, nonce   string
+	expiry         time.Duration
+	requestedFlow  string
+	redirectURI    string
+}
+
+// cibaParams checks the parameters of a backchannel authentication request
+// (CIBA Core §7.1, Vipps' "Authentication Request") for client.
+func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
+	invalid := func(format string, args ...any) (cibaRequest, *Error) {
+		return cibaRequest{}, oauthError(ErrInvalidRequest, format, args...)
+	}
+	for name, vs := range form {
+		if len(vs[0]) > cibaMaxParam {
+			return invalid("The parameter %s is longer than %d characters.", name, cibaMaxParam)
+		}
+	}
+	var req cibaRequest
+	if form.Has("login_hint_token") || form.Has("id_token_hint") {
+		return invalid("Send exactly one hint, login_hint; login_hint_token and id_token_hint are not supported.")
+	}
+	hint := form.Get("login_hint")
+	if hint == "" {
+		return invalid("login_hint is required: urn:msisdn:<phone number with country code>, such as urn:msisdn:4712345678.")
+	}
+	var err *Error
+	if req.phone, req.hintAdvice, err = parseLoginHint(hint); err != nil {
+		return cibaRequest{}, err
+	}
+
+	req.requestedFlow = form.Get("requested_flow")
+	switch req.requestedFlow {
+	case "":
+		if form.Has("redirect_uri") {
+			return invalid("redirect_uri is only used with requested_flow=%s.", LoginToWebpage)
+		}
+	case LoginToWebpage:
+		req.redirectURI = form.Get("redirect_uri")
+		if req.redirectURI == "" {
+			return invalid("requested_flow=%s needs redirect_uri, one of the URIs registered for the client.", LoginToWebpage)
+		}
+		if !slices.Contains(client.RedirectURIs, req.redirectURI) {
+			return invalid("%s", mismatch(req.redirectURI, client.RedirectURIs))
+		}
+	default:
+		return invalid("requested_flow %q is not supported; leave it out, or use %s.", req.requestedFlow, LoginToWebpage)
+	}
+
+	if req.scopes, err = cibaScopes(client, form, req.requestedFlow == LoginToWebpage); err != nil {
+		return cibaRequest{}, err
+	}
+	req.bindingMessage = form.Get("binding_message")
+	if form.Has("binding_message") && !bindingMessage.MatchString(req.bindingMessage) {
+		return cibaRequest{}, oauthError(ErrInvalidBindingMessage,
+			"binding_message must be 5 to 8 characters of A-Z, 0-9 and '-' (^[A-Z0-9-]{5,8}$), such as 4MZ-CQ3.")
+	}
+	req.state, req.nonce = form.Get("state"), form.Get("nonce")
+	if len(req.nonce) > cibaMaxNonce {
+		return invalid("nonce is longer than %d characters.", cibaMaxNonce)
+	}
+	req.expiry = cibaDefaultExpiry
+	if raw := form.Get("requested_expiry"); form.Has("requested_expiry") {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < int(cibaMinExpiry/time.Second) || n > int(cibaMaxExpiry/time.Second) {
+			return invalid("requested_expiry must be a whole number of seconds from %d to %d, not %q.",
+				int(cibaMinExpiry/time.Second), int(cibaMaxExpiry/time.Second), raw)
+		}
+		req.expiry = time.Duration(n) * time.Second
+	}
+	return req, nil
+}
+
+// parseLoginHint reads the phone number from a login_hint: urn:msisdn:
+// with the country code, or Vipps' older urn:mobilenumber: with a
+// Norwegian number's 8 digits.
+func parseLoginHint(hint string) (phone, advice string, _ *Error) {
+	if n, ok := strings.CutPrefix(hint, "urn:msisdn:"); ok {
+		if !msisdn.MatchString(n) {
+			return "", "", oauthError(ErrInvalidRequest,
+				"login_hint urn:msisdn: must be followed by the phone number's digits with the country code and no '+' (at most 15), such as urn:msisdn:4712345678.")
+		}
+		if len(n) == 8 {
+			advice = " (an MSISDN starts with the country code: a Norwegian number is urn:msisdn:47 and its 8 digits)"
+		}
+		return n, advice, nil
+	}
+	if n, ok := strings.CutPrefix(hint, "urn:mobilenumber:"); ok {
+		if !norwegianNumber.MatchString(n) {
+			return "", "", oauthError(ErrInvalidRequest,
+				"login_hint urn:mobilenumber: must be followed by a Norwegian mobile number's 8 digits, such as urn:mobilenumber:12345678.")
+		}
+		return "47" + n, "", nil
+	}
+	return "", "", oauthError(ErrInvalidRequest,
+		"login_hint must be urn:msisdn:<phone number with country code>, such as urn:msisdn:4712345678, or urn:mobilenumber:<8 digits>.")
+}
+
+// cibaScopes parses scope as authorize does (unknown scopes dropped,
+// offline refused, nin and accountNumbers only when granted), with Vipps'
+// CIBA rules: scope is required, the legacy nnin is refused, and openid is
+// required only for login_to_webpage.
+func cibaScopes(client store.Client, form url.Values, needOpenID bool) ([]string, *Error) {
+	raw := form.Get("scope")
+	if strings.TrimSpace(raw) == "" {
+		return nil, oauthError(ErrInvalidRequest, "scope is required, such as scope=openid name phoneNumber.")
+	}
+	var scopes []string
+	for _, s := range strings.Fields(raw) {
+		switch {
+		case s == "nnin":
+			return nil, oauthError(ErrInvalidScope, "The legacy scope nnin is not supported; use nin.")
+		case s == "offline" || s == "offline_access":
+			return nil, oauthError(ErrInvalidScope, "Vipps Login has no refresh tokens, so the scope %s cannot be granted.", s)
+		case !slices.Contains(store.Scopes, s):
+			continue
+		case !slices.Contains(client.Scopes, s):
+			return nil, oauthError(ErrInvalidScope, "The client is not granted the scope %q.", s)
+		case !slices.Contains(scopes, s):
+			scopes = append(scopes, s)
+		}
+	}
+	switch {
+	case needOpenID && !slices.Contains(scopes, "openid"):
+		return nil, oauthError(ErrInvalidScope, "requested_flow=%s needs the scope openid.", LoginToWebpage)
+	case len(scopes) == 0:
+		return nil, oauthError(ErrInvalidScope, "scope has no scope Vipps Login knows (%s).", strings.Join(store.Scopes, " "))
+	}
+	return scopes, nil
+}

@@ -1,0 +1,180 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+// The CIBA grant types: the poll of CIBA Core §10.1 and Vipps' redirect
+// variant, which redeems the code the app sent the browser.
+const (
+	grantCIBA         = "urn:openid:params:grant-type:ciba"
+	grantCIBARedirect = "urn:vipps:params:grant-type:ciba-redirect"
+)
+
+// Lifetimes of the tokens a CIBA login gets (DESIGN §3; Vipps answers
+// expires_in 300).
+const (
+	cibaAccessTokenTTL = 300 * time.Second
+	cibaIDTokenTTL     = 600 * time.Second
+	// CIBATokenPrefix starts every CIBA access token, as Vipps' do.
+	CIBATokenPrefix = "ciba."
+)
+
+// cibaPoll answers a CIBA token request (CIBA Core §10.1, §11). One store
+// transaction reads the request and decides: pending, slow_down, expired,
+// denied, or approved, which it marks done so that of any number of racing
+// polls exactly one gets the tokens. A pending answer signs nothing.
+func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Values) (*tokenResponse, error) {
+	client, err := p.authenticateClient(ctx, r, form)
+	if err != nil {
+		return nil, err
+	}
+	id := form.Get("auth_req_id")
+	if id == "" {
+		return nil, oauthError(ErrInvalidRequest, "The request lacks auth_req_id.")
+	}
+	if !slices.Contains(client.Flows, store.FlowCIBA) {
+		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed login from phone number (CIBA), which this grant belongs to.")
+	}
+	now := p.now()
+	var (
+		outcome *Error
+		won     store.LoginRequest
+	)
+	_, err = p.Store.UpdateLoginRequest(ctx, id, func(lr store.LoginRequest) (store.LoginRequest, error) {
+		outcome, won = nil, store.LoginRequest{}
+		switch {
+		case lr.Kind != store.KindCIBA || lr.ClientID != client.ID:
+			return lr, errUnknownAuthReq()
+		case lr.Status == store.LoginDone:
+			if lr.RequestedFlow == LoginToWebpage {
+				return lr, errInBrowser()
+			}
+			return lr, oauthError(ErrInvalidGrant, "The auth_req_id was already redeemed; its tokens were issued once.")
+		case lr.Status == store.LoginFailed:
+			return lr, cibaFailure(lr)
+		case !now.Before(lr.ExpiresAt):
+			// Ended here rather than left waiting, so the user can be asked
+			// again at once.
+			lr.Status, lr.Error, lr.ErrorDescription, lr.UpdatedAt = store.LoginFailed, ErrExpiredToken, flow.TimeoutDescription, now
+			outcome = cibaFailure(lr)
+			return lr, nil
+		case lr.Status == store.LoginApproved:
+			if lr.RequestedFlow == LoginToWebpage {
+				return lr, errInBrowser()
+			}
+			lr.Status, lr.UpdatedAt = store.LoginDone, now
+			won = lr
+			return lr, nil
+		}
+		// Waiting. The interval is counted between polls: the first may
+		// come at once (DESIGN §4).
+		if !lr.LastPolledAt.IsZero() && now.Sub(lr.LastPolledAt) < lr.PollInterval {
+			lr.PollInterval += cibaSlowDownStep
+			outcome = oauthError(ErrSlowDown, "Polled sooner than the interval; wait at least %d seconds between polls from now on.", int(lr.PollInterval/time.Second))
+		} else {
+			outcome = oauthError(ErrAuthorizationPending, "The authorization request is still pending.")
+		}
+		lr.LastPolledAt = now
+		return lr, nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errUnknownAuthReq()
+	case err != nil:
+		return nil, err
+	case outcome != nil:
+		return nil, outcome
+	}
+	return p.cibaTokens(ctx, cibaAuthn{
+		AuthReqID: won.ID, ClientID: won.ClientID, PhoneNumber: won.PhoneNumber, Scopes: won.Scopes,
+		Nonce: won.Nonce, SessionID: won.SessionID, ACR: won.ACR, AuthTime: won.AuthTime, RequestedAt: won.CreatedAt,
+	}, now)
+}
+
+// errUnknownAuthReq is the one answer for an id that does not exist and one
+// of another client, so that ids reveal nothing.
+func errUnknownAuthReq() *Error {
+	return oauthError(ErrInvalidGrant, "The auth_req_id is unknown.")
+}
+
+// errInBrowser answers a poll of a login_to_webpage request, whose tokens
+// are had by its code.
+func errInBrowser() *Error {
+	return oauthError(ErrInvalidGrant, "This login was started with requested_flow=%s: the app sends the browser to the redirect_uri with a code, which the grant %s redeems.",
+		LoginToWebpage, grantCIBARedirect)
+}
+
+// cibaFailure is the token error of a request that ended without approval:
+// expired_token after expiry, else access_denied with the reason, and
+// Vipps' error_code when it is one.
+func cibaFailure(lr store.LoginRequest) *Error {
+	switch lr.Error {
+	case ErrExpiredToken:
+		return oauthError(ErrExpiredToken, "The auth_req_id has expired: the user did not answer in time. Start a new login.")
+	case ErrorCodeOldApp, ErrorCodeInvalidUser:
+		e := oauthError(ErrAccessDenied, "%s", lr.ErrorDescription)
+		e.ErrorCode = lr.Error
+		return e
+	}
+	if lr.ErrorDescription == "" {
+		return oauthError(ErrAccessDenied, "The user did not approve the login.")
+	}
+	return oauthError(ErrAccessDenied, "%s", lr.ErrorDescription)
+}
+
+// cibaAuthn is an approved CIBA login, from a request (poll) or from its
+// code (redirect): what both grants' tokens are made of.
+type cibaAuthn struct {
+	AuthReqID   string
+	ClientID    string
+	PhoneNumber string
+	Scopes      []string
+	Nonce       string
+	SessionID   string
+	ACR         string
+	// CodeHash is the redirect variant's code, so a replay revokes.
+	CodeHash    string
+	AuthTime    time.Time
+	RequestedAt time.Time
+}
+
+// cibaTokens issues the tokens of an approved CIBA login: an opaque
+// "ciba." access token for userinfo and the ES256 ID token.
+func (p *Provider) cibaTokens(ctx context.Context, a cibaAuthn, now time.Time) (*tokenResponse, error) {
+	access := CIBATokenPrefix + secret.New()
+	err := p.Store.CreateAccessToken(ctx, store.AccessToken{
+		Hash:        secret.Digest(access),
+		ClientID:    a.ClientID,
+		PhoneNumber: a.PhoneNumber,
+		Scopes:      a.Scopes,
+		SessionID:   a.SessionID,
+		CodeHash:    a.CodeHash,
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(cibaAccessTokenTTL),
+	})
+	if err != nil {
+		return nil, err
+	}
+	idToken, err := p.cibaIDToken(ctx, a, access, now)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenResponse{
+		AccessToken: access,
+		IDToken:     idToken,
+		ExpiresIn:   int64(cibaAccessTokenTTL / time.Second),
+		Scope:       strings.Join(a.Scopes, " "),
+		TokenType:   "Bearer",
+	}, nil
+}
