@@ -6,7 +6,7 @@ import "time"
 // Go client so that the two cannot drift apart.
 
 // Request kinds: what the user is asked to confirm. Only browser logins
-// exist so far; CIBA and QR arrive with their flows.
+// and CIBA exist; QR arrives with its flow.
 const (
 	KindLogin = "login"
 	KindCIBA  = "ciba"

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +99,36 @@ func (s *Shop) login(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.BaseURL, "https:"),
 		MaxAge: int((10 * time.Minute).Seconds()),
 	})
-	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+	opts := append([]oauth2.AuthCodeOption{oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)}, flowOptions(r.URL.Query())...)
+	http.Redirect(w, r, cfg.AuthCodeURL(state, opts...), http.StatusFound)
+}
+
+// flowChoices are the special-flow parameters the shop's form may pass on
+// to authorize, each with the values it offers (README "Special flows").
+var flowChoices = map[string][]string{
+	"requested_flow": {"no_dialog", "app_to_app", "automatic_return_from_vipps_app"},
+	"prompt":         {"login", "none"},
+	"ui_locales":     {"nb", "en"},
+	"market":         {"NO", "DK", "FI", "SE"},
+	"acr_values":     {"urn:vipps:acr:app_auth"},
+}
+
+// flowOptions turns the form's choices into authorize parameters, dropping
+// anything the form does not offer.
+func flowOptions(q url.Values) []oauth2.AuthCodeOption {
+	var opts []oauth2.AuthCodeOption
+	for name, allowed := range flowChoices {
+		if v := q.Get(name); slices.Contains(allowed, v) {
+			opts = append(opts, oauth2.SetAuthURLParam(name, v))
+		}
+	}
+	if q.Get("requested_flow") == "app_to_app" {
+		opts = append(opts, oauth2.SetAuthURLParam("app_callback_uri", "demo-app://callback"))
+	}
+	if hint := q.Get("phone"); hint != "" && len(hint) <= 15 && strings.Trim(hint, "0123456789") == "" {
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", "urn:msisdn:"+hint))
+	}
+	return opts
 }
 
 func (s *Shop) callback(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,28 @@ type e2e struct {
 	BaseURL  string
 	Issuer   string
 	Provider *oidc.Provider
+	// Clock is the server's clock: real time plus whatever a test adds.
+	Clock *offsetClock
+}
+
+// offsetClock is the real clock moved forward by what a test adds, so that
+// times the server compares (auth_time, max_age) move without sleeping and
+// tokens still verify against real time.
+type offsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *offsetClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
 }
 
 func startE2E(t *testing.T) *e2e {
@@ -50,8 +73,9 @@ func startE2E(t *testing.T) *e2e {
 	if err := devseed.Seed(ctx, st, base, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	clock := &offsetClock{}
 	s := &Server{BaseURL: base, Store: st, Keys: km, AdminToken: "e2e-admin-token-0123", Demo: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -60,7 +84,7 @@ func startE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
-	return &e2e{BaseURL: base, Issuer: issuer, Provider: p}
+	return &e2e{BaseURL: base, Issuer: issuer, Provider: p, Clock: clock}
 }
 
 // merchantRedirect is a registered redirect URI of the demo client that the
@@ -296,5 +320,54 @@ func TestLogoutForgetsTheBrowser(t *testing.T) {
 		if p.Status != 400 || p.URL.Path == "/demo/" {
 			t.Errorf("logout with %v = %d at %s, want a 400 page", bad, p.Status, p.URL)
 		}
+	}
+}
+
+// prompt=login makes a remembered browser confirm in the app again: the new
+// ID token's auth_time is later, and acr_values reaches the acr claim.
+func TestPromptLoginAndACR(t *testing.T) {
+	e := startE2E(t)
+	ctx := context.Background()
+	cfg := e.oauth(devseed.ClientID, devseed.ClientSecret, "openid")
+	verifier := e.Provider.Verifier(&oidc.Config{ClientID: devseed.ClientID})
+	redeem := func(landed *url.URL) *oidc.IDToken {
+		t.Helper()
+		if landed == nil {
+			t.Fatal("the login did not come back with a code")
+		}
+		tok, err := cfg.Exchange(ctx, landed.Query().Get("code"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := verifier.Verify(ctx, tok.Extra("id_token").(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	b := newBrowser(t)
+	e.loginWithPhone(t, b, cfg.AuthCodeURL("state-first-1"), devseed.Ada, true)
+	first := redeem(b.Landed)
+
+	e.Clock.Add(10 * time.Second)
+	// loginWithPhone fails unless the phone page comes back: prompt=login
+	// must not use the remembered browser.
+	e.loginWithPhone(t, b, cfg.AuthCodeURL("state-second", oauth2.SetAuthURLParam("prompt", "login"),
+		oauth2.SetAuthURLParam("acr_values", "urn:vipps:acr:app_auth")), devseed.Ada, true)
+	second := redeem(b.Landed)
+	var claims struct {
+		AuthTime int64  `json:"auth_time"`
+		ACR      string `json:"acr"`
+	}
+	second.Claims(&claims)
+	var firstClaims struct {
+		AuthTime int64 `json:"auth_time"`
+	}
+	first.Claims(&firstClaims)
+	if claims.AuthTime < firstClaims.AuthTime+10 {
+		t.Errorf("auth_time after prompt=login = %d, want at least 10 s after the first (%d)", claims.AuthTime, firstClaims.AuthTime)
+	}
+	if claims.ACR != "urn:vipps:acr:app_auth" {
+		t.Errorf("acr = %q, want urn:vipps:acr:app_auth", claims.ACR)
 	}
 }

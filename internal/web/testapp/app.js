@@ -190,8 +190,11 @@
       el("p", { class: "muted" }, r.binding_message || "wants you to log in and share:"),
       el("ul", { "data-testid": "request-scopes" }, ...scopeWords(r.scopes).map((w) => el("li", {}, w))),
     );
+    const inBrowser = r.kind === "login";
     if (r.consent_required) {
-      card.append(el("p", { class: "muted small" }, "You have not shared this with them before: the browser will ask you to agree."));
+      card.append(el("p", { class: "muted small" }, inBrowser
+        ? "You have not shared this with them before: the browser will ask you to agree."
+        : "You have not shared this with them before: approving shares it."));
     }
     if (r.status !== "waiting") {
       card.append(el("p", { class: "error" }, r.status === "expired"
@@ -207,13 +210,16 @@
           el("button", { type: "button", class: "option", "data-testid": "challenge-option",
             onclick: () => answer(r, card, "approve", { challenge: opt }) }, opt))),
       );
-    } else {
+    } else if (inBrowser) {
       const remember = el("input", { type: "checkbox", id: "remember-" + r.id, "data-testid": "app-remember" });
       card.append(
         el("label", { class: "remember", for: "remember-" + r.id }, remember, "Remember me in this browser"),
         el("button", { type: "button", class: "primary", "data-testid": "app-approve",
           onclick: () => answer(r, card, "approve", { remember_browser: remember.checked }) }, "Approve"),
       );
+    } else {
+      card.append(el("button", { type: "button", class: "primary", "data-testid": "app-approve",
+        onclick: () => answer(r, card, "approve", {}) }, "Approve"));
     }
     card.append(el("button", { type: "button", class: "secondary", "data-testid": "app-reject",
       onclick: () => answer(r, card, "reject", {}) }, "Reject"));
