@@ -41,6 +41,7 @@ func commands() []command {
 		{"serve", "run in production mode", runServe},
 		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks)", runClient},
 		{"user", "manage test users (create, list, get, delete)", runUser},
+		{"qr", "manage clients' QR codes for login from QR code (create, list, get, delete)", runQR},
 		{"keys", "manage signing keys (rotate)", runKeys},
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},

@@ -182,7 +182,11 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad base url", []string{"dev", "--base-url", "localhost:8080"}, nil, 2, `--base-url "localhost:8080" must start with http`},
 		{"bad db scheme", []string{"serve", "--db", "mysql://x"}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef"}, 2, `--db has scheme "mysql"`},
 		{"unknown flag", []string{"dev", "--nope"}, nil, 2, "flag provided but not defined"},
-		{"postgres not yet", []string{"dev", "--db", "postgres://u@127.0.0.1:1/x"}, nil, 1, "PostgreSQL is not supported yet"},
+		{"postgres unreachable", []string{"dev", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--key-encryption-key", testKEK}, nil, 1,
+			"open database postgres://u:xxxxx@127.0.0.1:1/x: postgres: ping: database unavailable"},
+		{"serve without key-encryption key", []string{"serve", "--db", filepath.Join(dir, "c.db")}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef"}, 2,
+			"--key-encryption-key is required in serve mode"},
+		{"bad key-encryption key", []string{"dev", "--key-encryption-key", "c2hvcnQ="}, nil, 2, "--key-encryption-key is 5 bytes; want 32"},
 		{"address in use", []string{"dev", "--addr", "256.0.0.1:80", "--db", filepath.Join(dir, "b.db")}, nil, 1, "listen on 256.0.0.1:80"},
 	}
 	for _, tt := range tests {
@@ -191,6 +195,9 @@ func TestCommandLineErrors(t *testing.T) {
 			code := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, &stderr)
 			if code != tt.code || !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("exit %d, stderr %q; want %d with %q", code, stderr.String(), tt.code, tt.stderr)
+			}
+			if strings.Contains(stderr.String(), "hunter2") {
+				t.Errorf("stderr %q shows the database password", stderr.String())
 			}
 			if tt.code == 2 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 && tt.name != "unknown flag" {
 				t.Errorf("stderr %q: want one line", stderr.String())

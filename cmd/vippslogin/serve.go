@@ -16,6 +16,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/server"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/store/postgres"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
 )
 
@@ -46,16 +47,21 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	slog.SetDefault(logger)
 
+	kek, err := keyEncryptionKey(cfg)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	km := &keys.Manager{Store: st}
+	km := &keys.Manager{Store: st, KeyEncryptionKey: kek.key}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
+	warnPlainKeys(ctx, st, logger)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -68,30 +74,38 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		}
 	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev}
-	printBanner(stdout, cfg, ln.Addr(), baseURL)
+	printBanner(stdout, cfg, ln.Addr(), baseURL, kek)
 	go srv.Janitor(ctx, server.JanitorInterval)
 	go srv.Webhooks(ctx)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
 }
 
+// openStore opens the SQLite file or the PostgreSQL database cfg.DB names.
+// A PostgreSQL database that does not answer fails the start at once,
+// within the connect timeout.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
 	if cfg.IsPostgres() {
-		return nil, errors.New("--db: PostgreSQL is not supported yet; use an SQLite file path (PostgreSQL arrives with the replicas work)")
+		st, err = postgres.Open(ctx, cfg.DB)
+	} else {
+		st, err = sqlite.Open(ctx, cfg.DB)
 	}
-	st, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, fmt.Errorf("open database %s: %w", cfg.DisplayDB(), err)
 	}
 	return st, nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string) {
+func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string, kek kekSource) {
 	issuer := baseURL + oidc.IssuerPath
 	fmt.Fprintf(w, "vippslogin %s: listening on %s\n", cfg.Mode, addr)
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)
-	fmt.Fprintf(w, "  database:    %s\n", cfg.DB)
+	fmt.Fprintf(w, "  database:    %s\n", cfg.DisplayDB())
 	defer fmt.Fprintln(w) // a blank line ends the banner
 	if cfg.Mode != config.Dev {
 		return
@@ -100,6 +114,9 @@ func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string) 
 	fmt.Fprintf(w, "  demo shop:   %s/demo/\n", baseURL)
 	fmt.Fprintf(w, "  test app:    %s/app/\n", baseURL)
 	fmt.Fprintf(w, "  demo client: %s / %s\n", devseed.ClientID, devseed.ClientSecret)
+	if kek.file != "" {
+		fmt.Fprintf(w, "  signing keys encrypted with the dev key-encryption key in %s (serve mode needs --key-encryption-key)\n", kek.file)
+	}
 	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app); PIN %s\n",
 		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.PIN)
 }

@@ -27,25 +27,35 @@ type API struct {
 	// Now is the clock for created_at, updated_at and birthdate checks;
 	// time.Now when nil.
 	Now func() time.Time
+	// BaseURL is the server's public base URL, which QR codes encode.
+	BaseURL string
+	// DevMode lets a client's qr_webhook_url be plain http:// to any host
+	// (dev mode, where the merchant may be another container); otherwise
+	// http:// is only for loopback hosts and anything else needs https://.
+	DevMode bool
 }
 
 // Mount registers every admin route on mux, each behind the token check.
 func (a *API) Mount(mux *http.ServeMux) {
 	for pattern, h := range map[string]jsonapi.Handler{
-		"POST /admin/v1/clients":                     a.createClient,
-		"GET /admin/v1/clients":                      a.listClients,
-		"GET /admin/v1/clients/{client_id}":          a.getClient,
-		"PATCH /admin/v1/clients/{client_id}":        a.updateClient,
-		"DELETE /admin/v1/clients/{client_id}":       a.deleteClient,
-		"POST /admin/v1/clients/{client_id}/secret":  a.rotateSecret,
-		"GET /admin/v1/clients/{client_id}/webhooks": a.listWebhooks,
-		"POST /admin/v1/users":                       a.createUser,
-		"GET /admin/v1/users":                        a.listUsers,
-		"GET /admin/v1/users/{phone_number}":         a.getUser,
-		"PATCH /admin/v1/users/{phone_number}":       a.updateUser,
-		"DELETE /admin/v1/users/{phone_number}":      a.deleteUser,
-		"POST /admin/v1/keys/rotate":                 a.rotateKeys,
-		"GET /admin/v1/keys":                         a.listKeys,
+		"POST /admin/v1/clients":                                a.createClient,
+		"GET /admin/v1/clients":                                 a.listClients,
+		"GET /admin/v1/clients/{client_id}":                     a.getClient,
+		"PATCH /admin/v1/clients/{client_id}":                   a.updateClient,
+		"DELETE /admin/v1/clients/{client_id}":                  a.deleteClient,
+		"POST /admin/v1/clients/{client_id}/secret":             a.rotateSecret,
+		"GET /admin/v1/clients/{client_id}/webhooks":            a.listWebhooks,
+		"POST /admin/v1/clients/{client_id}/qr-codes":           a.createQRCode,
+		"GET /admin/v1/clients/{client_id}/qr-codes":            a.listQRCodes,
+		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":    a.getQRCode,
+		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}": a.deleteQRCode,
+		"POST /admin/v1/users":                                  a.createUser,
+		"GET /admin/v1/users":                                   a.listUsers,
+		"GET /admin/v1/users/{phone_number}":                    a.getUser,
+		"PATCH /admin/v1/users/{phone_number}":                  a.updateUser,
+		"DELETE /admin/v1/users/{phone_number}":                 a.deleteUser,
+		"POST /admin/v1/keys/rotate":                            a.rotateKeys,
+		"GET /admin/v1/keys":                                    a.listKeys,
 	} {
 		mux.Handle(pattern, a.authorize(h))
 	}

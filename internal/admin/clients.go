@@ -47,7 +47,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	if len(c.Scopes) == 0 {
 		c.Scopes = slices.Clone(DefaultScopes)
 	}
-	p := validateClient(c)
+	p := validateClient(c, a.DevMode)
 	if req.ClientSecret != "" {
 		p.secret(req.ClientSecret)
 	}
@@ -117,7 +117,7 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.Store.UpdateClient(r.Context(), id, func(c store.Client) (store.Client, error) {
 		applyClientPatch(&c, body.ClientPatch)
 		c.UpdatedAt = a.now()
-		return c, validateClient(c).err()
+		return c, validateClient(c, a.DevMode).err()
 	})
 	if err != nil {
 		return notFound(err, noClient(id))

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -53,8 +54,8 @@ func (p problems) err() error {
 }
 
 // validateClient checks a client record as it would be stored, after
-// defaults or a patch were applied.
-func validateClient(c store.Client) problems {
+// defaults or a patch were applied; dev relaxes the QR webhook's scheme.
+func validateClient(c store.Client, dev bool) problems {
 	var p problems
 	if !validClientID(c.ID) {
 		p.addf("client_id %q must be 1–100 characters, each a letter, digit, '.', '_' or '-'.", c.ID)
@@ -75,6 +76,9 @@ func validateClient(c store.Client) problems {
 	}
 	p.subset("scopes", c.Scopes, store.Scopes)
 	p.webhook("qr_webhook_url", c.QRWebhookURL)
+	if !dev {
+		p.secureWebhook("qr_webhook_url", c.QRWebhookURL)
+	}
 	p.webhook("ciba_ping_url", c.CIBAPingURL)
 	p.webhook("consent_webhook_url", c.ConsentWebhookURL)
 	return p
@@ -161,6 +165,28 @@ func (p *problems) webhook(field, raw string) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 2000 {
 		p.addf("%s %q must be an absolute http:// or https:// URL with a host (at most 2000 characters), or left out.", field, raw)
 	}
+}
+
+// secureWebhook refuses a plain http:// URL to a host other than a
+// loopback one (localhost, 127.0.0.0/8, ::1) for a webhook whose body logs
+// a user in: the QR webhook's JWS is redeemable for tokens, so it must not
+// cross a network in the clear. A merchant testing on the same machine may
+// still use http://localhost.
+func (p *problems) secureWebhook(field, raw string) {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || u.Scheme != "http" || loopbackHost(u.Hostname()) {
+		return // fine, or webhook already said what is wrong
+	}
+	p.addf("%s %q must use https://: its body logs a user in. Plain http:// is allowed only to a loopback host (localhost, 127.0.0.1, [::1]) or in dev mode.", field, raw)
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // subset checks that every value is allowed and listed once, and suggests

@@ -32,10 +32,17 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	notify, err := a.qrLoginEvent(r.Context(), user, r.PathValue("id"), a.now())
+	if err != nil {
+		return err
+	}
 	var resume string
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
-		if lr.Kind == store.KindCIBA {
+		switch lr.Kind {
+		case store.KindCIBA:
 			return approveCIBA(user, lr, now)
+		case store.KindQR:
+			return approveQR(user, lr, now)
 		}
 		if flow.Outdated(user.AppVersion) {
 			e := &loginError{http.StatusConflict, "outdated_app_version", "Outdated app version",
@@ -65,7 +72,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			lr.ResumeSecretHash = secret.Digest(resume)
 		}
 		return lr, nil, nil
-	}, &resume)
+	}, &resume, notify)
 }
 
 // reject answers POST /app/v1/requests/{id}/reject: the client gets
@@ -77,14 +84,16 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	}
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
-	}, nil)
+	}, nil, nil)
 }
 
 // answer moves the request in the path on with decide, which sees a
 // request that is the user's, waiting and unexpired, and returns it
 // changed, plus the error the phone gets when the change ended the login.
 // resume, when not nil, holds the one-time secret decide made for an
-// automatic return, which goes into the open_url.
+// automatic return, which goes into the open_url. notify, when not nil, is
+// the webhook an approved qr request owes its client (qrLoginEvent): it is
+// enqueued in the approval's transaction, and only if the approval wins.
 //
 // Every check and the change happen in one store transaction, so that of
 // two answers racing (two taps, two phones, two replicas) exactly one wins
@@ -92,26 +101,33 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 // here and not with flow.Fail, which would turn an approval that won the
 // race into a failure.
 func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
-	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string) error {
+	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string, notify *store.Webhook) error {
 	now := a.now()
 	var outcome *loginError
-	final, err := a.Store.UpdateLoginRequest(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, error) {
+	final, err := a.Store.UpdateLoginRequestNotify(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
 		outcome = nil
 		switch {
 		case !visible(lr, user):
-			return lr, errNoSuchRequest
+			return lr, nil, errNoSuchRequest
 		case flow.Expired(lr, now):
-			outcome = errExpired()
-			if lr.Kind == store.KindCIBA {
+			switch lr.Kind {
+			case store.KindCIBA:
 				outcome = errExpiredCIBA()
+			case store.KindQR:
+				outcome = errExpiredQR()
+			default:
+				outcome = errExpired()
 			}
-			return outcome.fail(lr, flow.TimeoutDescription, now), nil
+			return outcome.fail(lr, flow.TimeoutDescription, now), nil, nil
 		case lr.Status != store.LoginWaiting:
-			return lr, errAnswered(lr.Status)
+			return lr, nil, errAnswered(lr.Status)
 		}
 		lr, e, err := decide(lr, now)
 		outcome = e
-		return lr, err
+		if err != nil || lr.Kind != store.KindQR || lr.Status != store.LoginApproved {
+			return lr, nil, err
+		}
+		return lr, notify, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoSuchRequest
@@ -124,8 +140,14 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
 		secret = *resume
 	}
 	open := a.openURL(final, secret)
-	if outcome == nil && final.Kind == store.KindCIBA && final.Status == store.LoginApproved {
-		if open, err = a.finishCIBA(r.Context(), final, now); err != nil {
+	if outcome == nil && final.Status == store.LoginApproved {
+		switch final.Kind {
+		case store.KindCIBA:
+			open, err = a.finishCIBA(r.Context(), final, now)
+		case store.KindQR:
+			open, err = a.finishQR(r.Context(), final, now)
+		}
+		if err != nil {
 			return err
 		}
 	}

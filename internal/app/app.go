@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -32,6 +33,9 @@ type API struct {
 	Now   func() time.Time
 	// BaseURL is the server's public base URL, for the open_url answers.
 	BaseURL string
+	// Keys signs the JWS of the QR webhook (webhook.QRLogin); without it,
+	// approving a QR code that has no redirect URI fails.
+	Keys *keys.Manager
 }
 
 // Mount registers the app API's routes and the test app page that uses
@@ -47,6 +51,7 @@ func (a *API) Mount(mux *http.ServeMux) {
 	mux.Handle("DELETE /app/v1/consents/{client_id}", jsonapi.Handler(a.revokeConsent))
 	mux.Handle("GET /app/v1/browsers", jsonapi.Handler(a.listBrowsers))
 	mux.Handle("DELETE /app/v1/browsers/{id}", jsonapi.Handler(a.forgetBrowser))
+	mux.Handle("POST /app/v1/qr/scan", jsonapi.Handler(a.scanQR))
 	mux.Handle("GET /app/{$}", jsonapi.Handler(page))
 	mux.Handle("GET /app/static/{file}", jsonapi.Handler(page))
 }

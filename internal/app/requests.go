@@ -128,6 +128,10 @@ func (a *API) describe(ctx context.Context, user store.User, lr store.LoginReque
 		// binding_message is what the user compares with the merchant's.
 		req.Kind, req.BindingMessage = KindCIBA, lr.BindingMessage
 	}
+	if lr.Kind == store.KindQR {
+		// Scanned: no browser either; the description says which code.
+		req.Kind, req.QRDescription = KindQR, lr.QRDescription
+	}
 	if flow.Expired(lr, a.now()) {
 		req.Status = "expired"
 	}

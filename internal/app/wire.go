@@ -5,8 +5,8 @@ import "time"
 // The wire types of the app API (DESIGN §6), shared by the handlers and the
 // Go client so that the two cannot drift apart.
 
-// Request kinds: what the user is asked to confirm. Only browser logins
-// and CIBA exist; QR arrives with its flow.
+// Request kinds: what the user is asked to confirm: a browser login, a
+// login from phone number (CIBA), a login from a QR code the app scanned.
 const (
 	KindLogin = "login"
 	KindCIBA  = "ciba"
@@ -23,7 +23,10 @@ type Request struct {
 	Status     string `json:"status"`
 	ClientName string `json:"client_name"`
 	// BindingMessage is CIBA's binding_message, shown to the user.
-	BindingMessage  string   `json:"binding_message,omitempty"`
+	BindingMessage string `json:"binding_message,omitempty"`
+	// QRDescription is the scanned QR code's description (kind qr), so
+	// the user sees which code they are logging in with.
+	QRDescription   string   `json:"qr_description,omitempty"`
 	Scopes          []string `json:"scopes"`
 	ConsentRequired bool     `json:"consent_required"`
 	// ChallengeOptions is set for a desktop login: the browser's challenge
@@ -52,6 +55,18 @@ type ApproveRequest struct {
 // carry on in the browser that started them, so it is empty for them.
 type ApproveResponse struct {
 	OpenURL string `json:"open_url,omitempty"`
+}
+
+// ScanRequest is the body of POST /app/v1/qr/scan: what the scanned QR
+// code holds, its URL B/qr/<qr_id> (or the bare qr_id).
+type ScanRequest struct {
+	URL string `json:"url"`
+}
+
+// ScanResponse answers a scan: the qr request now waiting for the user's
+// answer, approved and rejected like any other.
+type ScanResponse struct {
+	Request Request `json:"request"`
 }
 
 // Consent is what the user allowed a client to see.

@@ -4,6 +4,8 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +38,10 @@ type Config struct {
 	// DB is an SQLite file path or a postgres:// URL.
 	DB         string
 	AdminToken string
+	// KeyEncryptionKey encrypts the signing keys in the database: 32 bytes
+	// in hex or base64, as given (ParseKeyEncryptionKey reads it). Required
+	// in serve mode; dev mode keeps a generated one in a file when empty.
+	KeyEncryptionKey string
 }
 
 // flagSpec ties a flag to its environment variable and its default per mode.
@@ -54,6 +60,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.DB }, map[string]string{Dev: ".vippslogin/vippslogin.db", Serve: "vippslogin.db"}},
 	{"admin-token", "VIPPSLOGIN_ADMIN_TOKEN", "bearer token for the admin API",
 		func(c *Config) *string { return &c.AdminToken }, map[string]string{Dev: DevAdminToken}},
+	{"key-encryption-key", "VIPPSLOGIN_KEY_ENCRYPTION_KEY", "32 bytes in base64 or hex that encrypt the signing keys in the database (dev: generated into a file next to it)",
+		func(c *Config) *string { return &c.KeyEncryptionKey }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -109,6 +117,18 @@ var checks = []check{
 			return "must be at least 16 characters in serve mode; make one with: openssl rand -hex 32"
 		case strings.ContainsAny(c.AdminToken, " \t\r\n"):
 			return "must not contain white space"
+		}
+		return ""
+	}},
+	{"--key-encryption-key", func(c Config) string {
+		switch {
+		case c.KeyEncryptionKey == "" && c.Mode == Serve:
+			return "is required in serve mode (or VIPPSLOGIN_KEY_ENCRYPTION_KEY); make one with: openssl rand -base64 32, and keep it with your backups"
+		case c.KeyEncryptionKey == "":
+			return ""
+		}
+		if _, err := ParseKeyEncryptionKey(c.KeyEncryptionKey); err != nil {
+			return err.Error()
 		}
 		return ""
 	}},
@@ -178,9 +198,46 @@ func checkDB(db string) string {
 	return ""
 }
 
+// KeyEncryptionKeySize is the size of a key-encryption key: an AES-256 key.
+const KeyEncryptionKeySize = 32
+
+// ParseKeyEncryptionKey reads a key-encryption key written as 64 hex digits
+// or as base64 (standard or URL alphabet, padded or not) of 32 bytes, as
+// `openssl rand -hex 32` and `openssl rand -base64 32` make one.
+func ParseKeyEncryptionKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 2*KeyEncryptionKeySize {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) != KeyEncryptionKeySize {
+				return nil, fmt.Errorf("is %d bytes; want %d (make one with: openssl rand -base64 32)", len(b), KeyEncryptionKeySize)
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("is neither 64 hex digits nor base64 of 32 bytes (make one with: openssl rand -base64 32)")
+}
+
 // IsPostgres reports whether DB names a PostgreSQL database.
 func (c Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// DisplayDB is DB as it may be printed and logged: a PostgreSQL URL's
+// password is masked.
+func (c Config) DisplayDB() string {
+	if !c.IsPostgres() {
+		return c.DB
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // ResolveBaseURL returns the base URL without a trailing slash, defaulting to

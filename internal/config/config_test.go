@@ -1,6 +1,10 @@
 package config
 
 import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"io"
@@ -28,7 +32,8 @@ func TestParseDefaults(t *testing.T) {
 }
 
 func TestParsePrecedence(t *testing.T) {
-	e := env("VIPPSLOGIN_ADDR", "127.0.0.1:9000", "VIPPSLOGIN_DB", "from-env.db", "VIPPSLOGIN_ADMIN_TOKEN", "env-token-0123456789")
+	e := env("VIPPSLOGIN_ADDR", "127.0.0.1:9000", "VIPPSLOGIN_DB", "from-env.db", "VIPPSLOGIN_ADMIN_TOKEN", "env-token-0123456789",
+		"VIPPSLOGIN_KEY_ENCRYPTION_KEY", strings.Repeat("ab", 32))
 	cfg, err := Parse(Serve, []string{"--db", "from-flag.db"}, e, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +52,8 @@ func TestParseHelp(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef"}
+	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef",
+		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -72,6 +78,11 @@ func TestValidate(t *testing.T) {
 		{"serve short token", func(c *Config) { c.AdminToken = "short" }, "--admin-token must be at least 16"},
 		{"token with space", func(c *Config) { c.AdminToken = "0123456789 abcdef" }, "--admin-token must not contain white space"},
 		{"dev short token is fine", func(c *Config) { c.Mode = Dev; c.AdminToken = "x" }, ""},
+		{"serve without key-encryption key", func(c *Config) { c.KeyEncryptionKey = "" }, "--key-encryption-key is required in serve mode"},
+		{"dev without key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "" }, ""},
+		{"hex key-encryption key", func(c *Config) { c.KeyEncryptionKey = strings.Repeat("0f", 32) }, ""},
+		{"short key-encryption key", func(c *Config) { c.KeyEncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZg==" }, "--key-encryption-key is 16 bytes; want 32"},
+		{"garbled key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "not a key!" }, "--key-encryption-key is neither"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,5 +98,36 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %q: want one line", err)
 			}
 		})
+	}
+}
+
+func TestParseKeyEncryptionKey(t *testing.T) {
+	raw := make([]byte, KeyEncryptionKeySize)
+	rand.Read(raw)
+	for _, s := range []string{
+		hex.EncodeToString(raw), base64.StdEncoding.EncodeToString(raw),
+		base64.RawURLEncoding.EncodeToString(raw), " " + base64.StdEncoding.EncodeToString(raw) + "\n",
+	} {
+		got, err := ParseKeyEncryptionKey(s)
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Errorf("ParseKeyEncryptionKey(%q) = %x, %v", s, got, err)
+		}
+	}
+	for _, s := range []string{"", "short", base64.StdEncoding.EncodeToString(raw[:16]), hex.EncodeToString(raw)[:63] + "g"} {
+		if _, err := ParseKeyEncryptionKey(s); err == nil {
+			t.Errorf("ParseKeyEncryptionKey(%q) succeeded", s)
+		}
+	}
+}
+
+func TestDisplayDB(t *testing.T) {
+	for db, want := range map[string]string{
+		"vippslogin.db": "vippslogin.db",
+		"postgres://vl:hunter2@db.example:5432/vl?sslmode=require": "postgres://vl:xxxxx@db.example:5432/vl?sslmode=require",
+		"postgresql://vl@db.example/vl":                            "postgresql://vl@db.example/vl",
+	} {
+		if got := (Config{DB: db}).DisplayDB(); got != want {
+			t.Errorf("DisplayDB(%q) = %q, want %q", db, got, want)
+		}
 	}
 }

@@ -34,6 +34,9 @@ type Shop struct {
 	ClientSecret string
 	// HTTP reaches the server itself; http.DefaultClient when nil.
 	HTTP *http.Client
+	// QRID is the shop's QR code, shown for a login from QR code; none
+	// when empty. Its redirect URI is BaseURL/demo/qr-callback.
+	QRID string
 
 	mu       sync.Mutex
 	provider *oidc.Provider // discovered on first use: the server is not listening when Shop is made
@@ -49,6 +52,7 @@ func (s *Shop) Mount(mux *http.ServeMux) {
 	// work on both.
 	mux.Handle("POST /demo/ciba", http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.startCIBA)))
 	mux.HandleFunc("GET /demo/ciba", s.waitCIBA)
+	mux.HandleFunc("GET /demo/qr-callback", s.qrCallback)
 }
 
 // cookie holds the login's state, nonce and PKCE verifier between the
@@ -84,7 +88,9 @@ func (s *Shop) oauth(ctx context.Context) (*oidc.Provider, *oauth2.Config, error
 }
 
 func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
-	web.RenderDemo(w, r, http.StatusOK, web.DemoPage{Scopes: strings.Join(scopes, " ")})
+	page := web.DemoPage{Scopes: strings.Join(scopes, " ")}
+	s.qrSection(&page)
+	web.RenderDemo(w, r, http.StatusOK, page)
 }
 
 func (s *Shop) login(w http.ResponseWriter, r *http.Request) {

@@ -1,5 +1,5 @@
 // Package devseed puts dev mode's demo data in the store (DESIGN §7): the
-// demo client and the four test users. Seeding is idempotent, so a restart
+// demo client, its QR code and the four test users. Seeding is idempotent, so a restart
 // on the same database neither fails nor duplicates anything.
 package devseed
 
@@ -27,6 +27,13 @@ const (
 
 	// OutdatedAppVersion is the app version the outdated user has.
 	OutdatedAppVersion = "1.0.0"
+
+	// QRID is the demo client's QR code, which the demo shop shows: a
+	// scan logs in and sends the phone's browser to QRCallbackPath.
+	QRID = "DemoShop"
+	// QRCallbackPath is the demo shop's redirect URI for QR logins, below
+	// the base URL.
+	QRCallbackPath = "/demo/qr-callback"
 )
 
 // Seed creates what is missing of the demo data for a server at baseURL.
@@ -36,6 +43,9 @@ const (
 func Seed(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
 	if err := seedClient(ctx, st, baseURL, now); err != nil {
 		return fmt.Errorf("seed demo client: %w", err)
+	}
+	if err := seedQRCode(ctx, st, baseURL, now); err != nil {
+		return fmt.Errorf("seed demo QR code: %w", err)
 	}
 	for _, u := range users(now) {
 		err := st.CreateUser(ctx, u)
@@ -56,12 +66,12 @@ func Seed(ctx context.Context, st store.Store, baseURL string, now time.Time) er
 }
 
 func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
-	callback := baseURL + "/demo/callback"
+	callback, qrCallback := baseURL+"/demo/callback", baseURL+QRCallbackPath
 	c := store.Client{
 		ID:                      ClientID,
 		SecretHash:              secret.Hash(ClientSecret),
 		Name:                    "Demo Shop",
-		RedirectURIs:            []string{callback, "http://localhost:3000/callback", "demo-app://callback"},
+		RedirectURIs:            []string{callback, "http://localhost:3000/callback", "demo-app://callback", qrCallback},
 		AppCallbackURIs:         []string{"demo-app://callback"},
 		PostLogoutRedirectURIs:  []string{baseURL + "/demo/"},
 		TokenEndpointAuthMethod: store.AuthSecretBasic,
@@ -75,9 +85,11 @@ func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Ti
 		return err
 	}
 	_, err = st.UpdateClient(ctx, ClientID, func(old store.Client) (store.Client, error) {
-		if !slices.Contains(old.RedirectURIs, callback) {
-			old.RedirectURIs = append(old.RedirectURIs, callback)
-			old.UpdatedAt = now
+		for _, uri := range []string{callback, qrCallback} {
+			if !slices.Contains(old.RedirectURIs, uri) {
+				old.RedirectURIs = append(old.RedirectURIs, uri)
+				old.UpdatedAt = now
+			}
 		}
 		if shop := baseURL + "/demo/"; !slices.Contains(old.PostLogoutRedirectURIs, shop) {
 			old.PostLogoutRedirectURIs = append(old.PostLogoutRedirectURIs, shop)
@@ -86,6 +98,26 @@ func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Ti
 		return old, nil
 	})
 	return err
+}
+
+// seedQRCode gives the demo client its QR code, redirecting to this base
+// URL's QR callback; a code left by a start with another base URL is
+// replaced.
+func seedQRCode(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
+	q := store.QRCode{ID: QRID, ClientID: ClientID, Description: "The demo shop's counter",
+		RedirectURI: baseURL + QRCallbackPath, CreatedAt: now}
+	old, err := st.GetQRCode(ctx, QRID)
+	switch {
+	case err == nil && old.RedirectURI == q.RedirectURI && old.ClientID == ClientID:
+		return nil
+	case err == nil:
+		if err := st.DeleteQRCode(ctx, old.ClientID, QRID); err != nil {
+			return err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	return st.CreateQRCode(ctx, q)
 }
 
 func users(now time.Time) []store.User {

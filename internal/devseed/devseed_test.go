@@ -44,9 +44,15 @@ func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
 		t.Errorf("after two seeds: %d users, %d clients; want 4 and 1", len(users), len(clients))
 	}
 	c, _ = st.GetClient(ctx, ClientID)
-	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "demo-app://callback", "http://localhost:9090/demo/callback"}
+	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "demo-app://callback",
+		"http://localhost:8080/demo/qr-callback", "http://localhost:9090/demo/callback", "http://localhost:9090/demo/qr-callback"}
 	if !slices.Equal(c.RedirectURIs, want) {
 		t.Errorf("redirect URIs = %v, want %v", c.RedirectURIs, want)
+	}
+	// The demo QR code follows the base URL, and stays one.
+	qs, err := st.ListQRCodes(ctx, ClientID)
+	if err != nil || len(qs) != 1 || qs[0].ID != QRID || qs[0].RedirectURI != "http://localhost:9090/demo/qr-callback" {
+		t.Errorf("demo QR codes = %+v (%v), want %s redirecting to the new base URL", qs, err, QRID)
 	}
 	if u, _ := st.GetUser(ctx, TooYoung); u.Birthdate != "2012-11-26" {
 		t.Errorf("too-young user born %q after a year, want 2012-11-26", u.Birthdate)

@@ -170,9 +170,11 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 	}
 	code := secret.New()
 	// A CIBA login_to_webpage code is redeemed with the ciba-redirect grant,
-	// whose ID token carries the auth_req_id the client got at the start.
+	// whose ID token carries the auth_req_id the client got at the start;
+	// a QR code's with the qr-redirect grant, whose ID token also says
+	// which QR code was scanned.
 	var authReqID string
-	if r.Kind == store.KindCIBA {
+	if r.Kind == store.KindCIBA || r.Kind == store.KindQR {
 		authReqID = r.ID
 	}
 	err = st.CreateAuthCode(ctx, store.AuthCode{
@@ -187,6 +189,8 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 		SessionID:           r.SessionID,
 		ACR:                 r.ACR,
 		AuthReqID:           authReqID,
+		QRID:                r.QRID,
+		QRDescription:       r.QRDescription,
 		AuthTime:            r.AuthTime,
 		RequestedAt:         r.CreatedAt,
 		CreatedAt:           now,
@@ -201,8 +205,8 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 		"scope": {strings.Join(r.Scopes, " ")},
 		"iss":   {issuer},
 	}
-	if r.State == "" && r.Kind == store.KindCIBA {
-		q.Del("state") // optional in CIBA, required in the browser flow
+	if r.State == "" && (r.Kind == store.KindCIBA || r.Kind == store.KindQR) {
+		q.Del("state") // optional in CIBA, absent in QR, required in the browser flow
 	}
 	return WithQuery(r.RedirectURI, q), nil
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // MaxBody is the largest request body any JSON API accepts.
@@ -35,8 +37,9 @@ func Errorf(status int, format string, args ...any) *Problem {
 }
 
 // Handler adapts a handler that returns an error. A *Problem is written as
-// application/problem+json; any other error is logged with its detail and
-// answered with a generic 500 that leaks nothing.
+// application/problem+json; a database that cannot be reached
+// (store.ErrUnavailable) is a 503 to retry; any other error is logged with
+// its detail and answered with a generic 500 that leaks nothing.
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -45,11 +48,28 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p *Problem
-	if !errors.As(err, &p) {
+	switch {
+	case errors.As(err, &p):
+	case errors.Is(err, store.ErrUnavailable):
+		slog.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		p = Unavailable()
+	default:
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		p = Errorf(http.StatusInternalServerError, "The server could not complete the request; it has been logged. Try again, and report it if it persists.")
 	}
 	WriteProblem(w, p)
+}
+
+// RetryAfter is the Retry-After, in seconds, of a 503 for a database that
+// cannot be reached: a restarting database or a failover takes seconds.
+const RetryAfter = "5"
+
+// Unavailable is the 503 for a database that cannot be reached: nothing was
+// changed, and the same request may succeed in a moment.
+func Unavailable() *Problem {
+	p := Errorf(http.StatusServiceUnavailable, "The database is unavailable right now; nothing was changed. Try again in a moment.")
+	p.Header = http.Header{"Retry-After": {RetryAfter}}
+	return p
 }
 
 // WriteProblem writes p as application/problem+json.

@@ -2,10 +2,13 @@ package jsonapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 type body struct {
@@ -68,6 +71,20 @@ func TestHandlerHidesInternalErrors(t *testing.T) {
 	}
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type = %q", ct)
+	}
+}
+
+func TestHandlerUnavailable(t *testing.T) {
+	h := Handler(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("list users: %w: dial tcp 10.0.0.7:5432: connection refused", store.ErrUnavailable)
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "database is unavailable") || strings.Contains(rec.Body.String(), "10.0.0.7") {
+		t.Errorf("got %d %s, want a 503 that says so without the error's detail", rec.Code, rec.Body)
+	}
+	if ra := rec.Header().Get("Retry-After"); ra != RetryAfter {
+		t.Errorf("Retry-After = %q, want %q", ra, RetryAfter)
 	}
 }
 

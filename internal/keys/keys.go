@@ -46,6 +46,10 @@ type Manager struct {
 	// Retention is how long a replaced key stays published; DefaultRetention
 	// when zero.
 	Retention time.Duration
+	// KeyEncryptionKey (KeyEncryptionKeySize bytes) encrypts the private
+	// keys in the store (seal.go). The servers always set it; nil stores
+	// new keys as plain JWKs, which only tests do.
+	KeyEncryptionKey []byte
 
 	parsed sync.Map // kid → *jose.JSONWebKey (private), parsed once
 }
@@ -60,11 +64,18 @@ type Info struct {
 }
 
 // Ensure generates a key for every algorithm that has none yet, as on the
-// first start. A restart finds the stored keys and generates nothing.
+// first start. A restart finds the stored keys and generates nothing, but
+// decrypts each of them first, so that a wrong key-encryption key stops the
+// server at its start rather than at its first login.
 func (m *Manager) Ensure(ctx context.Context) error {
 	stored, err := m.Store.ListSigningKeys(ctx)
 	if err != nil {
 		return err
+	}
+	for _, k := range stored {
+		if _, err := m.parse(k); err != nil {
+			return err
+		}
 	}
 	for _, alg := range Algorithms {
 		if !slices.ContainsFunc(stored, func(k store.SigningKey) bool { return k.Algorithm == alg }) {
@@ -111,7 +122,10 @@ func (m *Manager) generate(ctx context.Context, alg string) (store.SigningKey, e
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: encode %s key: %w", alg, err)
 	}
-	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, PrivateJWK: raw, CreatedAt: m.after(ctx, alg)}
+	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, CreatedAt: m.after(ctx, alg)}
+	if k.PrivateJWK, err = m.seal(k, raw); err != nil {
+		return store.SigningKey{}, fmt.Errorf("keys: encrypt %s key: %w", alg, err)
+	}
 	if err := m.Store.CreateSigningKey(ctx, k); err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: store %s key: %w", alg, err)
 	}
@@ -206,8 +220,12 @@ func (m *Manager) parse(k store.SigningKey) (*jose.JSONWebKey, error) {
 	if v, ok := m.parsed.Load(k.ID); ok {
 		return v.(*jose.JSONWebKey), nil
 	}
+	raw, err := m.unseal(k)
+	if err != nil {
+		return nil, err
+	}
 	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(k.PrivateJWK); err != nil {
+	if err := jwk.UnmarshalJSON(raw); err != nil {
 		return nil, fmt.Errorf("keys: stored key %s: %w", k.ID, err)
 	}
 	if jwk.IsPublic() || jwk.KeyID != k.ID || jwk.Algorithm != k.Algorithm {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
@@ -93,8 +94,9 @@ func loginError(r *http.Request, lr store.LoginRequest, status int, kind errorKi
 func (e *pageError) Error() string { return fmt.Sprintf("login page error %d (%d)", e.status, e.kind) }
 
 // handler adapts a page handler that returns an error: a *pageError is
-// shown as such, anything else is logged and shown as a generic 500 with
-// the request id to quote.
+// shown as such, a database that cannot be reached as a 503 to retry, and
+// anything else is logged and shown as a generic 500 with the request id to
+// quote.
 func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		web.SecurityHeaders(w.Header())
@@ -103,7 +105,13 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 			return
 		}
 		var pe *pageError
-		if !errors.As(err, &pe) {
+		switch {
+		case errors.As(err, &pe):
+		case errors.Is(err, store.ErrUnavailable):
+			slog.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			pe = &pageError{status: http.StatusServiceUnavailable, kind: errUnavailable}
+			w.Header().Set("Retry-After", jsonapi.RetryAfter)
+		default:
 			slog.ErrorContext(r.Context(), "login page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			pe = &pageError{status: http.StatusInternalServerError, kind: errServer}
 		}

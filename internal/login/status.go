@@ -5,6 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // status answers the wait and deeplink pages' script: {"status": "..."},
@@ -26,6 +29,10 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		code, body["error"] = http.StatusNotFound, "not_found"
 	case errors.As(err, &pe) && (pe.kind == errOtherBrowser || pe.kind == errMovedOn):
 		code, body["error"] = http.StatusForbidden, "other_browser"
+	case errors.Is(err, store.ErrUnavailable):
+		slog.WarnContext(r.Context(), "login status: database unavailable", "err", err)
+		h.Set("Retry-After", jsonapi.RetryAfter)
+		code, body["error"] = http.StatusServiceUnavailable, "temporarily_unavailable"
 	case err != nil:
 		slog.ErrorContext(r.Context(), "login status failed", "err", err)
 		code, body["error"] = http.StatusInternalServerError, "server_error"

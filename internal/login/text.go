@@ -45,6 +45,9 @@ const (
 	errNotApproved
 	errMovedOn
 	errServer
+	// errUnavailable: the database cannot be reached; the login is as it
+	// was, and the same step may work in a moment.
+	errUnavailable
 )
 
 // texts holds the pages' words in Norwegian bokmål and English.
@@ -95,6 +98,7 @@ var texts = map[string]text{
 			errNotApproved:  {"Ikke bekreftet ennå", "Innloggingen er ikke bekreftet i Vipps-appen ennå. Bekreft den i appen, og åpne lenken på nytt."},
 			errMovedOn:      {"Fortsatt i en annen nettleser", "Vipps-appen sendte innloggingen videre til en annen nettleser, der den fullføres. Du kan lukke denne siden."},
 			errServer:       {"Noe gikk galt", "Vi kunne ikke fullføre dette nå. Prøv igjen om litt, og oppgi forespørsels-ID-en hvis du kontakter oss."},
+			errUnavailable:  {"Midlertidig utilgjengelig", "Vipps Login får ikke kontakt med databasen akkurat nå. Innloggingen er som den var: prøv igjen om litt."},
 		},
 	},
 	web.English: {
@@ -143,6 +147,7 @@ var texts = map[string]text{
 			errNotApproved:  {"Not confirmed yet", "The login has not been confirmed in the Vipps app yet. Confirm it in the app, then open the link again."},
 			errMovedOn:      {"Continued in another browser", "The Vipps app sent this login on to another browser, where it finishes. You can close this page."},
 			errServer:       {"Something went wrong", "We could not finish this just now. Try again in a moment, and quote the request id if you contact us."},
+			errUnavailable:  {"Temporarily unavailable", "Vipps Login cannot reach its database just now. The login is as it was: try again in a moment."},
 		},
 	},
 }

@@ -57,6 +57,10 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	req.CreatedAt, req.UpdatedAt, req.ExpiresAt = now, now, now.Add(flow.LoginTTL)
 	if err := p.Store.CreateLoginRequest(r.Context(), req); err != nil {
 		p.logError(r, "authorize: store login request", err)
+		if errors.Is(err, store.ErrUnavailable) {
+			fail(ErrTemporarilyUnavailable, "The login could not be started just now; try again in a moment.")
+			return
+		}
 		fail("server_error", "The login could not be started; try again.")
 		return
 	}

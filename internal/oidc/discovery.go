@@ -111,7 +111,7 @@ func (p *Provider) Discovery() Discovery {
 		SubjectTypesSupported:                      []string{"pairwise"},
 		ResponseTypesSupported:                     []string{"code"},
 		ClaimsSupported:                            claims,
-		GrantTypesSupported:                        []string{"authorization_code", grantCIBA, grantCIBARedirect},
+		GrantTypesSupported:                        []string{"authorization_code", grantCIBA, grantCIBARedirect, grantQR, grantQRRedirect},
 		ResponseModesSupported:                     []string{"query"},
 		ScopesSupported:                            store.Scopes,
 		TokenEndpointAuthMethodsSupported:          []string{store.AuthSecretBasic, store.AuthSecretPost},

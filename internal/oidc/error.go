@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // OAuth 2.0 error codes the JSON endpoints answer with (RFC 6749 §5.2,
@@ -86,9 +89,27 @@ func writeError(w http.ResponseWriter, e *Error) {
 	json.NewEncoder(w).Encode(errorBody{e.Code, e.Description, e.Hint, e.ErrorCode})
 }
 
+// ErrTemporarilyUnavailable is the answer while the database cannot be
+// reached, with status 503 (RFC 6749 §4.1.2.1 names it for authorize; the
+// JSON endpoints send it with the status it stands for).
+const ErrTemporarilyUnavailable = "temporarily_unavailable"
+
+// errUnavailable is the error for a database that cannot be reached: the
+// request changed nothing and may be sent again.
+func errUnavailable() *Error {
+	return &Error{
+		Code:        ErrTemporarilyUnavailable,
+		Description: "The database is unavailable right now; nothing was changed. Try again in a moment.",
+		Status:      http.StatusServiceUnavailable,
+		Header:      http.Header{"Retry-After": {jsonapi.RetryAfter}},
+	}
+}
+
 // handler adapts an endpoint that returns an error. An *Error is the
-// client's mistake and is written as it is; any other error is the server's,
-// logged with its detail and answered as a bare server_error 500.
+// client's mistake and is written as it is; a database that cannot be
+// reached (store.ErrUnavailable) is a 503 temporarily_unavailable; any other
+// error is the server's, logged with its detail and answered as a bare
+// server_error 500.
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +121,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &e) {
 		slog.DebugContext(r.Context(), "oauth error", "method", r.Method, "path", r.URL.Path, "error", e.Code, "description", e.Description)
 		writeError(w, e)
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		slog.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, errUnavailable())
 		return
 	}
 	slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 func TestErrorWriter(t *testing.T) {
@@ -25,6 +27,8 @@ func TestErrorWriter(t *testing.T) {
 			`{"error":"invalid_request","error_description":"d","error_hint":"h","error_code":"old_app"}`, ""},
 		{"wrapped", fmt.Errorf("grant: %w", invalidToken("Gone.")), 401,
 			`{"error":"invalid_token","error_description":"Gone."}`, `Bearer realm="vippslogin", error="invalid_token", error_description="Gone."`},
+		{"database unavailable", fmt.Errorf("token: %w: dial tcp 10.0.0.7:5432", store.ErrUnavailable), 503,
+			`{"error":"temporarily_unavailable","error_description":"The database is unavailable right now; nothing was changed. Try again in a moment."}`, ""},
 		{"unexpected", errors.New("database on fire at 10.0.0.7"), 500,
 			`{"error":"server_error","error_description":"The server could not complete the request; it has been logged."}`, ""},
 	}

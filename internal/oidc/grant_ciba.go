@@ -30,11 +30,18 @@ const (
 	CIBATokenPrefix = "ciba."
 )
 
-// cibaPoll answers a CIBA token request (CIBA Core §10.1, §11). One store
-// transaction reads the request and decides: pending, slow_down, expired,
-// denied, or approved, which it marks done so that of any number of racing
-// polls exactly one gets the tokens. A pending answer signs nothing.
+// cibaPoll answers a CIBA token request (CIBA Core §10.1, §11).
 func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Values) (*tokenResponse, error) {
+	return p.pollAuthReq(ctx, r, form, cibaKind)
+}
+
+// pollAuthReq redeems an auth_req_id of kind k: the CIBA poll and the QR
+// grant, whose requests share one life cycle and one set of answers (CIBA
+// Core §11). One store transaction reads the request and decides: pending,
+// slow_down, expired, denied, or approved, which it marks done so that of
+// any number of racing polls exactly one gets the tokens. A pending answer
+// signs nothing.
+func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Values, k authReqKind) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
 		return nil, err
@@ -43,8 +50,8 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 	if id == "" {
 		return nil, oauthError(ErrInvalidRequest, "The request lacks auth_req_id.")
 	}
-	if !slices.Contains(client.Flows, store.FlowCIBA) {
-		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed login from phone number (CIBA), which this grant belongs to.")
+	if !slices.Contains(client.Flows, k.flow) {
+		return nil, k.errNotAllowed()
 	}
 	now := p.now()
 	var (
@@ -54,11 +61,11 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 	_, err = p.Store.UpdateLoginRequest(ctx, id, func(lr store.LoginRequest) (store.LoginRequest, error) {
 		outcome, won = nil, store.LoginRequest{}
 		switch {
-		case lr.Kind != store.KindCIBA || lr.ClientID != client.ID:
+		case lr.Kind != k.kind || lr.ClientID != client.ID:
 			return lr, errUnknownAuthReq()
 		case lr.Status == store.LoginDone:
-			if lr.RequestedFlow == LoginToWebpage {
-				return lr, errInBrowser()
+			if k.inBrowser(lr) {
+				return lr, k.errInBrowser()
 			}
 			return lr, oauthError(ErrInvalidGrant, "The auth_req_id was already redeemed; its tokens were issued once.")
 		case lr.Status == store.LoginFailed:
@@ -70,8 +77,8 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 			outcome = cibaFailure(lr)
 			return lr, nil
 		case lr.Status == store.LoginApproved:
-			if lr.RequestedFlow == LoginToWebpage {
-				return lr, errInBrowser()
+			if k.inBrowser(lr) {
+				return lr, k.errInBrowser()
 			}
 			lr.Status, lr.UpdatedAt = store.LoginDone, now
 			won = lr
@@ -99,6 +106,7 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 	return p.cibaTokens(ctx, cibaAuthn{
 		AuthReqID: won.ID, ClientID: won.ClientID, PhoneNumber: won.PhoneNumber, Scopes: won.Scopes,
 		Nonce: won.Nonce, SessionID: won.SessionID, ACR: won.ACR, AuthTime: won.AuthTime, RequestedAt: won.CreatedAt,
+		QRID: won.QRID, QRDescription: won.QRDescription,
 	}, now)
 }
 
@@ -106,13 +114,6 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 // of another client, so that ids reveal nothing.
 func errUnknownAuthReq() *Error {
 	return oauthError(ErrInvalidGrant, "The auth_req_id is unknown.")
-}
-
-// errInBrowser answers a poll of a login_to_webpage request, whose tokens
-// are had by its code.
-func errInBrowser() *Error {
-	return oauthError(ErrInvalidGrant, "This login was started with requested_flow=%s: the app sends the browser to the redirect_uri with a code, which the grant %s redeems.",
-		LoginToWebpage, grantCIBARedirect)
 }
 
 // cibaFailure is the token error of a request that ended without approval:
@@ -133,8 +134,8 @@ func cibaFailure(lr store.LoginRequest) *Error {
 	return oauthError(ErrAccessDenied, "%s", lr.ErrorDescription)
 }
 
-// cibaAuthn is an approved CIBA login, from a request (poll) or from its
-// code (redirect): what both grants' tokens are made of.
+// cibaAuthn is an approved CIBA or QR login, from a request (poll) or from
+// its code (redirect): what all four grants' tokens are made of.
 type cibaAuthn struct {
 	AuthReqID   string
 	ClientID    string
@@ -147,10 +148,13 @@ type cibaAuthn struct {
 	CodeHash    string
 	AuthTime    time.Time
 	RequestedAt time.Time
+	// QRID and QRDescription are set for a QR login: the code scanned.
+	QRID          string
+	QRDescription string
 }
 
-// cibaTokens issues the tokens of an approved CIBA login: an opaque
-// "ciba." access token for userinfo and the ES256 ID token.
+// cibaTokens issues the tokens of an approved CIBA or QR login: an opaque
+// "ciba." access token for userinfo and the ES256 ID token (DESIGN §3).
 func (p *Provider) cibaTokens(ctx context.Context, a cibaAuthn, now time.Time) (*tokenResponse, error) {
 	access := CIBATokenPrefix + secret.New()
 	err := p.Store.CreateAccessToken(ctx, store.AccessToken{

@@ -14,11 +14,18 @@ import (
 
 // cibaRedirect redeems the code of a login_to_webpage login (Vipps'
 // "Redirect to browser"): the app approved and opened the client's
-// redirect_uri with it. Like an authorization code it is single use (a
-// replay revokes the tokens it issued), bound to its client and valid
-// flow.CodeTTL; the tokens are the CIBA poll's, with the auth_req_id the
-// client got at the start.
+// redirect_uri with it.
 func (p *Provider) cibaRedirect(ctx context.Context, r *http.Request, form url.Values) (*tokenResponse, error) {
+	return p.redeemAuthReqCode(ctx, r, form, cibaKind)
+}
+
+// redeemAuthReqCode redeems the code that the app sent the browser with
+// after approving a login of kind k (the ciba-redirect and qr-redirect
+// grants). Like an authorization code it is single use (a replay revokes
+// the tokens it issued), bound to its client and valid flow.CodeTTL; the
+// tokens are those of the poll of the same kind, with the auth_req_id of
+// the login.
+func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form url.Values, k authReqKind) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
 		return nil, err
@@ -27,8 +34,8 @@ func (p *Provider) cibaRedirect(ctx context.Context, r *http.Request, form url.V
 	if code == "" {
 		return nil, oauthError(ErrInvalidRequest, "The request lacks code.")
 	}
-	if !slices.Contains(client.Flows, store.FlowCIBA) {
-		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed login from phone number (CIBA), which this grant belongs to.")
+	if !slices.Contains(client.Flows, k.flow) {
+		return nil, k.errNotAllowed()
 	}
 	now := p.now()
 	hash := secret.Digest(code)
@@ -49,12 +56,18 @@ func (p *Provider) cibaRedirect(ctx context.Context, r *http.Request, form url.V
 		return nil, oauthError(ErrInvalidGrant, "The code was issued to another client.")
 	case c.AuthReqID == "":
 		return nil, oauthError(ErrInvalidGrant, "The code comes from a browser login; redeem it with grant_type=authorization_code.")
+	case (c.QRID != "") != (k.kind == store.KindQR):
+		other := cibaKind
+		if c.QRID != "" {
+			other = qrKind
+		}
+		return nil, oauthError(ErrInvalidGrant, "The code comes from a %s; redeem it with grant_type=%s.", other.name, other.redirectGrant)
 	case !now.Before(c.ExpiresAt):
 		return nil, oauthError(ErrInvalidGrant, "The code has expired; codes are valid for %s.", flow.CodeTTL)
 	}
 	return p.cibaTokens(ctx, cibaAuthn{
 		AuthReqID: c.AuthReqID, ClientID: c.ClientID, PhoneNumber: c.PhoneNumber, Scopes: c.Scopes,
 		Nonce: c.Nonce, SessionID: c.SessionID, ACR: c.ACR, CodeHash: hash,
-		AuthTime: c.AuthTime, RequestedAt: c.RequestedAt,
+		AuthTime: c.AuthTime, RequestedAt: c.RequestedAt, QRID: c.QRID, QRDescription: c.QRDescription,
 	}, now)
 }

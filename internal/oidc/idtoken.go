@@ -82,19 +82,22 @@ func accessTokenHash(accessToken string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
-// cibaIDTokenClaims are the claims of a CIBA ID token: the shared ones with
-// the auth_req_id, under both names Vipps' own tokens use.
+// cibaIDTokenClaims are the claims of a CIBA or QR ID token: the shared
+// ones with the auth_req_id, under both names Vipps' own tokens use, and
+// for QR the code scanned (vipps-login-api "Initiate login from QR code").
 type cibaIDTokenClaims struct {
 	idTokenClaims
 	AuthReqID string `json:"auth_req_id"`
 	// AuthReqIDCamel is authReqId, as Vipps' tokens also carry it.
 	AuthReqIDCamel string `json:"authReqId"`
+	QRID           string `json:"qr_id,omitempty"`
+	QRDescription  string `json:"qr_description,omitempty"`
 }
 
-// cibaIDToken is the ID token of both CIBA grants (DESIGN §3): ES256, aud
-// the client_id as a string, valid cibaIDTokenTTL, with the auth_req_id the
-// client got when it started the login. sub is the same pairwise sub the
-// client sees for the user in the browser flow.
+// cibaIDToken is the ID token of the CIBA and QR grants (DESIGN §3):
+// ES256, aud the client_id as a string, valid cibaIDTokenTTL, with the
+// auth_req_id of the login, and qr_id and qr_description for QR. sub is
+// the same pairwise sub the client sees for the user in the browser flow.
 func (p *Provider) cibaIDToken(ctx context.Context, a cibaAuthn, accessToken string, now time.Time) (string, error) {
 	sub, err := p.subject(ctx, a.PhoneNumber, a.ClientID)
 	if err != nil {
@@ -117,6 +120,8 @@ func (p *Provider) cibaIDToken(ctx context.Context, a cibaAuthn, accessToken str
 		},
 		AuthReqID:      a.AuthReqID,
 		AuthReqIDCamel: a.AuthReqID,
+		QRID:           a.QRID,
+		QRDescription:  a.QRDescription,
 	}
 	return p.Keys.Sign(ctx, keys.ES256, claims)
 }

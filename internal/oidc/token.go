@@ -52,6 +52,10 @@ func (p *Provider) grant(grantType string) grantFunc {
 		return p.cibaPoll
 	case grantCIBARedirect:
 		return p.cibaRedirect
+	case grantQR:
+		return p.qrPoll
+	case grantQRRedirect:
+		return p.qrRedirect
 	}
 	return nil
 }

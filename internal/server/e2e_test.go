@@ -98,13 +98,13 @@ func (e *e2e) oauth(clientID, secret string, scopes ...string) *oauth2.Config {
 
 // browser is a cookie-keeping HTTP client that stops at the merchant.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 	// Landed is the merchant URL the last navigation ended at.
 	Landed *url.URL
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	b := &browser{t: t}
 	b.client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {

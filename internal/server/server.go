@@ -34,7 +34,8 @@ type Server struct {
 	Logger     *slog.Logger
 	Now        func() time.Time
 	// Demo mounts dev mode's demo shop at /demo/, logging in as the seeded
-	// demo client.
+	// demo client. It is dev mode: it also lets a qr_webhook_url be plain
+	// http:// to any host.
 	Demo bool
 }
 
@@ -51,15 +52,16 @@ func (s *Server) Handler() http.Handler {
 	provider.Mount(mux)
 	(&login.Pages{Store: s.Store, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
 	if s.Demo {
-		(&demo.Shop{BaseURL: s.BaseURL, ClientID: devseed.ClientID, ClientSecret: devseed.ClientSecret}).Mount(mux)
+		(&demo.Shop{BaseURL: s.BaseURL, ClientID: devseed.ClientID, ClientSecret: devseed.ClientSecret, QRID: devseed.QRID}).Mount(mux)
 	}
+	(&app.QRPages{Store: s.Store, BaseURL: s.BaseURL}).Mount(mux)
 
 	adminMux := http.NewServeMux()
-	(&admin.API{Store: s.Store, Keys: s.Keys, Token: s.AdminToken, Now: s.Now}).Mount(adminMux)
+	(&admin.API{Store: s.Store, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}).Mount(adminMux)
 	mux.Handle("/admin/", jsonapi.Routes(adminMux))
 
 	appMux := http.NewServeMux()
-	(&app.API{Store: s.Store, Now: s.Now, BaseURL: s.BaseURL}).Mount(appMux)
+	(&app.API{Store: s.Store, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}).Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
 	var h http.Handler = mux

@@ -17,6 +17,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrExists means a record with the same key already exists.
 	ErrExists = errors.New("already exists")
+	// ErrUnavailable means the database could not be reached or dropped
+	// the connection: nothing is wrong with the request, and the same one
+	// may succeed in a moment. The servers answer it with 503.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Flows a client may be allowed to use (DESIGN §4).
@@ -137,9 +141,10 @@ const (
 // by the next step on any other.
 type LoginRequest struct {
 	// ID is random (256 bits) and appears in the login pages' URLs as tabId
-	// and in the app's deeplink; for CIBA it is the auth_req_id.
+	// and in the app's deeplink; for CIBA and QR it is the auth_req_id.
 	ID string
-	// Kind is what the user confirms: KindLogin (a browser login), KindCIBA.
+	// Kind is what the user confirms: KindLogin (a browser login), KindCIBA
+	// or KindQR.
 	Kind string
 	// BrowserBindingHash is secret.Digest of the login cookie set when the
 	// login started: only that browser may continue it.
@@ -184,6 +189,14 @@ type LoginRequest struct {
 	// LastPolledAt is when the client last polled the token endpoint.
 	LastPolledAt time.Time
 
+	// QRID and QRDescription are the scanned QR code's ID and description
+	// (KindQR only), copied at the scan so that the ID token's qr_id and
+	// qr_description say what the user scanned even if the code is deleted
+	// or changed afterwards. For a QR request, RedirectURI is the code's
+	// redirect URI: empty for the webhook variant.
+	QRID          string
+	QRDescription string
+
 	// PhoneNumber is the user: typed on the phone page, or set by the app
 	// that answers a mobile login.
 	PhoneNumber string
@@ -210,6 +223,8 @@ type LoginRequest struct {
 const (
 	KindLogin = "login"
 	KindCIBA  = "ciba"
+	// KindQR is a login from QR code: the user's app scanned a QRCode.
+	KindQR = "qr"
 )
 
 // BrowserSession is a browser that remembers its user: a long-lived cookie
@@ -249,10 +264,16 @@ type AuthCode struct {
 	CodeChallengeMethod string
 	SessionID           string
 	ACR                 string
-	// AuthReqID is set on codes of CIBA's login_to_webpage variant: the
-	// ciba-redirect grant's ID token carries it. Empty for browser codes.
+	// AuthReqID is set on codes of CIBA's login_to_webpage variant and of
+	// QR codes with a redirect URI: the ciba-redirect and qr-redirect
+	// grants' ID tokens carry it. Empty for browser codes.
 	AuthReqID string
-	AuthTime  time.Time
+	// QRID and QRDescription are set on codes of a QR login (the
+	// qr-redirect grant), copied from its LoginRequest; empty otherwise,
+	// which is how the grants tell a CIBA code from a QR one.
+	QRID          string
+	QRDescription string
+	AuthTime      time.Time
 	// RequestedAt is when the login was requested (the ID token's rat).
 	RequestedAt time.Time
 	CreatedAt   time.Time
@@ -284,7 +305,31 @@ const (
 	// EventConsentRevoked tells a client that a user revoked their consent
 	// to it (vipps-login-webhooks "Revoke").
 	EventConsentRevoked = "CONSENT_REVOKED"
+	// EventQRLogin tells a client that a user approved a login from one of
+	// its QR codes (the webhook variant): the body is the signed JWS whose
+	// auth_req_id the qr grant redeems.
+	EventQRLogin = "QR_LOGIN"
 )
+
+// QRCode is a QR code that starts a login from QR code at its client
+// (DESIGN §4, vipps-login-api "Integrating with Vipps Login from QR
+// code"): the code encodes the URL B/qr/<ID>, which the user's app scans.
+// It never expires; deleting it (or its client) ends it.
+type QRCode struct {
+	// ID is 8 letters and digits, Vipps' qr_id. It is public: it is in the
+	// URL printed on the code.
+	ID       string
+	ClientID string
+	// Description says which code it is (say, "Entrance, store 12"); the
+	// app shows it and the ID token carries it as qr_description.
+	Description string
+	// RedirectURI, when set, is one of the client's redirect URIs: an
+	// approval sends the phone's browser there with a code for the
+	// qr-redirect grant. Empty means the webhook variant: the client's
+	// QRWebhookURL gets a JWS for the qr grant.
+	RedirectURI string
+	CreatedAt   time.Time
+}
 
 // Webhook is one event in the durable outbox (DESIGN §8): an HTTP POST to a
 // client's URL that the server owes it. It is stored before anyone tries to
@@ -336,7 +381,8 @@ type WebhookAttempt struct {
 // Every backend keeps the same contract, which storetest checks: times come
 // back in UTC truncated to microseconds (the zero time stays zero), slices
 // are never nil, CreatedAt and UpdatedAt are stored as given, and errors
-// wrap ErrNotFound, ErrExists and ErrUsed.
+// wrap ErrNotFound, ErrExists and ErrUsed, and ErrUnavailable when the
+// database cannot be reached.
 type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -347,7 +393,7 @@ type Store interface {
 	ListClients(ctx context.Context) ([]Client, error)
 	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) (Client, error)
 	// DeleteClient removes the client and the users' consents to it,
-	// pairwise subjects at it and its webhooks.
+	// pairwise subjects at it, its webhooks and its QR codes.
 	DeleteClient(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
@@ -376,6 +422,13 @@ type Store interface {
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
 	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)
 	UpdateLoginRequest(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, error)) (LoginRequest, error)
+	// UpdateLoginRequestNotify is UpdateLoginRequest whose update may also
+	// return an event: when it returns a non-nil *Webhook and no error, the
+	// event is enqueued (as EnqueueWebhook would) in the same transaction as
+	// the update, so that a crash can neither approve a QR login without
+	// its webhook nor owe a webhook for a login never approved. A failed
+	// enqueue fails the whole update.
+	UpdateLoginRequestNotify(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, *Webhook, error)) (LoginRequest, error)
 	// ListWaitingLoginRequests returns the user's requests in status
 	// LoginWaiting that expire after now, oldest first.
 	ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
@@ -451,6 +504,19 @@ type Store interface {
 	// ListWebhooks returns up to limit of the client's events, newest
 	// first: its delivery log.
 	ListWebhooks(ctx context.Context, clientID string, limit int) ([]Webhook, error)
+
+	// CreateQRCode stores a new QR code; its client must exist. ErrExists
+	// if the id is taken (by any client: ids are global, being in URLs).
+	CreateQRCode(ctx context.Context, q QRCode) error
+	// GetQRCode returns the QR code with the id, whichever client's it is,
+	// or ErrNotFound: a scan knows only the id.
+	GetQRCode(ctx context.Context, id string) (QRCode, error)
+	// ListQRCodes returns the client's QR codes, oldest first (by
+	// CreatedAt, then id); none is an empty list, also for an unknown client.
+	ListQRCodes(ctx context.Context, clientID string) ([]QRCode, error)
+	// DeleteQRCode removes the client's QR code id; ErrNotFound if the
+	// client has no such code (another client's code is left alone).
+	DeleteQRCode(ctx context.Context, clientID, id string) error
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

@@ -26,6 +26,10 @@ type DemoPage struct {
 	Waiting        bool
 	Refresh        int
 	BindingMessage string
+	// QRURL is what the shop's QR code holds; QRImage its picture and
+	// QRTestApp the test app ready to scan it, relative to the shop. Empty
+	// when the shop shows no code.
+	QRURL, QRImage, QRTestApp string
 }
 
 // RenderDemo renders the demo shop's page.

@@ -1,7 +1,8 @@
 // Package webhook delivers the durable outbox (DESIGN §8): events that the
 // feature packages store with store.EnqueueWebhook are POSTed to the
 // clients' URLs by a Deliverer that every replica may run. It also builds the
-// events themselves (consent.go), so that a feature package only enqueues.
+// events themselves (events.go, qr.go), so that a feature package only
+// enqueues.
 //
 // Delivery is at least once. An attempt is recorded only after the POST
 // returns, so a crash between the two, or an attempt that outlives its

@@ -11,8 +11,8 @@ import (
 )
 
 const authCodeColumns = `hash, client_id, redirect_uri, phone_number, scopes, nonce,
-	code_challenge, code_challenge_method, session_id, acr, auth_req_id, auth_time,
-	requested_at, created_at, expires_at, used_at`
+	code_challenge, code_challenge_method, session_id, acr, auth_req_id, qr_id, qr_description,
+	auth_time, requested_at, created_at, expires_at, used_at`
 
 // CreateAuthCode stores a new code; store.ErrExists if the hash is taken.
 // The hash is not put in errors: codes are looked up by it.
@@ -20,10 +20,10 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	scopes, err := listJSON(c.Scopes)
 	if err == nil {
 		_, err = s.db.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Hash, c.ClientID, c.RedirectURI, c.PhoneNumber, scopes, c.Nonce,
-			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, c.AuthReqID, micros(c.AuthTime),
-			micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
+			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, c.AuthReqID, c.QRID, c.QRDescription,
+			micros(c.AuthTime), micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create auth code for %q: %w", c.ClientID, created(err))
@@ -75,8 +75,8 @@ func scanAuthCode(row scanner) (store.AuthCode, error) {
 		expiresAt, usedAt                int64
 	)
 	err := row.Scan(&c.Hash, &c.ClientID, &c.RedirectURI, &c.PhoneNumber, &scopes, &c.Nonce,
-		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &c.AuthReqID, &authTime,
-		&requestedAt, &createdAt, &expiresAt, &usedAt)
+		&c.CodeChallenge, &c.CodeChallengeMethod, &c.SessionID, &c.ACR, &c.AuthReqID, &c.QRID, &c.QRDescription,
+		&authTime, &requestedAt, &createdAt, &expiresAt, &usedAt)
 	if err != nil {
 		return store.AuthCode{}, err
 	}

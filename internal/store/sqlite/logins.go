@@ -14,7 +14,7 @@ const loginRequestColumns = `id, kind, browser_binding_hash, client_id, redirect
 	state, nonce, code_challenge, code_challenge_method, requested_flow,
 	app_callback_uri, final_redirect_is_app, mobile, locale, acr, market, login_hint,
 	force_login, max_auth_age, resume_secret_hash, binding_message, poll_interval,
-	last_polled_at, phone_number,
+	last_polled_at, qr_id, qr_description, phone_number,
 	remember, challenge, challenge_options, status, error, error_description,
 	session_id, auth_time, created_at, updated_at, expires_at`
 
@@ -28,7 +28,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 				:state, :nonce, :code_challenge, :code_challenge_method, :requested_flow,
 				:app_callback_uri, :final_redirect_is_app, :mobile, :locale, :acr, :market, :login_hint,
 				:force_login, :max_auth_age, :resume_secret_hash, :binding_message, :poll_interval,
-				:last_polled_at, :phone_number,
+				:last_polled_at, :qr_id, :qr_description, :phone_number,
 				:remember, :challenge, :challenge_options, :status, :error, :error_description,
 				:session_id, :auth_time, :created_at, :updated_at, :expires_at)`, args...)
 	}
@@ -53,6 +53,16 @@ func (s *Store) GetLoginRequest(ctx context.Context, id string) (store.LoginRequ
 // along at the same time, and neither may undo the other's step. An error
 // from update is returned as is and nothing is written.
 func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, error)) (store.LoginRequest, error) {
+	return s.UpdateLoginRequestNotify(ctx, id, func(r store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
+		r, err := update(r)
+		return r, nil, err
+	})
+}
+
+// UpdateLoginRequestNotify is UpdateLoginRequest that also enqueues the
+// event update returns, if any, in the same transaction: the approval of a
+// QR login and the webhook that tells the client of it commit together.
+func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, *store.Webhook, error)) (store.LoginRequest, error) {
 	var (
 		stored    store.LoginRequest
 		updateErr error
@@ -62,7 +72,7 @@ func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(s
 		if err != nil {
 			return err
 		}
-		r, err := update(old)
+		r, notify, err := update(old)
 		if err != nil {
 			updateErr = err
 			return err
@@ -77,6 +87,7 @@ func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(s
 				force_login = :force_login, max_auth_age = :max_auth_age,
 				resume_secret_hash = :resume_secret_hash, binding_message = :binding_message,
 				poll_interval = :poll_interval, last_polled_at = :last_polled_at,
+				qr_id = :qr_id, qr_description = :qr_description,
 				browser_binding_hash = :browser_binding_hash, client_id = :client_id,
 				redirect_uri = :redirect_uri, scopes = :scopes, state = :state, nonce = :nonce,
 				code_challenge = :code_challenge, code_challenge_method = :code_challenge_method,
@@ -92,6 +103,11 @@ func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(s
 		}
 		if err != nil {
 			return err
+		}
+		if notify != nil {
+			if err := enqueueWebhook(ctx, tx, *notify); err != nil {
+				return err
+			}
 		}
 		// Read it back so the caller gets exactly what a later Get returns.
 		stored, err = getLoginRequest(ctx, tx, id)
@@ -154,6 +170,8 @@ func loginRequestArgs(r store.LoginRequest) ([]any, error) {
 		sql.Named("binding_message", r.BindingMessage),
 		sql.Named("poll_interval", int64(r.PollInterval/time.Microsecond)),
 		sql.Named("last_polled_at", micros(r.LastPolledAt)),
+		sql.Named("qr_id", r.QRID),
+		sql.Named("qr_description", r.QRDescription),
 		sql.Named("browser_binding_hash", r.BrowserBindingHash),
 		sql.Named("client_id", r.ClientID),
 		sql.Named("redirect_uri", r.RedirectURI),
@@ -195,7 +213,7 @@ func scanLoginRequest(row scanner) (store.LoginRequest, error) {
 		&r.State, &r.Nonce, &r.CodeChallenge, &r.CodeChallengeMethod, &r.RequestedFlow,
 		&r.AppCallbackURI, &r.FinalRedirectIsApp, &r.Mobile, &r.Locale, &r.ACR, &r.Market, &r.LoginHint,
 		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &pollInterval,
-		&lastPolledAt, &r.PhoneNumber,
+		&lastPolledAt, &r.QRID, &r.QRDescription, &r.PhoneNumber,
 		&r.Remember, &r.Challenge, &options, &r.Status, &r.Error, &r.ErrorDescription,
 		&r.SessionID, &authTime, &createdAt, &updatedAt, &expiresAt)
 	if err != nil {

@@ -24,6 +24,8 @@ func newAuthCode(hash string) store.AuthCode {
 		SessionID:           "sid-" + hash,
 		ACR:                 "urn:vipps:loa:substantial",
 		AuthReqID:           "auth-req-" + hash,
+		QRID:                "qr-" + hash,
+		QRDescription:       "Entrance of " + hash,
 		AuthTime:            at(-time.Minute),
 		RequestedAt:         at(-2 * time.Minute),
 		CreatedAt:           at(0),

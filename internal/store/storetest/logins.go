@@ -37,6 +37,8 @@ func newLoginRequest(id, phoneNumber string) store.LoginRequest {
 		BindingMessage:      "ABC-123",
 		PollInterval:        10 * time.Second,
 		LastPolledAt:        at(20 * time.Second),
+		QRID:                "qr-" + id,
+		QRDescription:       "Entrance of " + id,
 		PhoneNumber:         phoneNumber,
 		Remember:            true,
 		Challenge:           "42",

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginRequestListWaiting", testLoginRequestListWaiting},
 		{"LoginRequestOneCIBAWaiting", testLoginRequestOneCIBAWaiting},
 		{"LoginRequestFailExpired", testLoginRequestFailExpired},
+		{"LoginRequestUpdateNotify", testLoginRequestUpdateNotify},
 
 		{"BrowserSessionCreateGet", testBrowserSessionCreateGet},
 		{"BrowserSessionCreateExists", testBrowserSessionCreateExists},
@@ -112,6 +113,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebhookRecordAttempt", testWebhookRecordAttempt},
 		{"WebhookDeleteExpired", testWebhookDeleteExpired},
 		{"WebhookClientDeleteCascades", testWebhookClientDeleteCascades},
+
+		{"QRCodeCreateGet", testQRCodeCreateGet},
+		{"QRCodeListDelete", testQRCodeListDelete},
+		{"QRCodeClientDeleteCascades", testQRCodeClientDeleteCascades},
 
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},

@@ -17,6 +17,8 @@
   };
   const SILENT_SCOPES = new Set(["openid", "api_version_2"]);
   const deeplinkId = new URLSearchParams(location.search).get("request");
+  // A QR code's page links here with ?qr=<what the code holds>.
+  $("scan-url").value = new URLSearchParams(location.search).get("qr") || "";
 
   let token = sessionStorage.getItem(TOKEN);
   let generation = 0; // bumped on sign-out so that a running poll loop ends
@@ -187,7 +189,7 @@
     const card = el("article", { class: "card", "data-testid": "request", "data-request-id": r.id });
     card.append(
       el("h3", { "data-testid": "request-client" }, r.client_name),
-      el("p", { class: "muted" }, r.binding_message || "wants you to log in and share:"),
+      el("p", { class: "muted", "data-testid": "request-message" }, r.qr_description || r.binding_message || "wants you to log in and share:"),
       el("ul", { "data-testid": "request-scopes" }, ...scopeWords(r.scopes).map((w) => el("li", {}, w))),
     );
     const inBrowser = r.kind === "login";
@@ -236,9 +238,9 @@
       if (res && res.open_url) {
         showNotice("Approved. ", el("a", { href: res.open_url, "data-testid": "open-url" }, "Continue"));
       } else {
-        showNotice(action === "approve"
-          ? `Approved: continue in the browser with ${r.client_name}.`
-          : `Rejected: ${r.client_name} was told no.`);
+        showNotice(action !== "approve" ? `Rejected: ${r.client_name} was told no.`
+          : r.kind === "qr" ? `Approved: ${r.client_name} is told you logged in.`
+          : `Approved: continue in the browser with ${r.client_name}.`);
       }
     } catch (e) {
       showError(e.message);
@@ -255,6 +257,24 @@
     if (card === deeplinkCard) deeplinkCard = null;
     updateIdle();
   }
+
+  // --- scanning a QR code ---
+
+  $("scan").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearMessages();
+    try {
+      const { request } = await api("POST", "v1/qr/scan", { url: $("scan-url").value.trim() });
+      if (!cards.has(request.id)) {
+        const card = requestCard(request);
+        cards.set(request.id, card);
+        $("requests").prepend(card);
+        updateIdle();
+      }
+    } catch (e) {
+      showError(e.message);
+    }
+  });
 
   // --- consents and browsers ---
 

@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+)
+
+const consentColumns = `phone_number, client_id, scopes, created_at, updated_at`
+
+// SaveConsent creates the consent for (PhoneNumber, ClientID) or replaces
+// its scopes and UpdatedAt; an existing consent keeps its CreatedAt. The
+// user and the client must exist.
+func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
+	scopes, err := listJSON(c.Scopes)
+	if err == nil {
+		_, err = s.pool.Exec(ctx, `INSERT INTO consents (`+consentColumns+`)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (phone_number, client_id) DO UPDATE SET
+				scopes = excluded.scopes, updated_at = excluded.updated_at`,
+			c.PhoneNumber, c.ClientID, scopes, ts(c.CreatedAt), ts(c.UpdatedAt))
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, mapErr(err))
+	}
+	return nil
+}
+
+// GetConsent returns the user's consent to the client, or store.ErrNotFound.
+func (s *Store) GetConsent(ctx context.Context, phoneNumber, clientID string) (store.Consent, error) {
+	c, err := scanConsent(s.pool.QueryRow(ctx, `SELECT `+consentColumns+` FROM consents
+		WHERE phone_number = $1 AND client_id = $2`, phoneNumber, clientID))
+	if err != nil {
+		return store.Consent{}, fmt.Errorf("postgres: get consent of %q to %q: %w", phoneNumber, clientID, mapErr(err))
+	}
+	return c, nil
+}
+
+// ListConsents returns the user's consents, ordered by client id.
+func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.Consent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+consentColumns+` FROM consents
+		WHERE phone_number = $1 ORDER BY client_id COLLATE "C"`, phoneNumber)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list consents of %q: %w", phoneNumber, mapErr(err))
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Consent, error) { return scanConsent(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list consents of %q: %w", phoneNumber, mapErr(err))
+	}
+	return orEmpty(cs), nil
+}
+
+// DeleteConsent removes the user's consent to the client, or returns
+// store.ErrNotFound; notify, when not nil, is enqueued in the same
+// transaction.
+func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *store.Webhook) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := deleted(tx.Exec(ctx, `DELETE FROM consents
+			WHERE phone_number = $1 AND client_id = $2`, phoneNumber, clientID))
+		if err != nil || notify == nil {
+			return err
+		}
+		return enqueueWebhook(ctx, tx, *notify)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: delete consent of %q to %q: %w", phoneNumber, clientID, mapErr(err))
+	}
+	return nil
+}
+
+// scanConsent reads one row of consentColumns.
+func scanConsent(row pgx.Row) (store.Consent, error) {
+	var (
+		c      store.Consent
+		scopes []byte
+	)
+	err := row.Scan(&c.PhoneNumber, &c.ClientID, &scopes, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return store.Consent{}, err
+	}
+	if c.Scopes, err = fromListJSON[string]("scopes", scopes); err != nil {
+		return store.Consent{}, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromTS(c.CreatedAt), fromTS(c.UpdatedAt)
+	return c, nil
+}
