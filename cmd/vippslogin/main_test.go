@@ -19,6 +19,10 @@ import (
 
 func TestMain(m *testing.M) {
 	secret.Iterations = 1000 // hashing cost is not under test here
+	if args := os.Getenv(serveArgsEnv); args != "" {
+		// Re-executed by startProcess: be a server, not a test run.
+		os.Exit(serveChild(args))
+	}
 	os.Exit(m.Run())
 }
 

@@ -53,10 +53,7 @@ const (
 // authenticated with the client secret.
 func (p *Provider) mountCIBA(mux *http.ServeMux) {
 	mux.Handle("POST "+BackchannelPath, handler(p.backchannelAuthentication))
-	limit := &rateLimiter{limit: UserExistsLimit, window: UserExistsWindow, now: p.now}
-	mux.Handle("POST "+UserExistsPath, handler(func(w http.ResponseWriter, r *http.Request) error {
-		return p.userExists(w, r, limit)
-	}))
+	mux.Handle("POST "+UserExistsPath, handler(p.userExists))
 }
 
 // cibaResponse is the successful authentication request acknowledgement

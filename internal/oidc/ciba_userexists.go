@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -19,12 +18,17 @@ import (
 
 // A client may ask user-exists UserExistsLimit times per UserExistsWindow:
 // enough for a merchant checking numbers as customers type them, too few to
-// walk the phone number space for who has Vipps. The count is kept in each
-// replica's memory, so with n replicas a client gets up to n times as many.
+// walk the phone number space for who has Vipps. The windows are fixed (each
+// starts on the clock's minute) and counted in the store, so the limit holds
+// across replicas.
 const (
 	UserExistsLimit  = 60
 	UserExistsWindow = time.Minute
 )
+
+// userExistsLimitKey prefixes the client id in the store's rate limit key,
+// keeping user-exists' counts apart from any other limit's.
+const userExistsLimitKey = "user-exists:"
 
 // userExistsRequest is the body of user-exists. A client registered for
 // client_secret_post sends its credentials in it.
@@ -43,7 +47,7 @@ type userExistsResponse struct {
 // merchant can offer login from phone number only to those who have the
 // app: {"phoneNumber": "4712345678"} → {"exists": true}. The client
 // authenticates as on the token endpoint and must have the CIBA flow.
-func (p *Provider) userExists(w http.ResponseWriter, r *http.Request, limit *rateLimiter) error {
+func (p *Provider) userExists(w http.ResponseWriter, r *http.Request) error {
 	var req userExistsRequest
 	if err := readJSON(r, &req); err != nil {
 		return err
@@ -63,7 +67,14 @@ func (p *Provider) userExists(w http.ResponseWriter, r *http.Request, limit *rat
 	if !slices.Contains(client.Flows, store.FlowCIBA) {
 		return oauthError(ErrUnauthorizedClient, "The client is not allowed login from phone number (CIBA), which user-exists belongs to.")
 	}
-	if wait, ok := limit.allow(client.ID); !ok {
+	now := p.now()
+	window := now.Truncate(UserExistsWindow)
+	hits, err := p.Store.CountHit(ctx, userExistsLimitKey+client.ID, window)
+	if err != nil {
+		return err
+	}
+	if hits > UserExistsLimit {
+		wait := window.Add(UserExistsWindow).Sub(now)
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		return &Error{
 			Code:        ErrInvalidRequest,
@@ -113,42 +124,4 @@ func readJSON(r *http.Request, v any) error {
 		return oauthError(ErrInvalidRequest, "The body is not the JSON object expected: %v.", err)
 	}
 	return nil
-}
-
-// rateLimiter counts requests per key in fixed windows. It lives in one
-// process's memory: each replica counts its own.
-type rateLimiter struct {
-	limit  int
-	window time.Duration
-	now    func() time.Time
-
-	mu      sync.Mutex
-	windows map[string]rateWindow
-}
-
-type rateWindow struct {
-	start time.Time
-	n     int
-}
-
-// allow counts a request for key and reports whether it is within the
-// limit; when not, it says how long until the window ends. Keys are
-// authenticated client ids, so the map is as large as the client list.
-func (l *rateLimiter) allow(key string) (time.Duration, bool) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.windows == nil {
-		l.windows = make(map[string]rateWindow)
-	}
-	w := l.windows[key]
-	if now.Before(w.start) || now.Sub(w.start) >= l.window {
-		w = rateWindow{start: now}
-	}
-	if w.n >= l.limit {
-		return w.start.Add(l.window).Sub(now), false
-	}
-	w.n++
-	l.windows[key] = w
-	return 0, true
 }

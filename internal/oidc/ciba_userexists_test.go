@@ -3,6 +3,7 @@ package oidc
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -64,9 +65,22 @@ func TestUserExists(t *testing.T) {
 
 // user-exists answers a client UserExistsLimit times a minute, then 429
 // with Retry-After until the minute is over; other clients are not held up.
+// The count is the store's: a second replica sharing it counts into the
+// same window, and the window is the clock's minute, not one starting at
+// the client's first request.
 func TestUserExistsRateLimit(t *testing.T) {
 	e := newCIBAEnv(t)
-	ask := func(client string) *http.Response {
+	replica := &Provider{Keys: e.p.Keys, Store: e.st, Now: e.clock.Now}
+	mux := http.NewServeMux()
+	replica.Mount(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	replica.BaseURL = srv.URL
+	other := *e.tokenEnv
+	other.srv = srv
+	replicas := []*cibaEnv{e, {&other}}
+
+	ask := func(e *cibaEnv, client string) *http.Response {
 		if client == cibaPostClient {
 			resp, _ := e.userExists("", `{"phoneNumber": "4712345678", "client_id": "`+cibaPostClient+`", "client_secret": "`+postSecret+`"}`)
 			return resp
@@ -74,22 +88,25 @@ func TestUserExistsRateLimit(t *testing.T) {
 		resp, _ := e.userExists(client, `{"phoneNumber": "4712345678"}`)
 		return resp
 	}
+	e.clock.Add(30 * time.Second) // 12:00:30; the window still started at 12:00
 	for i := range UserExistsLimit {
-		if resp := ask(cibaClient); resp.StatusCode != 200 {
+		if resp := ask(replicas[i%2], cibaClient); resp.StatusCode != 200 {
 			t.Fatalf("request %d: %d", i, resp.StatusCode)
 		}
 	}
-	e.clock.Add(40*time.Second + 500*time.Millisecond)
-	resp, body := e.userExists(cibaClient, `{"phoneNumber": "4712345678"}`)
-	wantError(t, resp, body, http.StatusTooManyRequests, ErrInvalidRequest)
-	if ra := resp.Header.Get("Retry-After"); ra != "20" {
-		t.Errorf("Retry-After = %q, want 20", ra)
+	e.clock.Add(10*time.Second + 500*time.Millisecond)
+	for i, r := range replicas {
+		resp, body := r.userExists(cibaClient, `{"phoneNumber": "4712345678"}`)
+		wantError(t, resp, body, http.StatusTooManyRequests, ErrInvalidRequest)
+		if ra := resp.Header.Get("Retry-After"); ra != "20" {
+			t.Errorf("replica %d: Retry-After = %q, want 20", i, ra)
+		}
 	}
-	if resp := ask(cibaPostClient); resp.StatusCode != 200 {
+	if resp := ask(e, cibaPostClient); resp.StatusCode != 200 {
 		t.Errorf("another client: %d", resp.StatusCode)
 	}
-	e.clock.Add(20 * time.Second)
-	if resp := ask(cibaClient); resp.StatusCode != 200 {
+	e.clock.Add(19*time.Second + 500*time.Millisecond) // 12:01:00, a new window
+	if resp := ask(e, cibaClient); resp.StatusCode != 200 {
 		t.Errorf("after the minute: %d", resp.StatusCode)
 	}
 }

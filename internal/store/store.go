@@ -414,9 +414,9 @@ type Store interface {
 	GetAppSession(ctx context.Context, tokenHash string) (AppSession, error)
 	DeleteAppSession(ctx context.Context, tokenHash string) error
 	// DeleteExpired removes app and browser sessions, login requests, codes
-	// and access tokens whose ExpiresAt is before the given time, and
-	// webhooks that expired or were delivered before it, and reports how
-	// many records it removed.
+	// and access tokens whose ExpiresAt is before the given time, webhooks
+	// that expired or were delivered before it, and rate limit windows that
+	// started before it, and reports how many records it removed.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
@@ -517,6 +517,14 @@ type Store interface {
 	// DeleteQRCode removes the client's QR code id; ErrNotFound if the
 	// client has no such code (another client's code is left alone).
 	DeleteQRCode(ctx context.Context, clientID, id string) error
+
+	// CountHit records one hit on key in the fixed window starting at
+	// windowStart and returns the hits in that window so far (including
+	// this one). It is one atomic upsert, so every replica counts into the
+	// same window and concurrent hits are never lost. DeleteExpired removes
+	// a window once it started before its cutoff, so the cutoff must lie at
+	// least one window in the past.
+	CountHit(ctx context.Context, key string, windowStart time.Time) (int, error)
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

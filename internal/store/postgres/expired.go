@@ -14,10 +14,10 @@ var expiringTables = []string{"app_sessions", "browser_sessions", "login_request
 
 // DeleteExpired removes, in one transaction, the app and browser sessions,
 // login requests, codes and access tokens that expired before the given
-// time, and the webhooks that expired or were delivered before it, and
-// reports how many records it removed. A record expiring exactly then is
-// kept. Every replica's janitor may run it at once: a row two of them both
-// delete is counted by one.
+// time, the webhooks that expired or were delivered before it, and the rate
+// limit windows that started before it, and reports how many records it
+// removed. A record expiring exactly then is kept. Every replica's janitor
+// may run it at once: a row two of them both delete is counted by one.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -38,6 +38,11 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error
 			}
 			total += int(tag.RowsAffected())
 		}
+		tag, err = tx.Exec(ctx, `DELETE FROM rate_limits WHERE window_start < $1`, ts(before))
+		if err != nil {
+			return fmt.Errorf("rate_limits: %w", err)
+		}
+		total += int(tag.RowsAffected())
 		return nil
 	})
 	if err != nil {

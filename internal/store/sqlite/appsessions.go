@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -13,7 +12,7 @@ func (s *Store) CreateAppSession(ctx context.Context, as store.AppSession) error
 	_, err := s.db.ExecContext(ctx, `INSERT INTO app_sessions (token_hash, phone_number, created_at, expires_at)
 		VALUES (?, ?, ?, ?)`, as.TokenHash, as.PhoneNumber, micros(as.CreatedAt), micros(as.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: create app session for %q: %w", as.PhoneNumber, created(err))
+		return errorf("sqlite: create app session for %q: %w", as.PhoneNumber, created(err))
 	}
 	return nil
 }
@@ -30,7 +29,7 @@ func (s *Store) GetAppSession(ctx context.Context, tokenHash string) (store.AppS
 		FROM app_sessions WHERE token_hash = ?`, tokenHash).
 		Scan(&as.TokenHash, &as.PhoneNumber, &createdAt, &expiresAt)
 	if err != nil {
-		return store.AppSession{}, fmt.Errorf("sqlite: get app session: %w", notFound(err))
+		return store.AppSession{}, errorf("sqlite: get app session: %w", notFound(err))
 	}
 	as.CreatedAt, as.ExpiresAt = fromMicros(createdAt), fromMicros(expiresAt)
 	return as, nil
@@ -39,7 +38,7 @@ func (s *Store) GetAppSession(ctx context.Context, tokenHash string) (store.AppS
 // DeleteAppSession removes the session, or returns store.ErrNotFound.
 func (s *Store) DeleteAppSession(ctx context.Context, tokenHash string) error {
 	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM app_sessions WHERE token_hash = ?`, tokenHash)); err != nil {
-		return fmt.Errorf("sqlite: delete app session: %w", err)
+		return errorf("sqlite: delete app session: %w", err)
 	}
 	return nil
 }

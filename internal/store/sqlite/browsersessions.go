@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -16,7 +15,7 @@ func (s *Store) CreateBrowserSession(ctx context.Context, bs store.BrowserSessio
 		VALUES (?, ?, ?, ?, ?, ?)`, bs.ID, bs.TokenHash, bs.PhoneNumber, bs.Description,
 		micros(bs.CreatedAt), micros(bs.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: create browser session %q for %q: %w", bs.ID, bs.PhoneNumber, created(err))
+		return errorf("sqlite: create browser session %q for %q: %w", bs.ID, bs.PhoneNumber, created(err))
 	}
 	return nil
 }
@@ -28,7 +27,7 @@ func (s *Store) GetBrowserSessionByToken(ctx context.Context, tokenHash string) 
 	bs, err := scanBrowserSession(s.db.QueryRowContext(ctx, `SELECT `+browserSessionColumns+`
 		FROM browser_sessions WHERE token_hash = ?`, tokenHash))
 	if err != nil {
-		return store.BrowserSession{}, fmt.Errorf("sqlite: get browser session: %w", notFound(err))
+		return store.BrowserSession{}, errorf("sqlite: get browser session: %w", notFound(err))
 	}
 	return bs, nil
 }
@@ -39,19 +38,19 @@ func (s *Store) ListBrowserSessions(ctx context.Context, phoneNumber string) ([]
 	rows, err := s.db.QueryContext(ctx, `SELECT `+browserSessionColumns+` FROM browser_sessions
 		WHERE phone_number = ? ORDER BY created_at, id`, phoneNumber)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
 	}
 	defer rows.Close()
 	bss := []store.BrowserSession{}
 	for rows.Next() {
 		bs, err := scanBrowserSession(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
+			return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
 		}
 		bss = append(bss, bs)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
 	}
 	return bss, nil
 }
@@ -63,7 +62,7 @@ func (s *Store) DeleteBrowserSession(ctx context.Context, phoneNumber, id string
 	err := deleted(s.db.ExecContext(ctx, `DELETE FROM browser_sessions
 		WHERE id = ? AND phone_number = ?`, id, phoneNumber))
 	if err != nil {
-		return fmt.Errorf("sqlite: delete browser session %q of %q: %w", id, phoneNumber, err)
+		return errorf("sqlite: delete browser session %q of %q: %w", id, phoneNumber, err)
 	}
 	return nil
 }
@@ -73,7 +72,7 @@ func (s *Store) DeleteBrowserSession(ctx context.Context, phoneNumber, id string
 func (s *Store) EndBrowserSession(ctx context.Context, id string) error {
 	err := deleted(s.db.ExecContext(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id))
 	if err != nil {
-		return fmt.Errorf("sqlite: end browser session %q: %w", id, err)
+		return errorf("sqlite: end browser session %q: %w", id, err)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 				:consent_webhook_url, :created_at, :updated_at)`, args...)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: create client %q: %w", c.ID, created(err))
+		return errorf("sqlite: create client %q: %w", c.ID, created(err))
 	}
 	return nil
 }
@@ -32,7 +32,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	c, err := getClient(ctx, s.db, id)
 	if err != nil {
-		return store.Client{}, fmt.Errorf("sqlite: get client %q: %w", id, err)
+		return store.Client{}, errorf("sqlite: get client %q: %w", id, err)
 	}
 	return c, nil
 }
@@ -41,19 +41,19 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list clients: %w", err)
+		return nil, errorf("sqlite: list clients: %w", err)
 	}
 	defer rows.Close()
 	cs := []store.Client{}
 	for rows.Next() {
 		c, err := scanClient(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list clients: %w", err)
+			return nil, errorf("sqlite: list clients: %w", err)
 		}
 		cs = append(cs, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list clients: %w", err)
+		return nil, errorf("sqlite: list clients: %w", err)
 	}
 	return cs, nil
 }
@@ -102,7 +102,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 	case updateErr != nil:
 		return store.Client{}, updateErr
 	case err != nil:
-		return store.Client{}, fmt.Errorf("sqlite: update client %q: %w", id, err)
+		return store.Client{}, errorf("sqlite: update client %q: %w", id, err)
 	}
 	return stored, nil
 }
@@ -112,7 +112,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 // DELETE CASCADE); login requests, codes and tokens are left to expire.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)); err != nil {
-		return fmt.Errorf("sqlite: delete client %q: %w", id, err)
+		return errorf("sqlite: delete client %q: %w", id, err)
 	}
 	return nil
 }

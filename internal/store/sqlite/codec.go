@@ -77,6 +77,43 @@ func created(err error) error {
 	return err
 }
 
+// errorf is fmt.Errorf for the errors the Store's methods return. An error
+// among the arguments that says the database cannot be used just now,
+// though nothing is wrong with the request, is wrapped in
+// store.ErrUnavailable as well (the servers answer it with 503): another
+// writer held the lock past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED),
+// the disk failed or is full (SQLITE_IOERR, SQLITE_FULL), the file cannot
+// be opened (SQLITE_CANTOPEN), or the Store was closed.
+func errorf(format string, a ...any) error {
+	for i, v := range a {
+		if err, ok := v.(error); ok && unavailable(err) && !errors.Is(err, store.ErrUnavailable) {
+			a[i] = fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+	}
+	return fmt.Errorf(format, a...)
+}
+
+// unavailable reports whether err is one errorf wraps in
+// store.ErrUnavailable.
+func unavailable(err error) bool {
+	var e *sqlitedriver.Error
+	if errors.As(err, &e) {
+		switch e.Code() & 0xff { // the primary code of an extended one
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR,
+			sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN:
+			return true
+		}
+		return false
+	}
+	// database/sql does not export the error of a closed sql.DB; it is
+	// recognised by its text, at the end of the chain so that no key or id
+	// quoted in a wrapping message can pass for it.
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	return err != nil && err.Error() == "sql: database is closed"
+}
+
 // isBusy reports whether err is SQLite's "database is locked".
 func isBusy(err error) bool {
 	var e *sqlitedriver.Error

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -26,7 +25,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 			micros(c.AuthTime), micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: create auth code for %q: %w", c.ClientID, created(err))
+		return errorf("sqlite: create auth code for %q: %w", c.ClientID, created(err))
 	}
 	return nil
 }
@@ -59,9 +58,9 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) 
 	})
 	switch {
 	case err != nil:
-		return store.AuthCode{}, fmt.Errorf("sqlite: redeem auth code: %w", err)
+		return store.AuthCode{}, errorf("sqlite: redeem auth code: %w", err)
 	case used:
-		return c, fmt.Errorf("sqlite: redeem auth code: %w", store.ErrUsed)
+		return c, errorf("sqlite: redeem auth code: %w", store.ErrUsed)
 	}
 	return c, nil
 }

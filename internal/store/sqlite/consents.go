@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -23,7 +22,7 @@ func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
 			c.PhoneNumber, c.ClientID, scopes, micros(c.CreatedAt), micros(c.UpdatedAt))
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
+		return errorf("sqlite: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
 	}
 	return nil
 }
@@ -33,7 +32,7 @@ func (s *Store) GetConsent(ctx context.Context, phoneNumber, clientID string) (s
 	c, err := scanConsent(s.db.QueryRowContext(ctx, `SELECT `+consentColumns+` FROM consents
 		WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
 	if err != nil {
-		return store.Consent{}, fmt.Errorf("sqlite: get consent of %q to %q: %w", phoneNumber, clientID, notFound(err))
+		return store.Consent{}, errorf("sqlite: get consent of %q to %q: %w", phoneNumber, clientID, notFound(err))
 	}
 	return c, nil
 }
@@ -43,19 +42,19 @@ func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.C
 	rows, err := s.db.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents
 		WHERE phone_number = ? ORDER BY client_id`, phoneNumber)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
 	}
 	defer rows.Close()
 	cs := []store.Consent{}
 	for rows.Next() {
 		c, err := scanConsent(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+			return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
 		}
 		cs = append(cs, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list consents of %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
 	}
 	return cs, nil
 }
@@ -73,7 +72,7 @@ func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string,
 		return enqueueWebhook(ctx, tx, *notify)
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: delete consent of %q to %q: %w", phoneNumber, clientID, err)
+		return errorf("sqlite: delete consent of %q to %q: %w", phoneNumber, clientID, err)
 	}
 	return nil
 }

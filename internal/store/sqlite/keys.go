@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -12,7 +11,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 	_, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, created_at)
 		VALUES (?, ?, ?, ?)`, k.ID, k.Algorithm, k.PrivateJWK, micros(k.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: create signing key %q: %w", k.ID, created(err))
+		return errorf("sqlite: create signing key %q: %w", k.ID, created(err))
 	}
 	return nil
 }
@@ -24,7 +23,7 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, algorithm, private_jwk, created_at
 		FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
+		return nil, errorf("sqlite: list signing keys: %w", err)
 	}
 	defer rows.Close()
 	ks := []store.SigningKey{}
@@ -34,13 +33,13 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 			createdAt int64
 		)
 		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &createdAt); err != nil {
-			return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
+			return nil, errorf("sqlite: list signing keys: %w", err)
 		}
 		k.CreatedAt = fromMicros(createdAt)
 		ks = append(ks, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
+		return nil, errorf("sqlite: list signing keys: %w", err)
 	}
 	return ks, nil
 }

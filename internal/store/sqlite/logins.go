@@ -33,7 +33,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 				:session_id, :auth_time, :created_at, :updated_at, :expires_at)`, args...)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: create login request %q: %w", r.ID, created(err))
+		return errorf("sqlite: create login request %q: %w", r.ID, created(err))
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 func (s *Store) GetLoginRequest(ctx context.Context, id string) (store.LoginRequest, error) {
 	r, err := getLoginRequest(ctx, s.db, id)
 	if err != nil {
-		return store.LoginRequest{}, fmt.Errorf("sqlite: get login request %q: %w", id, err)
+		return store.LoginRequest{}, errorf("sqlite: get login request %q: %w", id, err)
 	}
 	return r, nil
 }
@@ -117,7 +117,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 	case updateErr != nil:
 		return store.LoginRequest{}, updateErr
 	case err != nil:
-		return store.LoginRequest{}, fmt.Errorf("sqlite: update login request %q: %w", id, err)
+		return store.LoginRequest{}, errorf("sqlite: update login request %q: %w", id, err)
 	}
 	return stored, nil
 }
@@ -130,19 +130,19 @@ func (s *Store) ListWaitingLoginRequests(ctx context.Context, phoneNumber string
 		WHERE phone_number = ? AND status = ? AND expires_at > ?
 		ORDER BY created_at, id`, phoneNumber, store.LoginWaiting, micros(now))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
 	}
 	defer rows.Close()
 	rs := []store.LoginRequest{}
 	for rows.Next() {
 		r, err := scanLoginRequest(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
+			return nil, errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
 		}
 		rs = append(rs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
+		return nil, errorf("sqlite: list waiting login requests for %q: %w", phoneNumber, err)
 	}
 	return rs, nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -23,11 +22,11 @@ func (s *Store) FailExpiredLoginRequests(ctx context.Context, phoneNumber, kind 
 		store.LoginFailed, expiredDescription, micros(now),
 		phoneNumber, store.LoginWaiting, kind, micros(now))
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
+		return 0, errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
+		return 0, errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
 	}
 	return int(n), nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -15,7 +14,7 @@ func (s *Store) CreateQRCode(ctx context.Context, q store.QRCode) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO qr_codes (`+qrCodeColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		q.ID, q.ClientID, q.Description, q.RedirectURI, micros(q.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: create QR code %q: %w", q.ID, created(err))
+		return errorf("sqlite: create QR code %q: %w", q.ID, created(err))
 	}
 	return nil
 }
@@ -24,7 +23,7 @@ func (s *Store) CreateQRCode(ctx context.Context, q store.QRCode) error {
 func (s *Store) GetQRCode(ctx context.Context, id string) (store.QRCode, error) {
 	q, err := scanQRCode(s.db.QueryRowContext(ctx, `SELECT `+qrCodeColumns+` FROM qr_codes WHERE id = ?`, id))
 	if err != nil {
-		return store.QRCode{}, fmt.Errorf("sqlite: get QR code %q: %w", id, notFound(err))
+		return store.QRCode{}, errorf("sqlite: get QR code %q: %w", id, notFound(err))
 	}
 	return q, nil
 }
@@ -35,19 +34,19 @@ func (s *Store) ListQRCodes(ctx context.Context, clientID string) ([]store.QRCod
 	rows, err := s.db.QueryContext(ctx, `SELECT `+qrCodeColumns+` FROM qr_codes
 		WHERE client_id = ? ORDER BY created_at, id`, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list QR codes of %q: %w", clientID, err)
+		return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
 	}
 	defer rows.Close()
 	qs := []store.QRCode{}
 	for rows.Next() {
 		q, err := scanQRCode(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list QR codes of %q: %w", clientID, err)
+			return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
 		}
 		qs = append(qs, q)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list QR codes of %q: %w", clientID, err)
+		return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
 	}
 	return qs, nil
 }
@@ -57,7 +56,7 @@ func (s *Store) ListQRCodes(ctx context.Context, clientID string) ([]store.QRCod
 func (s *Store) DeleteQRCode(ctx context.Context, clientID, id string) error {
 	err := deleted(s.db.ExecContext(ctx, `DELETE FROM qr_codes WHERE client_id = ? AND id = ?`, clientID, id))
 	if err != nil {
-		return fmt.Errorf("sqlite: delete QR code %q of %q: %w", id, clientID, err)
+		return errorf("sqlite: delete QR code %q of %q: %w", id, clientID, err)
 	}
 	return nil
 }

@@ -54,24 +54,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// The driver splits the DSN at the first '?', so such a path would be
 	// cut short and a different file opened.
 	if strings.Contains(path, "?") {
-		return nil, fmt.Errorf("sqlite: path %q contains '?'", path)
+		return nil, errorf("sqlite: path %q contains '?'", path)
 	}
 	// 0700: the database holds the private signing keys.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, errorf("sqlite: %w", err)
 	}
 	db, err := sql.Open("sqlite", path+"?"+dsnParams)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := enableWAL(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: enable WAL on %s: %w", path, err)
+		return nil, errorf("sqlite: enable WAL on %s: %w", path, err)
 	}
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+		return nil, errorf("sqlite: migrate %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -110,7 +110,7 @@ func enableWAL(ctx context.Context, db *sql.DB) error {
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }

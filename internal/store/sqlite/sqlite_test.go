@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/storetest"
@@ -145,5 +148,64 @@ func TestOpenRejectsQuestionMark(t *testing.T) {
 	if s, err := Open(t.Context(), filepath.Join(t.TempDir(), "a?b.db")); err == nil {
 		s.Close()
 		t.Error("Open of a path with '?' succeeded")
+	}
+}
+
+// TestClosedIsUnavailable checks that a closed store's errors wrap
+// store.ErrUnavailable, which the servers answer with 503, and not
+// store.ErrNotFound.
+func TestClosedIsUnavailable(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, errGet := s.GetClient(ctx, "shop")
+	_, errList := s.ListUsers(ctx)
+	_, errUpdate := s.UpdateUser(ctx, "4712345678", func(u store.User) (store.User, error) { return u, nil })
+	_, errHit := s.CountHit(ctx, "shop", time.Now())
+	_, errSweep := s.DeleteExpired(ctx, time.Now())
+	for what, err := range map[string]error{
+		"Ping":          s.Ping(ctx),
+		"GetClient":     errGet,
+		"ListUsers":     errList,
+		"UpdateUser":    errUpdate,
+		"CreateClient":  s.CreateClient(ctx, store.Client{ID: "shop"}),
+		"CountHit":      errHit,
+		"DeleteExpired": errSweep,
+	} {
+		if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s on a closed store: %v, want it to wrap only %v", what, err, store.ErrUnavailable)
+		}
+	}
+}
+
+// TestBusyIsUnavailable checks that a write that cannot get the lock in
+// time wraps store.ErrUnavailable and still says why. The store here waits
+// for no lock (busy_timeout 0) so the test need not wait out 10 seconds.
+func TestBusyIsUnavailable(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "vippslogin.db")
+	holder := open(t, path)
+	// _txlock=immediate: the transaction holds the write lock from its start.
+	tx, err := holder.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	db, err := sql.Open("sqlite", path+"?_busy_timeout=0&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	impatient := &Store{db: db}
+
+	err = impatient.CreateClient(ctx, store.Client{ID: "shop"})
+	if !errors.Is(err, store.ErrUnavailable) || !isBusy(err) {
+		t.Errorf("CreateClient while another holds the lock: %v, want %v wrapping SQLITE_BUSY", err, store.ErrUnavailable)
+	}
+	// Reads carry on in WAL mode, and their errors are not unavailability.
+	if _, err := impatient.GetClient(ctx, "shop"); !errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("GetClient of a missing client: %v, want %v only", err, store.ErrNotFound)
 	}
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 )
 
 // PairwiseSubject returns the user's sub at the client: candidate is stored
@@ -25,7 +24,7 @@ func (s *Store) PairwiseSubject(ctx context.Context, phoneNumber, clientID, cand
 			WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID).Scan(&subject)
 	})
 	if err != nil {
-		return "", fmt.Errorf("sqlite: pairwise subject of %q at %q: %w", phoneNumber, clientID, err)
+		return "", errorf("sqlite: pairwise subject of %q at %q: %w", phoneNumber, clientID, err)
 	}
 	return subject, nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -23,7 +22,7 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 			micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.RevokedAt))
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: create access token for %q: %w", t.ClientID, created(err))
+		return errorf("sqlite: create access token for %q: %w", t.ClientID, created(err))
 	}
 	return nil
 }
@@ -34,7 +33,7 @@ func (s *Store) GetAccessToken(ctx context.Context, hash string) (store.AccessTo
 	t, err := scanAccessToken(s.db.QueryRowContext(ctx, `SELECT `+accessTokenColumns+`
 		FROM access_tokens WHERE hash = ?`, hash))
 	if err != nil {
-		return store.AccessToken{}, fmt.Errorf("sqlite: get access token: %w", notFound(err))
+		return store.AccessToken{}, errorf("sqlite: get access token: %w", notFound(err))
 	}
 	return t, nil
 }
@@ -51,7 +50,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, hash string, now time.Tim
 		SET revoked_at = CASE revoked_at WHEN 0 THEN ? ELSE revoked_at END
 		WHERE hash = ?`, micros(now), hash))
 	if err != nil {
-		return fmt.Errorf("sqlite: revoke access token: %w", err)
+		return errorf("sqlite: revoke access token: %w", err)
 	}
 	return nil
 }
@@ -69,11 +68,11 @@ func (s *Store) RevokeAccessTokensByCode(ctx context.Context, codeHash string, n
 	res, err := s.db.ExecContext(ctx, `UPDATE access_tokens SET revoked_at = ?
 		WHERE code_hash = ? AND revoked_at = 0`, micros(now), codeHash)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: revoke access tokens by code: %w", err)
+		return 0, errorf("sqlite: revoke access tokens by code: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: revoke access tokens by code: %w", err)
+		return 0, errorf("sqlite: revoke access tokens by code: %w", err)
 	}
 	return int(n), nil
 }

@@ -23,7 +23,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 				:failed_pin_attempts, :locked_until, :created_at, :updated_at)`, args...)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: create user %q: %w", u.PhoneNumber, created(err))
+		return errorf("sqlite: create user %q: %w", u.PhoneNumber, created(err))
 	}
 	return nil
 }
@@ -32,7 +32,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 func (s *Store) GetUser(ctx context.Context, phoneNumber string) (store.User, error) {
 	u, err := getUser(ctx, s.db, phoneNumber)
 	if err != nil {
-		return store.User{}, fmt.Errorf("sqlite: get user %q: %w", phoneNumber, err)
+		return store.User{}, errorf("sqlite: get user %q: %w", phoneNumber, err)
 	}
 	return u, nil
 }
@@ -41,19 +41,19 @@ func (s *Store) GetUser(ctx context.Context, phoneNumber string) (store.User, er
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY phone_number`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list users: %w", err)
+		return nil, errorf("sqlite: list users: %w", err)
 	}
 	defer rows.Close()
 	us := []store.User{}
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list users: %w", err)
+			return nil, errorf("sqlite: list users: %w", err)
 		}
 		us = append(us, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list users: %w", err)
+		return nil, errorf("sqlite: list users: %w", err)
 	}
 	return us, nil
 }
@@ -101,7 +101,7 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 	case updateErr != nil:
 		return store.User{}, updateErr
 	case err != nil:
-		return store.User{}, fmt.Errorf("sqlite: update user %q: %w", phoneNumber, err)
+		return store.User{}, errorf("sqlite: update user %q: %w", phoneNumber, err)
 	}
 	return stored, nil
 }
@@ -111,7 +111,7 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 // CASCADE); login requests, codes and tokens are left to expire.
 func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM users WHERE phone_number = ?`, phoneNumber)); err != nil {
-		return fmt.Errorf("sqlite: delete user %q: %w", phoneNumber, err)
+		return errorf("sqlite: delete user %q: %w", phoneNumber, err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"time"
 
@@ -37,7 +36,7 @@ func enqueueWebhook(ctx context.Context, db execer, w store.Webhook) error {
 		micros(w.NextAttemptAt), micros(w.LockedUntil), micros(w.DeliveredAt), w.LastError, w.LastStatus,
 		micros(w.CreatedAt), micros(w.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: enqueue webhook %q: %w", w.ID, created(err))
+		return errorf("sqlite: enqueue webhook %q: %w", w.ID, created(err))
 	}
 	return nil
 }
@@ -62,7 +61,7 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Dur
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim webhooks: %w", err)
+		return nil, errorf("sqlite: claim webhooks: %w", err)
 	}
 	// RETURNING comes in no promised order.
 	slices.SortFunc(ws, func(a, b store.Webhook) int {
@@ -96,7 +95,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id string, a store.Web
 		return notFound(tx.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE id = ?`, id).Scan(&one))
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: record webhook attempt %q: %w", id, err)
+		return errorf("sqlite: record webhook attempt %q: %w", id, err)
 	}
 	return nil
 }
@@ -107,11 +106,11 @@ func (s *Store) ListWebhooks(ctx context.Context, clientID string, limit int) ([
 	rows, err := s.db.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
 		WHERE client_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, clientID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list webhooks of %q: %w", clientID, err)
+		return nil, errorf("sqlite: list webhooks of %q: %w", clientID, err)
 	}
 	ws, err := scanWebhooks(rows)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list webhooks of %q: %w", clientID, err)
+		return nil, errorf("sqlite: list webhooks of %q: %w", clientID, err)
 	}
 	return ws, nil
 }

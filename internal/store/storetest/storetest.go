@@ -118,6 +118,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QRCodeListDelete", testQRCodeListDelete},
 		{"QRCodeClientDeleteCascades", testQRCodeClientDeleteCascades},
 
+		{"CountHit", testCountHit},
+		{"CountHitConcurrent", testCountHitConcurrent},
+		{"CountHitDeleteExpired", testCountHitDeleteExpired},
+
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"DeleteExpired", testDeleteExpired},
