@@ -79,7 +79,10 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	}
 	for _, alg := range Algorithms {
 		if !slices.ContainsFunc(stored, func(k store.SigningKey) bool { return k.Algorithm == alg }) {
-			if _, err := m.generate(ctx, alg); err != nil {
+			// Another replica starting at the same moment may win the one
+			// initial key of alg; then its key is the one, and ours is
+			// not stored.
+			if _, err := m.generate(ctx, alg, true); err != nil && !errors.Is(err, store.ErrExists) {
 				return err
 			}
 		}
@@ -92,14 +95,14 @@ func (m *Manager) Ensure(ctx context.Context) error {
 // published.
 func (m *Manager) Rotate(ctx context.Context) ([]Info, error) {
 	for _, alg := range Algorithms {
-		if _, err := m.generate(ctx, alg); err != nil {
+		if _, err := m.generate(ctx, alg, false); err != nil {
 			return nil, err
 		}
 	}
 	return m.Published(ctx)
 }
 
-func (m *Manager) generate(ctx context.Context, alg string) (store.SigningKey, error) {
+func (m *Manager) generate(ctx context.Context, alg string, initial bool) (store.SigningKey, error) {
 	var priv any
 	var err error
 	switch alg {
@@ -122,7 +125,7 @@ func (m *Manager) generate(ctx context.Context, alg string) (store.SigningKey, e
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: encode %s key: %w", alg, err)
 	}
-	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, CreatedAt: m.after(ctx, alg)}
+	k := store.SigningKey{ID: jwk.KeyID, Algorithm: alg, Initial: initial, CreatedAt: m.after(ctx, alg)}
 	if k.PrivateJWK, err = m.seal(k, raw); err != nil {
 		return store.SigningKey{}, fmt.Errorf("keys: encrypt %s key: %w", alg, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,4 +173,31 @@ func verify(t *testing.T, tok string, set jose.JSONWebKeySet) (jwt.Claims, error
 	var c jwt.Claims
 	err = parsed.Claims(set, &c)
 	return c, err
+}
+
+// Replicas starting together on an empty database make one key per
+// algorithm between them, not one each.
+func TestEnsureConcurrentlyMakesOneKeyPerAlgorithm(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	path := filepath.Join(t.TempDir(), "keys.db")
+	managers := make([]*Manager, 4)
+	for i := range managers {
+		managers[i] = newManager(t, path, c) // each its own connection pool, as replicas have
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(managers))
+	for i, m := range managers {
+		wg.Go(func() { errs[i] = m.Ensure(context.Background()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Ensure %d: %v", i, err)
+		}
+	}
+	for _, m := range managers {
+		if got := kids(t, m); len(got) != 2 {
+			t.Errorf("published kids = %v, want one RS256 and one ES256 key", got)
+		}
+	}
 }

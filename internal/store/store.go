@@ -107,7 +107,12 @@ type SigningKey struct {
 	Algorithm string
 	// PrivateJWK is the private key as a JSON Web Key.
 	PrivateJWK []byte
-	CreatedAt  time.Time
+	// Initial marks the first key of its algorithm, made on first start.
+	// The database holds at most one per algorithm (a second is
+	// ErrExists), so replicas starting together on an empty database make
+	// one between them.
+	Initial   bool
+	CreatedAt time.Time
 }
 
 // AppSession is a signed-in companion app: the bearer token the phone

@@ -11,8 +11,8 @@ import (
 
 // CreateSigningKey stores a new key; store.ErrExists if the kid is taken.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, created_at)
-		VALUES ($1, $2, $3, $4)`, k.ID, k.Algorithm, orEmpty(k.PrivateJWK), ts(k.CreatedAt))
+	_, err := s.pool.Exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, initial, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, orEmpty(k.PrivateJWK), k.Initial, ts(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("postgres: create signing key %q: %w", k.ID, mapErr(err))
 	}
@@ -23,14 +23,14 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // microsecond are ordered by id so that the order never depends on the
 // database's mood (or its collation).
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, algorithm, private_jwk, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, algorithm, private_jwk, initial, created_at
 		FROM signing_keys ORDER BY created_at, id COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list signing keys: %w", mapErr(err))
 	}
 	ks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.SigningKey, error) {
 		var k store.SigningKey
-		err := row.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &k.CreatedAt)
+		err := row.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &k.Initial, &k.CreatedAt)
 		k.CreatedAt = fromTS(k.CreatedAt)
 		return k, err
 	})

@@ -8,8 +8,8 @@ import (
 
 // CreateSigningKey stores a new key; store.ErrExists if the kid is taken.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, created_at)
-		VALUES (?, ?, ?, ?)`, k.ID, k.Algorithm, k.PrivateJWK, micros(k.CreatedAt))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, initial, created_at)
+		VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, k.PrivateJWK, k.Initial, micros(k.CreatedAt))
 	if err != nil {
 		return errorf("sqlite: create signing key %q: %w", k.ID, created(err))
 	}
@@ -20,7 +20,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // microsecond are ordered by id so that the order never depends on the
 // database's mood.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, algorithm, private_jwk, created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, algorithm, private_jwk, initial, created_at
 		FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, errorf("sqlite: list signing keys: %w", err)
@@ -32,7 +32,7 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 			k         store.SigningKey
 			createdAt int64
 		)
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &createdAt); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &k.Initial, &createdAt); err != nil {
 			return nil, errorf("sqlite: list signing keys: %w", err)
 		}
 		k.CreatedAt = fromMicros(createdAt)

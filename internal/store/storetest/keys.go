@@ -57,3 +57,27 @@ func testSigningKeyCreateExists(t *testing.T, s store.Store) {
 	must(t, "ListSigningKeys", err)
 	equal(t, "keys after the failed create", got, []store.SigningKey{wantSigningKey(k)})
 }
+
+// testSigningKeyOneInitial checks that the database allows one initial key
+// per algorithm, which is what keeps replicas starting together from each
+// making their own first keys.
+func testSigningKeyOneInitial(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	first := newSigningKey("public:first-es", at(0))
+	first.Initial = true
+	must(t, "CreateSigningKey (initial)", s.CreateSigningKey(ctx, first))
+	second := newSigningKey("public:second-es", at(0))
+	second.Initial = true
+	wantErr(t, "CreateSigningKey of a second initial key", s.CreateSigningKey(ctx, second), store.ErrExists)
+
+	other := newSigningKey("public:first-rs", at(0))
+	other.Algorithm, other.Initial = "RS256", true
+	must(t, "CreateSigningKey (initial, another algorithm)", s.CreateSigningKey(ctx, other))
+	rotated := newSigningKey("public:rotated-es", at(time.Hour))
+	must(t, "CreateSigningKey (not initial)", s.CreateSigningKey(ctx, rotated))
+
+	got, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	want := []store.SigningKey{wantSigningKey(first), wantSigningKey(other), wantSigningKey(rotated)}
+	equal(t, "keys", got, want)
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 
 		{"SigningKeyCreateList", testSigningKeyCreateList},
 		{"SigningKeyCreateExists", testSigningKeyCreateExists},
+		{"SigningKeyOneInitial", testSigningKeyOneInitial},
 
 		{"AppSessionCreateGetDelete", testAppSessionCreateGetDelete},
 		{"AppSessionCreateExists", testAppSessionCreateExists},
