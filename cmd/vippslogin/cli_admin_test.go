@@ -20,7 +20,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 const cliToken = "cli-test-token"
@@ -31,15 +31,8 @@ type cliFunc func(ctx context.Context, args []string, getenv func(string) string
 // its URL and the store, for checks the API does not show (hashes).
 func adminServer(t *testing.T) (string, store.Store) {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
 	mux := http.NewServeMux()
 	(&admin.API{Store: st, Keys: km, Token: cliToken}).Mount(mux)
 	srv := httptest.NewServer(jsonapi.Routes(mux))

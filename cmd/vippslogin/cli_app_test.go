@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // appServer serves the real app API on a fresh SQLite store with the client
@@ -25,11 +24,7 @@ import (
 func appServer(t *testing.T) (map[string]string, store.Store) {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.SQLite(t)
 	now := time.Now()
 	if err := st.CreateClient(ctx, store.Client{ID: "demo-client", Name: "Demo Shop", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)

@@ -5,49 +5,31 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
-
-// fakeClock is the servers' clock, moved by the ciba command's sleeps.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // cibaServer serves the provider and the app API on a fresh store with the
 // client "shop" (secret "shop-secret", client_secret_basic, the ciba flow)
-// and the user 4712345678 (PIN 1236).
-func cibaServer(t *testing.T) (string, *fakeClock) {
+// and the user 4712345678 (PIN 1236); it returns the URL and the servers'
+// clock, which the ciba command's sleeps move.
+func cibaServer(t *testing.T) (string, *testenv.Clock) {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clk := &fakeClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	km := &keys.Manager{Store: st, Now: clk.Now}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	clk := testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	km := testenv.Keys(t, st, clk.Now)
 	now := clk.Now()
-	err = st.CreateClient(ctx, store.Client{ID: "shop", Name: "Shop", SecretHash: secret.Hash("shop-secret"),
+	err := st.CreateClient(ctx, store.Client{ID: "shop", Name: "Shop", SecretHash: secret.Hash("shop-secret"),
 		TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowCIBA}, Scopes: store.Scopes, CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)

@@ -14,11 +14,11 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	secret.Iterations = 1000 // hashing cost is not under test here
+	testenv.CheapHashing()
 	if args := os.Getenv(serveArgsEnv); args != "" {
 		// Re-executed by startProcess: be a server, not a test run.
 		os.Exit(serveChild(args))

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +16,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 const token = "test-admin-token"
@@ -36,16 +35,8 @@ type env struct {
 // and a key manager that has its first keys.
 func newEnv(t *testing.T, adminToken string) env {
 	t.Helper()
-	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st, Now: func() time.Time { return now }}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatalf("Ensure: %v", err)
-	}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, func() time.Time { return now })
 	api := &admin.API{Store: st, Keys: km, Token: adminToken, Now: func() time.Time { return now }}
 	mux := http.NewServeMux()
 	api.Mount(mux)

@@ -4,12 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	// The hashing cost is not under test here; at the production count
-	// every PIN and chosen secret costs ~0.4 s under the race detector.
-	secret.Iterations = 1000
+	testenv.CheapHashing()
 	os.Exit(m.Run())
 }

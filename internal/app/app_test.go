@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,28 +14,19 @@ import (
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+func newClock() *testenv.Clock {
+	return testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 }
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)} }
 
 // setup serves the app API on a real SQLite store with one user whose PIN
 // is 1236.
-func setup(t *testing.T, c *clock) (*API, *Client, store.Store) {
+func setup(t *testing.T, c *testenv.Clock) (*API, *Client, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.SQLite(t)
 	if err := st.CreateUser(ctx, store.User{PhoneNumber: "4712345678", PINHash: secret.Hash("1236"), GivenName: "Ada"}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +182,6 @@ func TestLockOutCountsParallelGuesses(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	secret.Iterations = 1000 // hashing cost is not under test here
+	testenv.CheapHashing()
 	os.Exit(m.Run())
 }

@@ -14,12 +14,13 @@ import (
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // cibaWorld is the app API with a base URL (for open_url), the client
 // "Demo Shop" with a redirect URI, and Ada signed in.
 type cibaWorld struct {
-	clock *clock
+	clock *testenv.Clock
 	st    store.Store
 	ada   *Client
 }

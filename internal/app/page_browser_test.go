@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,31 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// chrome starts a headless Chromium for the test; `make test` installs it.
-// Without it the test skips, except in CI, where it must run.
-func chrome(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; make test installs it", chromiumPath)
-		}
-		t.Skipf("%s is missing; run make test to install it", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // step runs actions with a deadline taken from a context that already ran
 // once, so that the deadline cannot stop the browser itself.
@@ -62,7 +38,7 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 // browser, reject one, and revoke a consent.
 func TestPageInBrowser(t *testing.T) {
 	w := newWorld(t)
-	ctx := chrome(t)
+	ctx := testenv.Chrome(t, "")
 	if err := chromedp.Do(ctx, chromedp.Navigate(w.ada.BaseURL+"/app/")); err != nil {
 		t.Fatal(err)
 	}

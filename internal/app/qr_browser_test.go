@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // The test app's Scan QR, driven as a person would: a QR code's page links
@@ -17,7 +18,7 @@ import (
 // link that continues at the shop.
 func TestScanQRInBrowser(t *testing.T) {
 	w := newWorld(t)
-	ctx := chrome(t)
+	ctx := testenv.Chrome(t, "")
 	now := w.clock.Now()
 	const redirect = "https://shop.example/qr-done"
 	if err := w.st.CreateClient(context.Background(), store.Client{ID: "qr-shop", Name: "QR Shop", Flows: []string{store.FlowQR},

@@ -11,12 +11,13 @@ import (
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // world is the app API with a client ("Demo Shop"), the signed-in user
 // 4712345678 (Ada) and a second user 4712345679 with their own app.
 type world struct {
-	clock *clock
+	clock *testenv.Clock
 	st    store.Store
 	ada   *Client
 	bob   *Client

@@ -7,52 +7,34 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	secret.Iterations = 1000
+	testenv.CheapHashing()
 	os.Exit(m.Run())
 }
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // shopServer serves the provider, the app API and the shop, with the demo
 // client and Ada (PIN 1236), on a clock the test moves. It starts at the
 // real time: the shop checks the ID token's expiry by it.
-func shopServer(t *testing.T) (*httptest.Server, *clock) {
+func shopServer(t *testing.T) (*httptest.Server, *testenv.Clock) {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clk := &clock{t: time.Now().UTC()}
-	km := &keys.Manager{Store: st, Now: clk.Now}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	clk := testenv.NewClock(time.Now().UTC())
+	km := testenv.Keys(t, st, clk.Now)
 	now := clk.Now()
-	err = st.CreateClient(ctx, store.Client{ID: "demo-client", Name: "Demo Shop", SecretHash: secret.Hash("demo-secret"),
+	err := st.CreateClient(ctx, store.Client{ID: "demo-client", Name: "Demo Shop", SecretHash: secret.Hash("demo-secret"),
 		TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowBrowser, store.FlowCIBA}, Scopes: store.Scopes,
 		CreatedAt: now, UpdatedAt: now})
 	if err != nil {

@@ -2,23 +2,18 @@ package devseed
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/secret"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
-	secret.Iterations = 1000
+	testenv.CheapHashing()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testenv.SQLite(t)
 	day1 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	if err := Seed(ctx, st, "http://localhost:8080", day1); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package login
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,28 +10,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// newChrome starts a headless Chromium, as the server package's browser
-// tests do; without one the test skips, except in CI.
+// newChrome starts a headless Chromium (see testenv.Chrome), as the server
+// package's browser tests do, with 60 s for all it does.
 func newChrome(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; make test installs it", chromiumPath)
-		}
-		t.Skipf("%s is missing; run make test to install it", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(testenv.Chrome(t, ""), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

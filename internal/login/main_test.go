@@ -7,21 +7,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	// The hashing cost is not under test here.
-	secret.Iterations = 1000
+	testenv.CheapHashing()
 	os.Exit(m.Run())
 }
 
@@ -34,31 +31,18 @@ const (
 	testState = "state with spaces & æøå/?=+ 🙂"
 )
 
-// clock is a fake clock the pages read; tests move it, never sleep.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // env is the login pages over a real SQLite store with a client and a user.
 type env struct {
 	st    store.Store
 	srv   *httptest.Server
-	clock *clock
+	clock *testenv.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	st := testenv.SQLite(t)
+	c := testenv.NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	if err := st.CreateClient(ctx, store.Client{
 		ID: testClient, Name: "Demo Shop", RedirectURIs: []string{testRedirect},
 		TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowBrowser},

@@ -5,14 +5,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 const (
@@ -25,15 +23,8 @@ const (
 func authorizeEnv(t *testing.T) (*Provider, http.Handler) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for _, c := range []store.Client{
 		{ID: "shop", Name: "Shop", RedirectURIs: []string{testRedirect, "https://shop.example/other?x=1"}, AppCallbackURIs: []string{"shop-app://callback"},

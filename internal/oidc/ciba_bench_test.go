@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // BenchmarkCIBAPollPending measures the poll a merchant makes every few
@@ -25,19 +24,15 @@ import (
 //	go test -run x -bench CIBAPoll -benchtime 2s ./internal/oidc/
 func BenchmarkCIBAPollPending(b *testing.B) {
 	ctx := b.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	clk := &fakeClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	st := testenv.SQLite(b)
+	clk := testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	p := &Provider{BaseURL: "https://vipps.example", Keys: &keys.Manager{Store: st}, Store: st, Now: clk.Now}
 	mux := http.NewServeMux()
 	p.Mount(mux)
 
 	clientSecret := secret.New()
 	now := clk.Now()
-	err = st.CreateClient(ctx, store.Client{
+	err := st.CreateClient(ctx, store.Client{
 		ID: cibaClient, SecretHash: secret.HashGenerated(clientSecret), TokenEndpointAuthMethod: store.AuthSecretBasic,
 		Flows: []string{store.FlowCIBA}, Scopes: store.Scopes, CreatedAt: now, UpdatedAt: now,
 	})

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,10 +15,9 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // CIBA fixtures: two clients with the ciba flow (one per authentication
@@ -43,16 +41,9 @@ type cibaEnv struct {
 func newCIBAEnv(t *testing.T) *cibaEnv {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &fakeClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
+	clk := testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	p := &Provider{Keys: km, Store: st, Now: clk.Now}
 	api := &app.API{Store: st, Now: clk.Now}
 	mux := http.NewServeMux()

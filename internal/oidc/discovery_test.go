@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"context"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -10,24 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vippslogin/vippslogin/internal/keys"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func newProvider(t *testing.T) *Provider {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
 	return &Provider{BaseURL: "https://vipps.example", Keys: km, Store: st}
 }
 

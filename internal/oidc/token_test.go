@@ -9,9 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,14 +17,13 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
-	secret.Iterations = 1000
+	testenv.CheapHashing()
 	os.Exit(m.Run())
 }
 
@@ -42,15 +39,6 @@ const (
 	nilsPhone    = "4712345679"
 )
 
-// fakeClock is a settable clock, safe for the handlers' goroutines.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // tokenEnv is a provider over SQLite behind a real HTTP server, with the
 // clients and users above.
 type tokenEnv struct {
@@ -59,23 +47,16 @@ type tokenEnv struct {
 	p     *Provider
 	st    store.Store
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *testenv.Clock
 	prov  *oidc.Provider
 }
 
 func newTokenEnv(t *testing.T) *tokenEnv {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
+	clk := testenv.NewClock(time.Now().UTC().Truncate(time.Second))
 	p := &Provider{Keys: km, Store: st, Now: clk.Now}
 	mux := http.NewServeMux()
 	p.Mount(mux)

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,36 +11,14 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// newChrome starts a headless Chromium for the test; `make test` installs
-// it. Without it the test skips, except in CI, where it must run.
+// newChrome starts a headless Chromium for the test (see testenv.Chrome),
+// with 90 s for all it does.
 func newChrome(t *testing.T, userAgent string) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; make test installs it", chromiumPath)
-		}
-		t.Skipf("%s is missing; run make test to install it", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-	)
-	if userAgent != "" {
-		opts = append(opts, chromedp.UserAgent(userAgent))
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(testenv.Chrome(t, userAgent), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,8 +20,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/flow"
-	"github.com/vippslogin/vippslogin/internal/keys"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // e2e is the whole server, seeded as in dev mode, on a real port, with an
@@ -59,15 +57,8 @@ func (c *offsetClock) Add(d time.Duration) {
 func startE2E(t *testing.T) *e2e {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km := &keys.Manager{Store: st}
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t)
+	km := testenv.Keys(t, st, nil)
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	if err := devseed.Seed(ctx, st, base, time.Now()); err != nil {

@@ -22,20 +22,10 @@ import (
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/flow"
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
-
-// qrClock is the QR tests' clock: every part of the server, the outbox
-// deliverer and the ID token verifier read it, and the tests move it.
-type qrClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *qrClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *qrClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // qrEnv is the whole server, seeded as in dev mode (without the demo
 // shop), on a real SQLite file and a real port, on a fake clock. restart
@@ -46,7 +36,7 @@ type qrEnv struct {
 	ctx   context.Context
 	path  string
 	addr  string
-	clock *qrClock
+	clock *testenv.Clock // every part of the server, the outbox deliverer and the ID token verifier read it; the tests move it
 	st    *sqlite.Store
 	srv   *httptest.Server
 	base  string
@@ -59,7 +49,7 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newQREnv(t *testing.T) *qrEnv {
 	t.Helper()
 	e := &qrEnv{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "db"),
-		clock: &qrClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
+		clock: testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
 	e.start()
 	if err := devseed.Seed(e.ctx, e.st, e.base, e.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -75,10 +65,7 @@ func (e *qrEnv) start() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	km := &keys.Manager{Store: st, Now: e.clock.Now}
-	if err := km.Ensure(e.ctx); err != nil {
-		e.t.Fatal(err)
-	}
+	km := testenv.Keys(e.t, st, e.clock.Now)
 	ts := httptest.NewUnstartedServer(nil)
 	if e.addr != "" {
 		ts.Listener.Close()

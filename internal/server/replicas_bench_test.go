@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +14,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/postgres/pgtest"
-	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // BenchmarkBrowserLogins measures full browser logins per second (DESIGN
@@ -38,11 +36,7 @@ func BenchmarkBrowserLogins(b *testing.B) {
 	b.Cleanup(func() { transport.MaxIdleConnsPerHost = idle })
 
 	b.Run("sqlite", func(b *testing.B) {
-		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
+		st := testenv.SQLite(b)
 		benchLogins(b, newCluster(b, st))
 	})
 	b.Run("postgres-2-replicas", func(b *testing.B) {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -30,32 +29,13 @@ import (
 type cluster struct {
 	e2e
 	ctx   context.Context
-	clock *replicaClock
+	clock *offsetClock // shared by every replica: CIBA's poll interval is waited out on it
 	lb    *balancer
 	// pinning makes on pin the balancer; off, it goes round robin, as
 	// the benchmark's concurrent logins need.
 	pinning  bool
 	backends []*httptest.Server
 	stores   []store.Store
-}
-
-// replicaClock is real time plus an offset the test can move, shared by
-// every replica: CIBA's poll interval is waited out on it.
-type replicaClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *replicaClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *replicaClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
 }
 
 // openPostgres opens n stores, as n replicas' pools, on one database.
@@ -78,7 +58,7 @@ func openPostgres(tb testing.TB, dbURL string, n int) []store.Store {
 func newCluster(tb testing.TB, stores ...store.Store) *cluster {
 	tb.Helper()
 	ctx := context.Background()
-	c := &cluster{ctx: ctx, clock: &replicaClock{}, lb: &balancer{pinned: -1}, pinning: true, stores: stores}
+	c := &cluster{ctx: ctx, clock: &offsetClock{}, lb: &balancer{pinned: -1}, pinning: true, stores: stores}
 	lbServer := httptest.NewServer(c.lb)
 	tb.Cleanup(lbServer.Close)
 	c.BaseURL = lbServer.URL

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vippslogin/vippslogin/internal/testenv"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
@@ -19,7 +20,7 @@ import (
 // the next process on the same database once its lease lapses.
 func TestDeliveredAfterRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	c := &clock{t: start}
+	c := testenv.NewClock(start)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestDeliveredAfterRestart(t *testing.T) {
 // own connection pool, deliver every event exactly once.
 func TestTwoDeliverersDeliverOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	c := &clock{t: start}
+	c := testenv.NewClock(start)
 	var (
 		mu  sync.Mutex
 		got = map[string]int{}

@@ -14,18 +14,9 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
-
-// clock is a settable test clock: time passes only when a test says so.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -33,12 +24,8 @@ var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // "shop" in it.
 func openStore(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	err = st.CreateClient(context.Background(), store.Client{ID: "shop", Name: "Shop", CreatedAt: start, UpdatedAt: start})
+	st := testenv.OpenSQLite(t, path)
+	err := st.CreateClient(context.Background(), store.Client{ID: "shop", Name: "Shop", CreatedAt: start, UpdatedAt: start})
 	if err != nil && !errors.Is(err, store.ErrExists) {
 		t.Fatal(err)
 	}
@@ -50,7 +37,7 @@ func newStore(t *testing.T) *sqlite.Store {
 }
 
 // deliverer is a Deliverer on st with the test clock, logging into logs.
-func deliverer(st store.Store, c *clock, logs io.Writer) *webhook.Deliverer {
+func deliverer(st store.Store, c *testenv.Clock, logs io.Writer) *webhook.Deliverer {
 	return &webhook.Deliverer{Store: st, Now: c.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 }
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
@@ -17,10 +17,7 @@ import (
 // long as the token lives and a poll more.
 func TestQRLogin(t *testing.T) {
 	st := newStore(t)
-	km := &keys.Manager{Store: st, Now: func() time.Time { return start }}
-	if err := km.Ensure(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	km := testenv.Keys(t, st, func() time.Time { return start })
 	c := store.Client{ID: "shop", QRWebhookURL: "https://shop.example/qr"}
 	now := start.Add(1500 * time.Millisecond)
 	w, err := webhook.QRLogin(t.Context(), km, c, "https://vipps.example/access-management-1.0/access/", "auth-req-1", now)

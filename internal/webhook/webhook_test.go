@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/testenv"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
 func TestDelivers(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	rc := newReceiver(t, http.StatusNoContent)
 	var logs bytes.Buffer
 	d := deliverer(st, c, &logs)
@@ -45,7 +46,7 @@ func TestDelivers(t *testing.T) {
 // under one id; it counts as delivered once, and the waits in between stay
 // within the backoff's bounds whatever the jitter drew.
 func TestRetriesWithBackoff(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	rc := newReceiver(t, 500, 500, 200)
 	d := deliverer(st, c, &bytes.Buffer{})
 	event(t, st, "ev", rc.URL, c.Now())
@@ -89,7 +90,7 @@ func TestRetriesWithBackoff(t *testing.T) {
 // With the jitter at its maximum the waits double from a second up to the
 // cap.
 func TestBackoffDoublesToCap(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	rc := newReceiver(t, 503)
 	d := deliverer(st, c, &bytes.Buffer{})
 	d.Jitter = func(max time.Duration) time.Duration { return max }
@@ -107,7 +108,7 @@ func TestBackoffDoublesToCap(t *testing.T) {
 
 // A 302 is a failed attempt, and its target is never asked.
 func TestRedirectIsNotFollowed(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	target := newReceiver(t, 200)
 	redirector := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusFound))
 	t.Cleanup(redirector.Close)
@@ -126,7 +127,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 
 // A receiver slower than the timeout fails the attempt.
 func TestSlowReceiverTimesOut(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -150,7 +151,7 @@ func TestSlowReceiverTimesOut(t *testing.T) {
 // Retries stop at expiry: the last one is pulled in before it, and after
 // it the outbox gives up and the event stays failed.
 func TestGivesUpAtExpiry(t *testing.T) {
-	st, c := newStore(t), &clock{t: start}
+	st, c := newStore(t), testenv.NewClock(start)
 	rc := newReceiver(t, 500)
 	d := deliverer(st, c, &bytes.Buffer{})
 	d.Jitter = func(max time.Duration) time.Duration { return max }
