@@ -33,6 +33,9 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	notify, err := a.qrLoginEvent(r.Context(), user, r.PathValue("id"), a.now())
+	if err == nil && notify == nil {
+		notify, err = a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
+	}
 	if err != nil {
 		return err
 	}
@@ -82,9 +85,13 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	notify, err := a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
+	if err != nil {
+		return err
+	}
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
-	}, nil, nil)
+	}, nil, notify)
 }
 
 // answer moves the request in the path on with decide, which sees a
@@ -92,8 +99,10 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 // changed, plus the error the phone gets when the change ended the login.
 // resume, when not nil, holds the one-time secret decide made for an
 // automatic return, which goes into the open_url. notify, when not nil, is
-// the webhook an approved qr request owes its client (qrLoginEvent): it is
-// enqueued in the approval's transaction, and only if the approval wins.
+// the webhook the answer owes the client: an approved qr request's
+// (qrLoginEvent), or the ping of a CIBA request the user approved or
+// rejected (cibaPingEvent). It is enqueued in the answer's transaction, and
+// only if the answer wins, so it is sent once per request.
 //
 // Every check and the change happen in one store transaction, so that of
 // two answers racing (two taps, two phones, two replicas) exactly one wins
@@ -124,10 +133,14 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
 		}
 		lr, e, err := decide(lr, now)
 		outcome = e
-		if err != nil || lr.Kind != store.KindQR || lr.Status != store.LoginApproved {
+		switch {
+		case err != nil:
 			return lr, nil, err
+		case lr.Kind == store.KindQR && lr.Status == store.LoginApproved,
+			lr.Kind == store.KindCIBA && lr.Status != store.LoginWaiting:
+			return lr, notify, nil
 		}
-		return lr, notify, nil
+		return lr, nil, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoSuchRequest

@@ -12,12 +12,14 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
 // A CIBA request (login from phone number) reaches the app like a browser
 // login, but no browser waits for it: there is no challenge, approving in
 // the app is also the consent, and the client learns the answer at the
-// token endpoint, or, for login_to_webpage, through the code in the
+// token endpoint (and, if it is registered for ping, from a ping telling
+// it to ask there), or, for login_to_webpage, through the code in the
 // open_url the phone opens.
 
 // Error codes a CIBA request ends with, as the token endpoint reads them.
@@ -38,6 +40,35 @@ func approveCIBA(user store.User, lr store.LoginRequest, now time.Time) (store.L
 	lr.SessionID = uuid.NewString()
 	lr.UpdatedAt = now
 	return lr, nil, nil
+}
+
+// cibaPingEvent is the ping that the answer to request id must enqueue with
+// it (CIBA Core §10.2), or nil when it needs none: not a CIBA request, one
+// started without a client_notification_token (its client was not
+// registered for ping then), one whose client no longer has a ping URL (it
+// can still poll), or not one the user may answer (answer then says why).
+// Approving and rejecting both ping: either way the client's token request
+// now has its answer.
+func (a *API) cibaPingEvent(ctx context.Context, user store.User, id string, now time.Time) (*store.Webhook, error) {
+	lr, err := a.Store.GetLoginRequest(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (lr.Kind != store.KindCIBA || lr.NotificationToken == "" || !visible(lr, user)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.Store.GetClient(ctx, lr.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSuchRequest // the client is gone, and its login with it
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.CIBAPingURL == "" {
+		return nil, nil
+	}
+	ev := webhook.CIBAPing(c, lr.ID, lr.NotificationToken, now)
+	return &ev, nil
 }
 
 // errExpiredCIBA is the answer to a CIBA request answered too late; the

@@ -69,7 +69,8 @@ type cibaResponse struct {
 // and leaves a waiting request for the user's app. What can be known now is
 // answered now: an unknown user, one under 15 (invalid_user) and an
 // outdated app (old_app); the user's answer reaches the client at the token
-// endpoint.
+// endpoint, and a client registered for ping (a CIBAPingURL) is also told
+// when it is there (CIBA Core §10.2; the app enqueues the ping).
 func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Request) error {
 	form, err := readForm(r)
 	if err != nil {
@@ -107,21 +108,22 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	req := store.LoginRequest{
-		ID:             secret.New(),
-		Kind:           store.KindCIBA,
-		ClientID:       client.ID,
-		RedirectURI:    params.redirectURI,
-		Scopes:         params.scopes,
-		State:          params.state,
-		Nonce:          params.nonce,
-		RequestedFlow:  params.requestedFlow,
-		BindingMessage: params.bindingMessage,
-		PollInterval:   cibaInterval,
-		PhoneNumber:    user.PhoneNumber,
-		Status:         store.LoginWaiting,
-		CreatedAt:      now,
-		UpdatedAt:      now,
-		ExpiresAt:      now.Add(params.expiry),
+		ID:                secret.New(),
+		Kind:              store.KindCIBA,
+		ClientID:          client.ID,
+		RedirectURI:       params.redirectURI,
+		Scopes:            params.scopes,
+		State:             params.state,
+		Nonce:             params.nonce,
+		RequestedFlow:     params.requestedFlow,
+		BindingMessage:    params.bindingMessage,
+		NotificationToken: params.notificationToken,
+		PollInterval:      cibaInterval,
+		PhoneNumber:       user.PhoneNumber,
+		Status:            store.LoginWaiting,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+		ExpiresAt:         now.Add(params.expiry),
 	}
 	err = p.Store.CreateLoginRequest(ctx, req)
 	if errors.Is(err, store.ErrExists) {

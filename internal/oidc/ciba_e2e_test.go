@@ -28,7 +28,7 @@ func TestCIBAEndToEnd(t *testing.T) {
 	if err := e.prov.Claims(&meta); err != nil {
 		t.Fatal(err)
 	}
-	if meta.Backchannel != e.srv.URL+BackchannelPath || !slices.Equal(meta.Modes, []string{"poll"}) ||
+	if meta.Backchannel != e.srv.URL+BackchannelPath || !slices.Equal(meta.Modes, []string{"poll", "ping"}) ||
 		!slices.Contains(meta.Grants, grantCIBA) || !slices.Contains(meta.Grants, grantCIBARedirect) {
 		t.Fatalf("discovery: %+v", meta)
 	}

@@ -20,6 +20,9 @@ const LoginToWebpage = flow.LoginToWebpage
 const (
 	cibaMaxParam = 2048
 	cibaMaxNonce = 512
+	// cibaMaxNotificationToken is CIBA Core §7.1's limit on
+	// client_notification_token.
+	cibaMaxNotificationToken = 1024
 )
 
 var (
@@ -30,6 +33,9 @@ var (
 	msisdn = regexp.MustCompile(`^[1-9][0-9]{7,14}$`)
 	// norwegianNumber is the 8-digit number of urn:mobilenumber:.
 	norwegianNumber = regexp.MustCompile(`^[0-9]{8}$`)
+	// b64token is the syntax of a Bearer credential (RFC 6750
+	// §2.1), which client_notification_token must follow (CIBA Core §7.1).
+	b64token = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
 )
 
 // cibaRequest is a backchannel request's parameters once checked.
@@ -44,6 +50,9 @@ type cibaRequest struct {
 	expiry         time.Duration
 	requestedFlow  string
 	redirectURI    string
+	// notificationToken is client_notification_token, kept for a client
+	// registered for ping only.
+	notificationToken string
 }
 
 // cibaParams checks the parameters of a backchannel authentication request
@@ -109,7 +118,33 @@ func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
 		}
 		req.expiry = time.Duration(n) * time.Second
 	}
+	if req.notificationToken, err = notificationToken(client, form); err != nil {
+		return cibaRequest{}, err
+	}
 	return req, nil
+}
+
+// notificationToken checks client_notification_token (CIBA Core §7.1). A
+// client registered for ping (it has a CIBAPingURL) must send one, a bearer
+// token of at most 1024 characters, which its ping will carry. A poll
+// client has no use for one: §7.1 requires it only of ping and push
+// clients, so one sent anyway is ignored, not refused, and not kept.
+func notificationToken(client store.Client, form url.Values) (string, *Error) {
+	if client.CIBAPingURL == "" {
+		return "", nil
+	}
+	token := form.Get("client_notification_token")
+	switch {
+	case token == "":
+		return "", oauthError(ErrInvalidRequest,
+			"client_notification_token is required: the client is registered for ping delivery, and the ping to its ciba_ping_url carries it as the bearer token.")
+	case len(token) > cibaMaxNotificationToken:
+		return "", oauthError(ErrInvalidRequest, "client_notification_token is longer than %d characters.", cibaMaxNotificationToken)
+	case !b64token.MatchString(token):
+		return "", oauthError(ErrInvalidRequest,
+			"client_notification_token must be a bearer token (RFC 6750 §2.1): letters, digits and -._~+/, then optional '=' padding.")
+	}
+	return token, nil
 }
 
 // parseLoginHint reads the phone number from a login_hint: urn:msisdn:

@@ -118,9 +118,10 @@ func (p *Provider) Discovery() Discovery {
 		UserinfoSigningAlgValuesSupported:          []string{"none"},
 		IDTokenSigningAlgValuesSupported:           []string{keys.RS256, keys.ES256},
 
-		// Login from phone number (CIBA); ping delivery is not built yet.
+		// Login from phone number (CIBA): a client with a ciba_ping_url is
+		// pinged when the user answers; every client may poll.
 		BackchannelAuthenticationEndpoint:      p.BaseURL + BackchannelPath,
-		BackchannelTokenDeliveryModesSupported: []string{"poll"},
+		BackchannelTokenDeliveryModesSupported: []string{"poll", "ping"},
 	}
 }
 

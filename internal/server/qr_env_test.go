@@ -231,7 +231,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.got = append(rc.got, posted{r.Header.Get("Content-Type"), r.Header.Get("Webhook-Id"), string(body)})
+	rc.got = append(rc.got, posted{r.Header.Get("Content-Type"), r.Header.Get("Webhook-Id"), string(body), r.Header.Get("Authorization")})
 	status := http.StatusOK
 	if len(rc.statuses) > 0 {
 		status, rc.statuses = rc.statuses[0], rc.statuses[1:]

@@ -25,6 +25,8 @@ import (
 // posted is what a webhook receiver got.
 type posted struct {
 	ContentType, ID, Body string
+	// Authorization is the Authorization header, which only a CIBA ping has.
+	Authorization string
 }
 
 // A consent revoked in the app reaches the merchant's consent webhook
@@ -52,7 +54,7 @@ func TestConsentRevokedWebhookEndToEnd(t *testing.T) {
 	got := make(chan posted, 10)
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got <- posted{r.Header.Get("Content-Type"), r.Header.Get("Webhook-Id"), string(body)}
+		got <- posted{r.Header.Get("Content-Type"), r.Header.Get("Webhook-Id"), string(body), r.Header.Get("Authorization")}
 	}))
 	t.Cleanup(rcv.Close)
 	adm := &admin.Client{BaseURL: base, Token: s.AdminToken}

@@ -189,6 +189,10 @@ type LoginRequest struct {
 
 	// BindingMessage is CIBA's binding_message, shown in the app.
 	BindingMessage string
+	// NotificationToken is CIBA's client_notification_token, sent by a
+	// client registered for ping (CIBAPingURL) and kept until the user
+	// answers: the ping carries it as its bearer token. '' for the others.
+	NotificationToken string
 	// PollInterval is the CIBA poll interval; slow_down raises it by 5 s.
 	PollInterval time.Duration
 	// LastPolledAt is when the client last polled the token endpoint.
@@ -314,6 +318,11 @@ const (
 	// its QR codes (the webhook variant): the body is the signed JWS whose
 	// auth_req_id the qr grant redeems.
 	EventQRLogin = "QR_LOGIN"
+	// EventCIBAPing tells a client registered for CIBA ping that the user
+	// answered a login from phone number (CIBA Core §10.2): the body is
+	// {"auth_req_id": …}, which the client then redeems at the token
+	// endpoint.
+	EventCIBAPing = "CIBA_PING"
 )
 
 // QRCode is a QR code that starts a login from QR code at its client
@@ -348,7 +357,11 @@ type Webhook struct {
 	Event       string
 	URL         string
 	ContentType string
-	Body        []byte
+	// Authorization, when not empty, is sent as the Authorization header
+	// (a CIBA ping's "Bearer <client_notification_token>"). It is a
+	// credential of the client's: never logged nor shown.
+	Authorization string
+	Body          []byte
 	// Attempts counts the deliveries tried so far, the successful one too.
 	Attempts int
 	// NextAttemptAt is when the event is due (the zero time: at once).

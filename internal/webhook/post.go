@@ -41,6 +41,10 @@ func (d *Deliverer) post(ctx context.Context, w store.Webhook) (int, error) {
 		return 0, fmt.Errorf("bad webhook URL: %w", errors.Unwrap(err))
 	}
 	req.Header.Set("Content-Type", w.ContentType)
+	if w.Authorization != "" {
+		// A credential of the client's: sent, never logged.
+		req.Header.Set("Authorization", w.Authorization)
+	}
 	req.Header.Set("Webhook-Id", w.ID)
 	req.Header.Set("User-Agent", "vippslogin-webhook")
 	resp, err := d.client().Do(req)

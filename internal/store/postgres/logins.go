@@ -15,7 +15,7 @@ import (
 const loginRequestColumns = `id, kind, browser_binding_hash, client_id, redirect_uri, scopes,
 	state, nonce, code_challenge, code_challenge_method, requested_flow,
 	app_callback_uri, final_redirect_is_app, mobile, locale, acr, market, login_hint,
-	force_login, max_auth_age, resume_secret_hash, binding_message, poll_interval,
+	force_login, max_auth_age, resume_secret_hash, binding_message, notification_token, poll_interval,
 	last_polled_at, qr_id, qr_description, phone_number,
 	remember, challenge, challenge_options, status, error, error_description,
 	session_id, auth_time, created_at, updated_at, expires_at`
@@ -29,7 +29,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 			VALUES (@id, @kind, @browser_binding_hash, @client_id, @redirect_uri, @scopes,
 				@state, @nonce, @code_challenge, @code_challenge_method, @requested_flow,
 				@app_callback_uri, @final_redirect_is_app, @mobile, @locale, @acr, @market, @login_hint,
-				@force_login, @max_auth_age, @resume_secret_hash, @binding_message, @poll_interval,
+				@force_login, @max_auth_age, @resume_secret_hash, @binding_message, @notification_token, @poll_interval,
 				@last_polled_at, @qr_id, @qr_description, @phone_number,
 				@remember, @challenge, @challenge_options, @status, @error, @error_description,
 				@session_id, @auth_time, @created_at, @updated_at, @expires_at)`, args)
@@ -91,6 +91,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 			kind = @kind, market = @market, login_hint = @login_hint,
 			force_login = @force_login, max_auth_age = @max_auth_age,
 			resume_secret_hash = @resume_secret_hash, binding_message = @binding_message,
+				notification_token = @notification_token,
 			poll_interval = @poll_interval, last_polled_at = @last_polled_at,
 			qr_id = @qr_id, qr_description = @qr_description,
 			browser_binding_hash = @browser_binding_hash, client_id = @client_id,
@@ -157,6 +158,7 @@ func loginRequestArgs(r store.LoginRequest) (pgx.NamedArgs, error) {
 		"max_auth_age":          micros(r.MaxAuthAge),
 		"resume_secret_hash":    r.ResumeSecretHash,
 		"binding_message":       r.BindingMessage,
+		"notification_token":    r.NotificationToken,
 		"poll_interval":         micros(r.PollInterval),
 		"last_polled_at":        nullTS(r.LastPolledAt),
 		"qr_id":                 r.QRID,
@@ -201,7 +203,7 @@ func scanLoginRequest(row pgx.Row) (store.LoginRequest, error) {
 	err := row.Scan(&r.ID, &r.Kind, &r.BrowserBindingHash, &r.ClientID, &r.RedirectURI, &scopes,
 		&r.State, &r.Nonce, &r.CodeChallenge, &r.CodeChallengeMethod, &r.RequestedFlow,
 		&r.AppCallbackURI, &r.FinalRedirectIsApp, &r.Mobile, &r.Locale, &r.ACR, &r.Market, &r.LoginHint,
-		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &pollInterval,
+		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &r.NotificationToken, &pollInterval,
 		&lastPolledAt, &r.QRID, &r.QRDescription, &r.PhoneNumber,
 		&r.Remember, &r.Challenge, &options, &r.Status, &r.Error, &r.ErrorDescription,
 		&r.SessionID, &authTime, &r.CreatedAt, &r.UpdatedAt, &r.ExpiresAt)

@@ -13,7 +13,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-const webhookColumns = `id, client_id, event, url, content_type, body, attempts,
+const webhookColumns = `id, client_id, event, url, content_type, authorization_header, body, attempts,
 	next_attempt_at, locked_until, delivered_at, last_error, last_status,
 	created_at, expires_at`
 
@@ -28,8 +28,8 @@ func (s *Store) EnqueueWebhook(ctx context.Context, w store.Webhook) error {
 
 func enqueueWebhook(ctx context.Context, q querier, w store.Webhook) error {
 	_, err := q.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, orEmpty(w.Body), w.Attempts,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, w.Authorization, orEmpty(w.Body), w.Attempts,
 		ts(w.NextAttemptAt), nullTS(w.LockedUntil), nullTS(w.DeliveredAt), w.LastError, w.LastStatus,
 		ts(w.CreatedAt), ts(w.ExpiresAt))
 	if err != nil {
@@ -111,7 +111,7 @@ func scanWebhooks(rows pgx.Rows) ([]store.Webhook, error) {
 			w                 store.Webhook
 			locked, delivered pgtype.Timestamptz
 		)
-		err := row.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.Attempts,
+		err := row.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Authorization, &w.Body, &w.Attempts,
 			&w.NextAttemptAt, &locked, &delivered, &w.LastError, &w.LastStatus, &w.CreatedAt, &w.ExpiresAt)
 		w.Body = orEmpty(w.Body)
 		w.NextAttemptAt, w.LockedUntil, w.DeliveredAt = fromTS(w.NextAttemptAt), fromNullTS(locked), fromNullTS(delivered)

@@ -13,7 +13,7 @@ import (
 const loginRequestColumns = `id, kind, browser_binding_hash, client_id, redirect_uri, scopes,
 	state, nonce, code_challenge, code_challenge_method, requested_flow,
 	app_callback_uri, final_redirect_is_app, mobile, locale, acr, market, login_hint,
-	force_login, max_auth_age, resume_secret_hash, binding_message, poll_interval,
+	force_login, max_auth_age, resume_secret_hash, binding_message, notification_token, poll_interval,
 	last_polled_at, qr_id, qr_description, phone_number,
 	remember, challenge, challenge_options, status, error, error_description,
 	session_id, auth_time, created_at, updated_at, expires_at`
@@ -27,7 +27,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 			VALUES (:id, :kind, :browser_binding_hash, :client_id, :redirect_uri, :scopes,
 				:state, :nonce, :code_challenge, :code_challenge_method, :requested_flow,
 				:app_callback_uri, :final_redirect_is_app, :mobile, :locale, :acr, :market, :login_hint,
-				:force_login, :max_auth_age, :resume_secret_hash, :binding_message, :poll_interval,
+				:force_login, :max_auth_age, :resume_secret_hash, :binding_message, :notification_token, :poll_interval,
 				:last_polled_at, :qr_id, :qr_description, :phone_number,
 				:remember, :challenge, :challenge_options, :status, :error, :error_description,
 				:session_id, :auth_time, :created_at, :updated_at, :expires_at)`, args...)
@@ -86,6 +86,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 				kind = :kind, market = :market, login_hint = :login_hint,
 				force_login = :force_login, max_auth_age = :max_auth_age,
 				resume_secret_hash = :resume_secret_hash, binding_message = :binding_message,
+				notification_token = :notification_token,
 				poll_interval = :poll_interval, last_polled_at = :last_polled_at,
 				qr_id = :qr_id, qr_description = :qr_description,
 				browser_binding_hash = :browser_binding_hash, client_id = :client_id,
@@ -168,6 +169,7 @@ func loginRequestArgs(r store.LoginRequest) ([]any, error) {
 		sql.Named("max_auth_age", int64(r.MaxAuthAge/time.Microsecond)),
 		sql.Named("resume_secret_hash", r.ResumeSecretHash),
 		sql.Named("binding_message", r.BindingMessage),
+		sql.Named("notification_token", r.NotificationToken),
 		sql.Named("poll_interval", int64(r.PollInterval/time.Microsecond)),
 		sql.Named("last_polled_at", micros(r.LastPolledAt)),
 		sql.Named("qr_id", r.QRID),
@@ -212,7 +214,7 @@ func scanLoginRequest(row scanner) (store.LoginRequest, error) {
 	err := row.Scan(&r.ID, &r.Kind, &r.BrowserBindingHash, &r.ClientID, &r.RedirectURI, &scopes,
 		&r.State, &r.Nonce, &r.CodeChallenge, &r.CodeChallengeMethod, &r.RequestedFlow,
 		&r.AppCallbackURI, &r.FinalRedirectIsApp, &r.Mobile, &r.Locale, &r.ACR, &r.Market, &r.LoginHint,
-		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &pollInterval,
+		&r.ForceLogin, &maxAuthAge, &r.ResumeSecretHash, &r.BindingMessage, &r.NotificationToken, &pollInterval,
 		&lastPolledAt, &r.QRID, &r.QRDescription, &r.PhoneNumber,
 		&r.Remember, &r.Challenge, &options, &r.Status, &r.Error, &r.ErrorDescription,
 		&r.SessionID, &authTime, &createdAt, &updatedAt, &expiresAt)

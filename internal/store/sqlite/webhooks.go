@@ -10,7 +10,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-const webhookColumns = `id, client_id, event, url, content_type, body, attempts,
+const webhookColumns = `id, client_id, event, url, content_type, authorization_header, body, attempts,
 	next_attempt_at, locked_until, delivered_at, last_error, last_status,
 	created_at, expires_at`
 
@@ -31,8 +31,8 @@ func enqueueWebhook(ctx context.Context, db execer, w store.Webhook) error {
 		body = []byte{} // the column is NOT NULL
 	}
 	_, err := db.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, body, w.Attempts,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, w.Authorization, body, w.Attempts,
 		micros(w.NextAttemptAt), micros(w.LockedUntil), micros(w.DeliveredAt), w.LastError, w.LastStatus,
 		micros(w.CreatedAt), micros(w.ExpiresAt))
 	if err != nil {
@@ -124,7 +124,7 @@ func scanWebhooks(rows *sql.Rows) ([]store.Webhook, error) {
 			w                                    store.Webhook
 			next, locked, delivered, crt, expiry int64
 		)
-		err := rows.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.Attempts,
+		err := rows.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Authorization, &w.Body, &w.Attempts,
 			&next, &locked, &delivered, &w.LastError, &w.LastStatus, &crt, &expiry)
 		if err != nil {
 			return nil, err

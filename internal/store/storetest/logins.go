@@ -35,6 +35,7 @@ func newLoginRequest(id, phoneNumber string) store.LoginRequest {
 		MaxAuthAge:          90 * time.Second,
 		ResumeSecretHash:    "resume-" + id,
 		BindingMessage:      "ABC-123",
+		NotificationToken:   "notify-" + id,
 		PollInterval:        10 * time.Second,
 		LastPolledAt:        at(20 * time.Second),
 		QRID:                "qr-" + id,
@@ -121,6 +122,7 @@ func testLoginRequestUpdate(t *testing.T, s store.Store) {
 		old.Status = store.LoginApproved
 		old.Error, old.ErrorDescription = "", ""
 		old.SessionID = "sid-new"
+		old.NotificationToken = "notify-new"
 		old.AuthTime = at(time.Minute)
 		old.UpdatedAt = at(time.Minute)
 		old.ExpiresAt = at(20 * time.Minute)

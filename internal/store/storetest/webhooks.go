@@ -17,6 +17,7 @@ func newWebhook(id, clientID string, created time.Time) store.Webhook {
 		Event:         store.EventConsentRevoked,
 		URL:           "https://" + clientID + ".example/hook?id=" + id,
 		ContentType:   "text/plain",
+		Authorization: "Bearer notify-" + id,
 		Body:          []byte("eyJhbGciOiJub25lIn0.e30." + id),
 		NextAttemptAt: created,
 		CreatedAt:     created,
