@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"runtime"
@@ -23,6 +21,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/postgres/pgtest"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // The two-replica tests of internal/server run two servers in one process;
@@ -209,63 +208,23 @@ func (c *procCluster) jwksKids(t *testing.T, i int) []string {
 
 // procBrowser is a cookie-keeping browser whose every request (redirects
 // included) goes to the replica it is on, and which stops at the merchant.
-type procBrowser struct {
-	t      *testing.T
-	client *http.Client
-	// Landed is the merchant URL the last navigation ended at.
-	Landed *url.URL
-}
+type procBrowser struct{ *testenv.Browser }
 
 func newProcBrowser(t *testing.T) *procBrowser {
-	jar, _ := cookiejar.New(nil)
-	b := &procBrowser{t: t}
-	b.client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), procRedir) {
-			b.Landed = req.URL
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return b
+	return &procBrowser{testenv.NewBrowser(t, procRedir)}
 }
 
 // on sends the browser's next requests to replica i.
 func (b *procBrowser) on(i int) *procBrowser {
-	b.client.Transport = pinnedClient(i).Transport
+	b.Client.Transport = pinnedClient(i).Transport
 	return b
 }
 
 // procPage is where a navigation ended.
-type procPage struct {
-	URL    *url.URL
-	Status int
-	Body   string
-}
+type procPage = testenv.Page
 
-func (b *procBrowser) do(req *http.Request) procPage {
-	b.t.Helper()
-	b.Landed = nil
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return procPage{URL: resp.Request.URL, Status: resp.StatusCode, Body: string(body)}
-}
-
-func (b *procBrowser) get(u string) procPage {
-	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.do(req)
-}
-
-func (b *procBrowser) post(u string, form url.Values) procPage {
-	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
+func (b *procBrowser) get(u string) procPage                   { return b.Get(u) }
+func (b *procBrowser) post(u string, form url.Values) procPage { return b.Post(u, form) }
 
 var procChallengeRE = regexp.MustCompile(`data-testid="challenge"[^>]*>\s*([^<\s]+)\s*<`)
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -88,57 +86,15 @@ func (e *e2e) oauth(clientID, secret string, scopes ...string) *oauth2.Config {
 }
 
 // browser is a cookie-keeping HTTP client that stops at the merchant.
-type browser struct {
-	t      testing.TB
-	client *http.Client
-	// Landed is the merchant URL the last navigation ended at.
-	Landed *url.URL
-}
+type browser struct{ *testenv.Browser }
 
-func newBrowser(t testing.TB) *browser {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t}
-	b.client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), merchantRedirect) {
-			b.Landed = req.URL
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return b
-}
+func newBrowser(t testing.TB) *browser { return &browser{testenv.NewBrowser(t, merchantRedirect)} }
 
 // page is where a navigation ended: its URL and body.
-type page struct {
-	URL    *url.URL
-	Status int
-	Body   string
-}
+type page = testenv.Page
 
-func (b *browser) do(req *http.Request) page {
-	b.t.Helper()
-	b.Landed = nil
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return page{URL: resp.Request.URL, Status: resp.StatusCode, Body: string(body)}
-}
-
-func (b *browser) get(u string) page {
-	b.t.Helper()
-	req, _ := http.NewRequest("GET", u, nil)
-	return b.do(req)
-}
-
-func (b *browser) post(u string, form url.Values) page {
-	b.t.Helper()
-	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
+func (b *browser) get(u string) page                   { return b.Get(u) }
+func (b *browser) post(u string, form url.Values) page { return b.Post(u, form) }
 
 var challengeRE = regexp.MustCompile(`data-testid="challenge"[^>]*>\s*([^<\s]+)\s*<`)
 
