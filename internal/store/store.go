@@ -415,6 +415,10 @@ type Store interface {
 	DeleteClient(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
+	// CreateUsers stores several new users in one transaction: all of them
+	// or, when any phone number is taken or repeated, none (ErrExists). It
+	// is how a load test or a CI seed makes thousands of users at once.
+	CreateUsers(ctx context.Context, users []User) error
 	GetUser(ctx context.Context, phoneNumber string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	UpdateUser(ctx context.Context, phoneNumber string, update func(User) (User, error)) (User, error)

@@ -28,6 +28,29 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
+// CreateUsers stores the users in one transaction, all or none.
+func (s *Store) CreateUsers(ctx context.Context, users []store.User) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, u := range users {
+			args, err := userArgs(u)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+					VALUES (:phone_number, :pin_hash, :given_name, :family_name, :birthdate,
+						:email, :email_verified, :nin, :addresses, :accounts, :app_version,
+						:failed_pin_attempts, :locked_until, :created_at, :updated_at)`, args...)
+			}
+			if err != nil {
+				return fmt.Errorf("user %q: %w", u.PhoneNumber, created(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return errorf("sqlite: create %d users: %w", len(users), err)
+	}
+	return nil
+}
+
 // GetUser returns the user with the given phone number, or store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, phoneNumber string) (store.User, error) {
 	u, err := getUser(ctx, s.db, phoneNumber)

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 
 		{"UserCreateGet", testUserCreateGet},
 		{"UserCreateExists", testUserCreateExists},
+		{"UserCreateMany", testUserCreateMany},
 		{"UserNotFound", testUserNotFound},
 		{"UserList", testUserList},
 		{"UserUpdate", testUserUpdate},

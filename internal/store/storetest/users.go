@@ -69,6 +69,25 @@ func testUserCreateExists(t *testing.T, s store.Store) {
 	equal(t, "user after the failed create", got, wantUser(u))
 }
 
+func testUserCreateMany(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	must(t, "CreateUsers of none", s.CreateUsers(ctx, nil))
+	a, b, c := newUser("4712345678"), newUser("4712345679"), newUser("4712345680")
+	must(t, "CreateUsers", s.CreateUsers(ctx, []store.User{a, b}))
+	got, err := s.ListUsers(ctx)
+	must(t, "ListUsers", err)
+	equal(t, "users after CreateUsers", got, []store.User{wantUser(a), wantUser(b)})
+
+	// One taken number (b) fails the whole batch: c is not stored either.
+	wantErr(t, "CreateUsers with a taken number", s.CreateUsers(ctx, []store.User{c, b}), store.ErrExists)
+	_, err = s.GetUser(ctx, c.PhoneNumber)
+	wantErr(t, "GetUser of a user from the failed batch", err, store.ErrNotFound)
+	// A number twice in one batch is taken by its first copy.
+	wantErr(t, "CreateUsers with a repeated number", s.CreateUsers(ctx, []store.User{c, c}), store.ErrExists)
+	_, err = s.GetUser(ctx, c.PhoneNumber)
+	wantErr(t, "GetUser of a repeated user", err, store.ErrNotFound)
+}
+
 func testUserNotFound(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	must(t, "CreateUser", s.CreateUser(ctx, newUser("4712345678")))
