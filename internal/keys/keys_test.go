@@ -19,7 +19,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func newManager(t *testing.T, path string, c *clock) *Manager {
+func newManager(t testing.TB, path string, c *clock) *Manager {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {

@@ -78,3 +78,31 @@ func TestJWKSHasOnlyPublicKeys(t *testing.T) {
 		}
 	}
 }
+
+// benchGet measures GET path through the provider's mux.
+func benchGet(b *testing.B, path string) {
+	st := testenv.SQLite(b)
+	p := &Provider{BaseURL: "https://vipps.example", Keys: testenv.Keys(b, st, nil), Store: st}
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkDiscovery and BenchmarkJWKSEndpoint measure the two documents
+// every merchant's library fetches, through the whole handler.
+//
+//	go test -run '^$' -bench 'Discovery|JWKSEndpoint' -count 5 ./internal/oidc/
+func BenchmarkDiscovery(b *testing.B) {
+	benchGet(b, IssuerPath+".well-known/openid-configuration")
+}
+
+func BenchmarkJWKSEndpoint(b *testing.B) {
+	benchGet(b, IssuerPath+".well-known/jwks.json")
+}
