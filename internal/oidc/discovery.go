@@ -10,6 +10,7 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -25,6 +26,10 @@ type Provider struct {
 	Store   store.Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// secrets remembers the client secrets this process verified, so that
+	// a chosen secret's PBKDF2 runs once, not on every token request.
+	secrets secret.VerifyCache
 }
 
 func (p *Provider) now() time.Time {
