@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -124,7 +125,8 @@ func BenchmarkClientAuth(b *testing.B) {
 	}
 }
 
-// benchAuthProvider is a provider over st wired as the server wires it.
+// benchAuthProvider is a provider over st wired as the server wires it:
+// clients read through the cache.
 func benchAuthProvider(st store.Store) *Provider {
-	return &Provider{BaseURL: "https://vipps.example", Store: st}
+	return &Provider{BaseURL: "https://vipps.example", Store: store.CacheClients(st, store.DefaultClientTTL, time.Now)}
 }
