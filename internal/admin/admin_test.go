@@ -228,10 +228,15 @@ func TestKeys(t *testing.T) {
 	if err != nil || len(after) != 4 {
 		t.Fatalf("RotateKeys = %+v, %v; want the two old and two new keys", after, err)
 	}
+	// The old keys sign until the new ones have been published on every
+	// replica for the publish delay.
 	for _, k := range after {
 		old := slices.ContainsFunc(before, func(b keys.Info) bool { return b.ID == k.ID })
-		if k.Active == old {
-			t.Errorf("key %s (%s): active %v, but it is old: %v; want only the new keys active", k.ID, k.Algorithm, k.Active, old)
+		if k.Active != old {
+			t.Errorf("key %s (%s): active %v, but it is old: %v; want only the old keys active until the new sign", k.ID, k.Algorithm, k.Active, old)
+		}
+		if !old && !k.SignsFrom.Equal(k.CreatedAt.Add(keys.DefaultPublishDelay)) {
+			t.Errorf("new key %s signs from %v, want its creation %v plus %v", k.ID, k.SignsFrom, k.CreatedAt, keys.DefaultPublishDelay)
 		}
 	}
 	listed, err := e.client.ListKeys(ctx)

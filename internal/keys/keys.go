@@ -12,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -33,11 +33,16 @@ const (
 var Algorithms = []string{RS256, ES256}
 
 // DefaultRetention is how long a key stays published after a newer key of
-// its algorithm replaced it: the longest token lifetime (the browser ID
-// token's hour) plus a margin for clock skew and clients' JWKS caches.
+// its algorithm took over the signing: the longest token lifetime (the
+// browser ID token's hour) plus a margin for clock skew and clients' JWKS
+// caches.
 const DefaultRetention = time.Hour + 10*time.Minute
 
-// Manager generates, rotates and uses the signing keys.
+// Manager generates, rotates and uses the signing keys. It keeps the keys
+// decrypted in memory, with the published set, the signing key of each
+// algorithm and the JWKS document built from them (published.go), and
+// rereads the store every RefreshInterval, so that a key another replica
+// added reaches this one's JWKS within that time.
 type Manager struct {
 	Store store.Store
 	Now   func() time.Time
@@ -46,12 +51,24 @@ type Manager struct {
 	// Retention is how long a replaced key stays published; DefaultRetention
 	// when zero.
 	Retention time.Duration
+	// RefreshInterval is how long the keys read from the store are used
+	// before they are read again: how late this replica may learn of a key
+	// another replica rotated in. DefaultRefreshInterval when zero.
+	RefreshInterval time.Duration
+	// PublishDelay is how long a rotated-in key is published before it
+	// signs; it must exceed RefreshInterval. DefaultPublishDelay when zero.
+	PublishDelay time.Duration
 	// KeyEncryptionKey (KeyEncryptionKeySize bytes) encrypts the private
 	// keys in the store (seal.go). The servers always set it; nil stores
 	// new keys as plain JWKs, which only tests do.
 	KeyEncryptionKey []byte
 
-	parsed sync.Map // kid → *jose.JSONWebKey (private), parsed once
+	// snap is what every JWKS and Sign reads: replaced whole, never
+	// changed, so that readers take no lock.
+	snap atomic.Pointer[snapshot]
+	// refreshing is set while a request rereads the store; the requests
+	// meanwhile go on with the snapshot they have.
+	refreshing atomic.Bool
 }
 
 // Info describes a published key without its private part.
@@ -61,6 +78,9 @@ type Info struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Active is true for the key new tokens are signed with.
 	Active bool `json:"active"`
+	// SignsFrom is when the key starts (or started) signing: a rotated-in
+	// key is published for the PublishDelay first.
+	SignsFrom time.Time `json:"signs_from"`
 }
 
 // Ensure generates a key for every algorithm that has none yet, as on the
@@ -68,6 +88,9 @@ type Info struct {
 // decrypts each of them first, so that a wrong key-encryption key stops the
 // server at its start rather than at its first login.
 func (m *Manager) Ensure(ctx context.Context) error {
+	if m.publishDelay() <= m.refreshInterval() {
+		return fmt.Errorf("keys: the publish delay %v must exceed the refresh interval %v, or a replica could sign with a key another has not published", m.publishDelay(), m.refreshInterval())
+	}
 	stored, err := m.Store.ListSigningKeys(ctx)
 	if err != nil {
 		return err
@@ -87,19 +110,26 @@ func (m *Manager) Ensure(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	_, err = m.reload(ctx)
+	return err
 }
 
-// Rotate adds a new key for every algorithm; the new ones sign from now on
-// and the old ones stay published for Retention. It returns the keys now
-// published.
+// Rotate adds a new key for every algorithm. The new keys are published at
+// once (here at once, on the other replicas within RefreshInterval) and
+// sign after PublishDelay, so that no replica signs with a key that
+// another does not publish yet; the old keys sign until then and stay
+// published for Retention after. It returns the keys now published.
 func (m *Manager) Rotate(ctx context.Context) ([]Info, error) {
 	for _, alg := range Algorithms {
 		if _, err := m.generate(ctx, alg, false); err != nil {
 			return nil, err
 		}
 	}
-	return m.Published(ctx)
+	s, err := m.reload(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.infos(), nil
 }
 
 func (m *Manager) generate(ctx context.Context, alg string, initial bool) (store.SigningKey, error) {
@@ -159,70 +189,9 @@ func (m *Manager) now() time.Time {
 	return time.Now()
 }
 
-// published returns the stored keys that are still published, oldest first,
-// and for each algorithm the active (newest) one.
-func (m *Manager) published(ctx context.Context) (keys []store.SigningKey, active map[string]store.SigningKey, err error) {
-	stored, err := m.Store.ListSigningKeys(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	retention := m.Retention
-	if retention == 0 {
-		retention = DefaultRetention
-	}
-	now := m.now()
-	active = map[string]store.SigningKey{}
-	// replacedAt[kid] is when the next key of the same algorithm arrived.
-	replacedAt := map[string]time.Time{}
-	for _, k := range stored { // oldest first
-		if prev, ok := active[k.Algorithm]; ok {
-			replacedAt[prev.ID] = k.CreatedAt
-		}
-		active[k.Algorithm] = k
-	}
-	for _, k := range stored {
-		if at, replaced := replacedAt[k.ID]; replaced && now.Sub(at) > retention {
-			continue
-		}
-		keys = append(keys, k)
-	}
-	return keys, active, nil
-}
-
-// Published describes every published key, oldest first.
-func (m *Manager) Published(ctx context.Context) ([]Info, error) {
-	keys, active, err := m.published(ctx)
-	if err != nil {
-		return nil, err
-	}
-	infos := make([]Info, len(keys))
-	for i, k := range keys {
-		infos[i] = Info{ID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, Active: active[k.Algorithm].ID == k.ID}
-	}
-	return infos, nil
-}
-
-// JWKS returns the public parts of every published key, with use and alg.
-func (m *Manager) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
-	keys, _, err := m.published(ctx)
-	if err != nil {
-		return jose.JSONWebKeySet{}, err
-	}
-	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(keys))}
-	for _, k := range keys {
-		priv, err := m.parse(k)
-		if err != nil {
-			return jose.JSONWebKeySet{}, err
-		}
-		set.Keys = append(set.Keys, priv.Public())
-	}
-	return set, nil
-}
-
+// parse decrypts and decodes a stored key, and checks that it is the
+// private key of the kid and algorithm its row names.
 func (m *Manager) parse(k store.SigningKey) (*jose.JSONWebKey, error) {
-	if v, ok := m.parsed.Load(k.ID); ok {
-		return v.(*jose.JSONWebKey), nil
-	}
 	raw, err := m.unseal(k)
 	if err != nil {
 		return nil, err
@@ -234,7 +203,11 @@ func (m *Manager) parse(k store.SigningKey) (*jose.JSONWebKey, error) {
 	if jwk.IsPublic() || jwk.KeyID != k.ID || jwk.Algorithm != k.Algorithm {
 		return nil, fmt.Errorf("keys: stored key %s is not the private %s key it claims to be", k.ID, k.Algorithm)
 	}
-	m.parsed.Store(k.ID, &jwk)
+	if priv, ok := jwk.Key.(*rsa.PrivateKey); ok {
+		// A key decoded from a JWK lacks crypto/rsa's precomputed form,
+		// which every signature would otherwise derive again.
+		priv.Precompute()
+	}
 	return &jwk, nil
 }
 
@@ -244,24 +217,13 @@ var ErrNoKey = errors.New("keys: no signing key")
 // Sign serializes claims as a compact JWT signed with the active key of alg,
 // with header typ JWT and the key's kid.
 func (m *Manager) Sign(ctx context.Context, alg string, claims any) (string, error) {
-	_, active, err := m.published(ctx)
+	s, err := m.current(ctx)
 	if err != nil {
 		return "", err
 	}
-	k, ok := active[alg]
+	signer, ok := s.signers[alg]
 	if !ok {
 		return "", fmt.Errorf("%w for %s", ErrNoKey, alg)
-	}
-	priv, err := m.parse(k)
-	if err != nil {
-		return "", err
-	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: priv},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
-	if err != nil {
-		return "", fmt.Errorf("keys: signer: %w", err)
 	}
 	return jwt.Signed(signer).Claims(claims).Serialize()
 }

@@ -19,7 +19,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func newManager(t *testing.T, path string, c *clock) *Manager {
+func newManager(t testing.TB, path string, c *clock) *Manager {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -82,7 +82,10 @@ func TestEnsureGeneratesOncePerAlgorithm(t *testing.T) {
 	}
 }
 
-func TestRotateKeepsOldKeysPublishedForRetention(t *testing.T) {
+// A rotation publishes the new keys at once, signs with them only after
+// the publish delay, and keeps the old ones published for the retention
+// after that.
+func TestRotatePublishesBeforeSigningAndRetainsAfter(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	m := newManager(t, filepath.Join(t.TempDir(), "keys.db"), c)
@@ -90,12 +93,21 @@ func TestRotateKeepsOldKeysPublishedForRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := kids(t, m)
-	oldToken, err := m.Sign(ctx, RS256, jwt.Claims{Subject: "before"})
-	if err != nil {
-		t.Fatal(err)
+	signedWith := func() string {
+		t.Helper()
+		tok, err := m.Sign(ctx, RS256, jwt.Claims{Subject: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, _ := m.JWKS(ctx)
+		if _, err := verify(t, tok, set); err != nil {
+			t.Errorf("a token does not verify against the published JWKS: %v", err)
+		}
+		return header(t, tok).KeyID
 	}
+	oldRS := signedWith()
 
-	// The clock stands still: the new keys must still win.
+	// The clock stands still: the new keys must still be the newer ones.
 	infos, err := m.Rotate(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -103,27 +115,43 @@ func TestRotateKeepsOldKeysPublishedForRetention(t *testing.T) {
 	if len(infos) != 4 {
 		t.Fatalf("published after rotation = %d keys, want 4 (2 old, 2 new)", len(infos))
 	}
+	var newRS string
+	var signsFrom time.Time
 	for _, in := range infos {
-		if slices.Contains(old, in.ID) == in.Active {
-			t.Errorf("key %s active=%v; want only the new keys active", in.ID, in.Active)
+		isOld := slices.Contains(old, in.ID)
+		if in.Active != isOld {
+			t.Errorf("key %s active=%v just after rotation; want the old keys to sign until the new are published everywhere", in.ID, in.Active)
+		}
+		if !isOld {
+			if !in.SignsFrom.Equal(in.CreatedAt.Add(DefaultPublishDelay)) {
+				t.Errorf("new key %s signs from %v, want %v after its creation %v", in.ID, in.SignsFrom, DefaultPublishDelay, in.CreatedAt)
+			}
+			if in.Algorithm == RS256 {
+				newRS, signsFrom = in.ID, in.SignsFrom
+			}
 		}
 	}
-	newToken, err := m.Sign(ctx, RS256, jwt.Claims{Subject: "after"})
-	if err != nil {
-		t.Fatal(err)
+	if got := signedWith(); got != oldRS {
+		t.Errorf("just after rotation signed with %s, want the old key %s", got, oldRS)
 	}
-	set, _ := m.JWKS(ctx)
-	for _, tok := range []string{oldToken, newToken} {
-		if _, err := verify(t, tok, set); err != nil {
-			t.Errorf("a token does not verify against the published JWKS: %v", err)
-		}
+	c.t = signsFrom.Add(-time.Nanosecond)
+	if got := signedWith(); got != oldRS {
+		t.Errorf("just before the publish delay signed with %s, want the old key %s", got, oldRS)
 	}
-	if kid := header(t, newToken).KeyID; slices.Contains(old, kid) {
-		t.Errorf("token after rotation signed with the old key %s", kid)
+	// No refresh interval has to pass: the snapshot knows when the new
+	// key's time comes.
+	c.t = signsFrom
+	if got := signedWith(); got != newRS {
+		t.Errorf("at the publish delay signed with %s, want the new key %s", got, newRS)
 	}
 
-	// Past the retention, only the new keys remain published.
-	c.t = c.t.Add(DefaultRetention + time.Second)
+	// The old keys stay published for the retention after the new ones
+	// started signing, and not a moment longer.
+	c.t = signsFrom.Add(DefaultRetention)
+	if now := kids(t, m); len(now) != 4 {
+		t.Errorf("published at the end of the retention = %v, want all 4 keys", now)
+	}
+	c.t = c.t.Add(time.Nanosecond)
 	now := kids(t, m)
 	if len(now) != 2 || slices.ContainsFunc(now, func(k string) bool { return slices.Contains(old, k) }) {
 		t.Errorf("published after retention = %v, want only the 2 new keys", now)

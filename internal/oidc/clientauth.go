@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -62,7 +61,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 			"The client is registered for %s and must authenticate %s; this request %s.",
 			c.TokenEndpointAuthMethod, methodHow(c.TokenEndpointAuthMethod), requestHow(method))
 	}
-	if !secret.Verify(c.SecretHash, pass) {
+	if !p.secrets.Verify(c.SecretHash, pass) {
 		return store.Client{}, oauthError(ErrInvalidClient, badCredentials)
 	}
 	return c, nil

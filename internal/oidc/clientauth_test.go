@@ -2,11 +2,15 @@ package oidc
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 func TestClientAuthentication(t *testing.T) {
@@ -80,4 +84,49 @@ func TestClientAuthentication(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkClientAuth measures authenticating a token request's client, as
+// every grant does first, for a secret the admin API generated (a SHA-256
+// hash) and for one a person chose (PBKDF2 at the production count).
+//
+//	go test -run '^$' -bench ClientAuth -count 5 ./internal/oidc/
+func BenchmarkClientAuth(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		hash func(string) string
+	}{
+		{"generated", secret.HashGenerated},
+		{"chosen", func(s string) string {
+			defer func(n int) { secret.Iterations = n }(secret.Iterations)
+			secret.Iterations = 100_000
+			return secret.Hash(s)
+		}},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			st := testenv.SQLite(b)
+			p := benchAuthProvider(st)
+			const id, pass = "shop", "a-secret-someone-chose"
+			if err := st.CreateClient(b.Context(), store.Client{ID: id, SecretHash: tt.hash(pass),
+				TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowBrowser}}); err != nil {
+				b.Fatal(err)
+			}
+			auth := "Basic " + basicAuth(id, pass)
+			form := url.Values{"grant_type": {"authorization_code"}}
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", IssuerPath+"oauth2/token", nil)
+				r.Header.Set("Authorization", auth)
+				if _, err := p.authenticateClient(b.Context(), r, form); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchAuthProvider is a provider over st wired as the server wires it:
+// clients read through the cache.
+func benchAuthProvider(st store.Store) *Provider {
+	return &Provider{BaseURL: "https://vipps.example", Store: store.CacheClients(st, store.DefaultClientTTL, time.Now)}
 }

@@ -3,13 +3,19 @@
 package oidc
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -25,6 +31,14 @@ type Provider struct {
 	Store   store.Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// secrets remembers the client secrets this process verified, so that
+	// a chosen secret's PBKDF2 runs once, not on every token request.
+	secrets secret.VerifyCache
+
+	discoveryOnce sync.Once
+	discoveryJSON []byte
+	discoveryErr  error
 }
 
 func (p *Provider) now() time.Time {
@@ -125,22 +139,53 @@ func (p *Provider) Discovery() Discovery {
 	}
 }
 
+// discovery serves the metadata document, encoded once: it depends only on
+// the base URL, fixed for the life of the process.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	return writeJSON(w, p.Discovery())
+	p.discoveryOnce.Do(func() {
+		p.discoveryJSON, p.discoveryErr = indentJSON(p.Discovery())
+	})
+	if p.discoveryErr != nil {
+		return p.discoveryErr
+	}
+	serveDocument(w, r, p.discoveryJSON, etag(p.discoveryJSON), "public, max-age=3600")
+	return nil
 }
 
+// jwks serves the key set as the key manager prepared it, so that a request
+// costs neither a database read nor an encoding.
 func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) error {
-	set, err := p.Keys.JWKS(r.Context())
+	body, tag, err := p.Keys.JWKSDocument(r.Context())
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Content-Type", "application/json")
-	// Short enough that a rotation reaches clients well within the time the
-	// old key stays published.
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	return writeJSON(w, set)
+	// Short enough that a rotated-in key reaches clients before it signs
+	// (keys.DefaultPublishDelay), and well within the time the old key
+	// stays published.
+	serveDocument(w, r, body, tag, fmt.Sprintf("public, max-age=%d", int(keys.JWKSMaxAge.Seconds())))
+	return nil
+}
+
+// serveDocument writes a prepared public JSON document. http.ServeContent
+// answers a matching If-None-Match with 304 and sets Content-Length.
+func serveDocument(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl string) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// indentJSON encodes v as writeJSON does.
+func indentJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	err := writeJSON(&buf, v)
+	return buf.Bytes(), err
+}
+
+// etag is a strong entity tag for body.
+func etag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 }

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,4 +78,59 @@ func TestJWKSHasOnlyPublicKeys(t *testing.T) {
 			t.Errorf("JWKS lacks %s:\n%s", want, body)
 		}
 	}
+}
+
+// Both documents are served with their cache lifetime and an ETag, and a
+// client that revalidates with If-None-Match gets 304 without a body.
+func TestDocumentsRevalidate(t *testing.T) {
+	p := newProvider(t)
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	for _, tt := range []struct{ path, cacheControl string }{
+		{IssuerPath + ".well-known/openid-configuration", "public, max-age=3600"},
+		{IssuerPath + ".well-known/jwks.json", "public, max-age=300"},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", tt.path, nil))
+		tag := rec.Header().Get("ETag")
+		if rec.Code != 200 || len(tag) < 10 || rec.Header().Get("Cache-Control") != tt.cacheControl ||
+			rec.Header().Get("Access-Control-Allow-Origin") != "*" || rec.Header().Get("Content-Length") != fmt.Sprint(rec.Body.Len()) {
+			t.Errorf("GET %s = %d, headers %v", tt.path, rec.Code, rec.Header())
+		}
+		req := httptest.NewRequest("GET", tt.path, nil)
+		req.Header.Set("If-None-Match", tag)
+		rec = httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != tag {
+			t.Errorf("GET %s with If-None-Match = %d, %d bytes, ETag %q; want 304, none, %q", tt.path, rec.Code, rec.Body.Len(), rec.Header().Get("ETag"), tag)
+		}
+	}
+}
+
+// benchGet measures GET path through the provider's mux.
+func benchGet(b *testing.B, path string) {
+	st := testenv.SQLite(b)
+	p := &Provider{BaseURL: "https://vipps.example", Keys: testenv.Keys(b, st, nil), Store: st}
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkDiscovery and BenchmarkJWKSEndpoint measure the two documents
+// every merchant's library fetches, through the whole handler.
+//
+//	go test -run '^$' -bench 'Discovery|JWKSEndpoint' -count 5 ./internal/oidc/
+func BenchmarkDiscovery(b *testing.B) {
+	benchGet(b, IssuerPath+".well-known/openid-configuration")
+}
+
+func BenchmarkJWKSEndpoint(b *testing.B) {
+	benchGet(b, IssuerPath+".well-known/jwks.json")
 }

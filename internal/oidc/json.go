@@ -2,10 +2,10 @@ package oidc
 
 import (
 	"encoding/json"
-	"net/http"
+	"io"
 )
 
-func writeJSON(w http.ResponseWriter, v any) error {
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)

@@ -61,9 +61,13 @@ func derive(s string, salt []byte, iter int) []byte {
 	return key
 }
 
+// pbkdf2Scheme names Hash's hashes: the slow ones, which VerifyCache
+// remembers.
+const pbkdf2Scheme = "pbkdf2-sha256"
+
 func format(iter int, salt, key []byte) string {
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", iter, enc.EncodeToString(salt), enc.EncodeToString(key))
+	return fmt.Sprintf("%s$%d$%s$%s", pbkdf2Scheme, iter, enc.EncodeToString(salt), enc.EncodeToString(key))
 }
 
 // Verify reports whether s matches the hash made by Hash or HashGenerated.
@@ -73,7 +77,7 @@ func Verify(hash, s string) bool {
 	switch scheme {
 	case "sha256":
 		return subtle.ConstantTimeCompare([]byte(rest), []byte(Digest(s))) == 1
-	case "pbkdf2-sha256":
+	case pbkdf2Scheme:
 		parts := strings.Split(rest, "$")
 		if len(parts) != 3 {
 			return false

@@ -34,6 +34,12 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("no phone page: %d at %s", p.Status, p.URL)
 	}
 
+	// A client no replica has read, so that its authorize must ask the
+	// database. (A client read within store.DefaultClientTTL is known
+	// without it: its authorize redirects to the client with
+	// temporarily_unavailable when the login cannot be stored.)
+	unread := c.generatedSecretClient(t, "unread", "openid")
+
 	proxy.Cut()
 	start := time.Now()
 	for _, tt := range []struct {
@@ -42,8 +48,8 @@ func TestDatabaseOutage(t *testing.T) {
 		{"readiness", "GET", "/readyz", "", "does not answer"},
 		{"the phone page's step", "POST", "/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}}.Encode(), "Midlertidig utilgjengelig"},
 		{"the wait page's poll", "GET", "/vipps-login-idp/api/status?tabId=" + tabID, "", "temporarily_unavailable"},
-		{"authorize", "GET", strings.TrimPrefix(cfg.AuthCodeURL("s2-state"), c.BaseURL), "", "unavailable"},
-		{"token", "POST", flow.IssuerPath + "oauth2/token", "grant_type=authorization_code&code=x", "temporarily_unavailable"},
+		{"authorize", "GET", strings.TrimPrefix(unread.AuthCodeURL("s2-state"), c.BaseURL), "", "unavailable"},
+		{"token", "POST", flow.IssuerPath + "oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "redirect_uri": {cfg.RedirectURL}}.Encode(), "temporarily_unavailable"},
 		{"app sign-in", "POST", "/app/v1/sessions", `{"phone_number":"4712345678","pin":"1236"}`, "database is unavailable"},
 		{"admin", "GET", "/admin/v1/clients", "", "database is unavailable"},
 	} {

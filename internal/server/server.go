@@ -48,20 +48,29 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.Handle("GET /readyz", jsonapi.Handler(s.ready))
 
-	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: s.Store, Now: s.Now}
+	// Every handler reads clients through one cache, so that the admin
+	// API's changes reach the token endpoint of this process at once
+	// (DESIGN §8: another replica's, within store.DefaultClientTTL).
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	st := store.CacheClients(s.Store, store.DefaultClientTTL, now)
+
+	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now}
 	provider.Mount(mux)
-	(&login.Pages{Store: s.Store, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
+	(&login.Pages{Store: st, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
 	if s.Demo {
 		(&demo.Shop{BaseURL: s.BaseURL, ClientID: devseed.ClientID, ClientSecret: devseed.ClientSecret, QRID: devseed.QRID}).Mount(mux)
 	}
-	(&app.QRPages{Store: s.Store, BaseURL: s.BaseURL}).Mount(mux)
+	(&app.QRPages{Store: st, BaseURL: s.BaseURL}).Mount(mux)
 
 	adminMux := http.NewServeMux()
-	(&admin.API{Store: s.Store, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}).Mount(adminMux)
+	(&admin.API{Store: st, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}).Mount(adminMux)
 	mux.Handle("/admin/", jsonapi.Routes(adminMux))
 
 	appMux := http.NewServeMux()
-	(&app.API{Store: s.Store, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}).Mount(appMux)
+	(&app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}).Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
 	var h http.Handler = mux
