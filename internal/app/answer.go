@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -32,10 +33,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	notify, err := a.qrLoginEvent(r.Context(), user, r.PathValue("id"), a.now())
-	if err == nil && notify == nil {
-		notify, err = a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
-	}
+	notify, err := a.answerEvent(r.Context(), user, r.PathValue("id"), true, a.now())
 	if err != nil {
 		return err
 	}
@@ -85,13 +83,38 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notify, err := a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
+	notify, err := a.answerEvent(r.Context(), user, r.PathValue("id"), false, a.now())
 	if err != nil {
 		return err
 	}
 	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
 	}, nil, notify)
+}
+
+// answerEvent is the webhook that the answer to request id must enqueue
+// with it, or nil when it needs none: the signed QR_LOGIN of an approved qr
+// request of the webhook variant (qrLoginEvent), the ping of a CIBA
+// request whose client asked for one (cibaPingEvent). It is made before
+// the answer's transaction, which must not wait on signing keys, from one
+// read of the request; answer enqueues it only if the answer wins. An
+// unknown request is errNoSuchRequest, as answer would say; one the user
+// may not answer needs no event (answer then says why).
+func (a *API) answerEvent(ctx context.Context, user store.User, id string, approving bool, now time.Time) (*store.Webhook, error) {
+	lr, err := a.Store.GetLoginRequest(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errNoSuchRequest
+	case err != nil:
+		return nil, err
+	case !visible(lr, user):
+		return nil, nil
+	case approving && lr.Kind == store.KindQR:
+		return a.qrLoginEvent(ctx, lr, now)
+	case lr.Kind == store.KindCIBA:
+		return a.cibaPingEvent(ctx, lr, now)
+	}
+	return nil, nil
 }
 
 // answer moves the request in the path on with decide, which sees a
