@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -79,18 +78,6 @@ func (sc storeCalls) String() string {
 		b.WriteString(m)
 	}
 	return b.String()
-}
-
-// reads are the read calls of sc, by method name, sorted.
-func (sc storeCalls) reads() []string {
-	var r []string
-	for _, m := range sc.Methods {
-		if !writeMethods[m] {
-			r = append(r, m)
-		}
-	}
-	slices.Sort(r)
-	return r
 }
 
 func (c *countingStore) CreateClient(ctx context.Context, cl store.Client) error {
@@ -283,9 +270,17 @@ func (c *countingStore) RevokeAccessTokensByCode(ctx context.Context, codeHash s
 	return c.Store.RevokeAccessTokensByCode(ctx, codeHash, now)
 }
 
+// PairwiseSubject is recorded as a write only when it stored the candidate:
+// once the sub exists the store reads it without a write transaction
+// (read before insert), which is what makes userinfo read-only.
 func (c *countingStore) PairwiseSubject(ctx context.Context, phoneNumber, clientID, candidate string) (string, error) {
-	c.hit("PairwiseSubject")
-	return c.Store.PairwiseSubject(ctx, phoneNumber, clientID, candidate)
+	sub, err := c.Store.PairwiseSubject(ctx, phoneNumber, clientID, candidate)
+	if err == nil && sub != candidate {
+		c.hit("PairwiseSubject(read)")
+	} else {
+		c.hit("PairwiseSubject")
+	}
+	return sub, err
 }
 
 func (c *countingStore) EnqueueWebhook(ctx context.Context, w store.Webhook) error {

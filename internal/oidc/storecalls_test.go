@@ -291,8 +291,20 @@ func TestStoreCallsPerRequest(t *testing.T) {
 		t.Fatalf("remembered login: no code in %s", loc)
 	}
 
-	// A login the user rejects in the app, in a browser of its own.
+	// A phone's browser: its first view binds the login and sends it to
+	// the app in one write.
 	jar, _ := cookiejar.New(nil)
+	e.browser.Jar = jar
+	q.Set("state", "state-mobile")
+	loc, _ = e.browse("mobile: authorize", "GET", IssuerPath+"oauth2/auth?"+q.Encode(), nil, http.StatusFound)
+	status, _, page := e.send(e.browser, "GET", loc, nil, func(r *http.Request) { r.Header.Set("User-Agent", "Mozilla/5.0 (iPhone) Mobile") })
+	e.record("mobile: page: deeplink (GET)")
+	if status != 200 || !strings.Contains(page, "/app/?request=") {
+		t.Fatalf("mobile: %d %.300s", status, page)
+	}
+
+	// A login the user rejects in the app, in a browser of its own.
+	jar, _ = cookiejar.New(nil)
 	e.browser.Jar = jar
 	q.Set("state", "state-rejected")
 	loc, _ = e.browse("rejected: authorize", "GET", IssuerPath+"oauth2/auth?"+q.Encode(), nil, http.StatusFound)
@@ -312,7 +324,9 @@ func TestStoreCallsPerRequest(t *testing.T) {
 
 	// CIBA: start, a pending poll, the app's approval, the poll that gets
 	// the tokens, and userinfo with them.
-	status, body = e.api("CIBA: backchannel", BackchannelPath, url.Values{"login_hint": {"urn:msisdn:" + adaPhone}, "scope": {"openid name"}}, nil)
+	// A scope the user has not consented to at the client: the approval
+	// saves it.
+	status, body = e.api("CIBA: backchannel", BackchannelPath, url.Values{"login_hint": {"urn:msisdn:" + adaPhone}, "scope": {"openid phoneNumber"}}, nil)
 	id, _ := body["auth_req_id"].(string)
 	if status != 200 || id == "" {
 		t.Fatalf("backchannel: %d %v", status, body)
@@ -334,13 +348,54 @@ func TestStoreCallsPerRequest(t *testing.T) {
 	}
 	e.userinfo("CIBA: userinfo", cibaTok)
 
-	want := map[string]storeCallsWant{}
+	want := map[string]storeCallsWant{
+		"1st login: authorize":              {2, 1},
+		"1st login: page: phone (GET)":      {3, 1},
+		"1st login: phone page POST":        {3, 1},
+		"1st login: page: wait (GET)":       {2, 0},
+		"1st login: status poll (waiting)":  {1, 0},
+		"1st login: app: GET requests":      {5, 0},
+		"1st login: app: approve":           {4, 1},
+		"1st login: status poll (approved)": {1, 0},
+		"1st login: page: consent (GET)":    {4, 1},
+		// The consent, the login ended and its code: three transactions
+		// until the store can write them in one (see the report on issue 10).
+		"1st login: consent accept POST": {5, 3},
+		// The code used, the user's first sub at the client (a returning
+		// user's is read), the access token.
+		"token: authorization_code": {4, 3},
+		"userinfo":                  {3, 0},
+		"revoke":                    {3, 1},
+		// Not hot: the replay revokes what the code issued.
+		"token: replayed code":  {3, 2},
+		"remembered: authorize": {2, 1},
+		// Bound, approved and ended in one write; the code in another.
+		"remembered: page: redirect with code (GET)": {6, 2},
+		"mobile: authorize":                          {2, 1},
+		"mobile: page: deeplink (GET)":               {3, 1},
+		"rejected: authorize":                        {2, 1},
+		"rejected: page: phone (GET)":                {3, 1},
+		"rejected: phone page POST":                  {3, 1},
+		"app: reject":                                {4, 1},
+		"rejected: page: redirect with error (GET)":  {2, 1},
+		"CIBA: backchannel":                          {3, 1},
+		"CIBA: poll (pending)":                       {2, 1},
+		// The answer (and its ping, if any), then the consent it gives.
+		"CIBA: app approve": {6, 2},
+		// The request done, exactly once, then its access token.
+		"CIBA: poll (approved, tokens)": {4, 2},
+		"CIBA: userinfo":                {3, 0},
+	}
 	var table strings.Builder
 	fmt.Fprintf(&table, "\n%-48s %5s %6s  %s\n", "request", "calls", "writes", "store calls (W: write)")
 	for _, name := range e.order {
 		sc := e.got[name]
 		fmt.Fprintf(&table, "%-48s %5d %6d  %s\n", name, sc.Calls, sc.Writes, sc)
-		if w, ok := want[name]; ok && (sc.Writes != w.Writes || sc.Calls > w.Calls) {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("%s: no budget", name)
+		}
+		if sc.Writes != w.Writes || sc.Calls > w.Calls {
 			t.Errorf("%s: %d calls, %d writes; want at most %d calls and %d writes (%s)", name, sc.Calls, sc.Writes, w.Calls, w.Writes, sc)
 		}
 	}
