@@ -120,7 +120,7 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 			l = web.Language(r.Header.Get("Accept-Language"))
 		}
 		brand := web.Brand(pe.market)
-		m := texts[l].branded(brand).Errors[pe.kind]
+		m := brandedTexts(brand, l).Errors[pe.kind]
 		page := web.NewPage(r, l, m.Title)
 		page.Brand = brand
 		web.RenderError(w, r, pe.status, page, m.Detail)
