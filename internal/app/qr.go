@@ -85,7 +85,7 @@ func (a *API) scanQR(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.CreateLoginRequest(ctx, lr); err != nil {
 		return err
 	}
-	req, err := a.describe(ctx, user, lr)
+	req, err := a.describe(ctx, user.PhoneNumber, lr)
 	if err != nil {
 		return err
 	}
