@@ -165,7 +165,7 @@ func (p *Pages) rememberedLogin(w http.ResponseWriter, r *http.Request, lr store
 	}
 	fail := flow.Failing("interaction_required", interactionRequiredDescription, now)
 	return p.complete(w, r, lr, func(x store.LoginRequest) (store.LoginRequest, error) {
-		x, err := p.created1(x, claim, approve)
+		x, err := p.changeCreated(x, claim, approve)
 		if err == nil && need {
 			x, err = fail(x)
 		}
@@ -193,11 +193,11 @@ func (p *Pages) moved(w http.ResponseWriter, r *http.Request, lr store.LoginRequ
 // errMoved means another step moved the login on before this one could.
 var errMoved = errors.New("login: the login moved on")
 
-// created1 is the change of a created login inside a transaction: x is
+// changeCreated makes change to a created login inside a transaction: x is
 // bound to claim's browser (claimed: errClaimed if another browser has it),
 // changed and stamped; a login that is no longer created is left alone
 // with errMoved.
-func (p *Pages) created1(x store.LoginRequest, claim string, change func(*store.LoginRequest)) (store.LoginRequest, error) {
+func (p *Pages) changeCreated(x store.LoginRequest, claim string, change func(*store.LoginRequest)) (store.LoginRequest, error) {
 	if err := claimed(&x, claim, p.now()); err != nil {
 		return x, err
 	}
@@ -217,7 +217,7 @@ func (p *Pages) advance(ctx context.Context, lr store.LoginRequest, claim string
 	var current store.LoginRequest
 	updated, err := p.Store.UpdateLoginRequest(ctx, lr.ID, func(x store.LoginRequest) (store.LoginRequest, error) {
 		current = x
-		return p.created1(x, claim, change)
+		return p.changeCreated(x, claim, change)
 	})
 	if errors.Is(err, errMoved) || errors.Is(err, errClaimed) {
 		return current, err
