@@ -109,12 +109,14 @@ func BenchmarkCodeExchange(b *testing.B) {
 	path := IssuerPath + "oauth2/token"
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuPerOp(b)
 	for i := range b.N {
 		rec := e.post(path, bodies[i], 200)
 		if !strings.Contains(rec.Body.String(), `"id_token"`) {
 			b.Fatalf("no ID token: %s", rec.Body)
 		}
 	}
+	cpu()
 	perSecond(b, "exchanges/s")
 }
 
@@ -136,6 +138,7 @@ func BenchmarkUserinfo(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu := cpuPerOp(b)
 	for b.Loop() {
 		req := httptest.NewRequest("GET", "/vipps-userinfo-api/userinfo", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -145,6 +148,7 @@ func BenchmarkUserinfo(b *testing.B) {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	}
+	cpu()
 	perSecond(b, "userinfos/s")
 }
 
@@ -173,11 +177,13 @@ func BenchmarkCIBAToken(b *testing.B) {
 	path := IssuerPath + "oauth2/token"
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuPerOp(b)
 	for i := range b.N {
 		rec := e.post(path, bodies[i], 200)
 		if !strings.Contains(rec.Body.String(), `"id_token"`) {
 			b.Fatalf("no ID token: %s", rec.Body)
 		}
 	}
+	cpu()
 	perSecond(b, "tokens/s")
 }
