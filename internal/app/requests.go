@@ -142,10 +142,10 @@ func (a *API) describe(ctx context.Context, phone string, lr store.LoginRequest)
 }
 
 // visible reports whether the user with phone number phone may see and
-// answer lr: their own login,
-// or a mobile login that nobody has answered yet (whoever opens its
-// deeplink in their app becomes its user). Everything else is hidden as if
-// it did not exist, so that ids reveal nothing about other people.
+// answer lr: their own login, or a mobile login that nobody has answered
+// yet (whoever opens its deeplink in their app becomes its user).
+// Everything else is hidden as if it did not exist, so that ids reveal
+// nothing about other people.
 func visible(lr store.LoginRequest, phone string) bool {
 	if lr.PhoneNumber == phone {
 		return true
