@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -32,15 +33,12 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	notify, err := a.qrLoginEvent(r.Context(), user, r.PathValue("id"), a.now())
-	if err == nil && notify == nil {
-		notify, err = a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
-	}
+	notify, err := a.answerEvent(r.Context(), user.PhoneNumber, r.PathValue("id"), true, a.now())
 	if err != nil {
 		return err
 	}
 	var resume string
-	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
+	return a.answer(w, r, user.PhoneNumber, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		switch lr.Kind {
 		case store.KindCIBA:
 			return approveCIBA(user, lr, now)
@@ -81,17 +79,42 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 // reject answers POST /app/v1/requests/{id}/reject: the client gets
 // access_denied.
 func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
-	user, err := a.Authenticate(r)
+	phone, err := a.signedIn(r)
 	if err != nil {
 		return err
 	}
-	notify, err := a.cibaPingEvent(r.Context(), user, r.PathValue("id"), a.now())
+	notify, err := a.answerEvent(r.Context(), phone, r.PathValue("id"), false, a.now())
 	if err != nil {
 		return err
 	}
-	return a.answer(w, r, user, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
+	return a.answer(w, r, phone, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
 	}, nil, notify)
+}
+
+// answerEvent is the webhook that the answer to request id must enqueue
+// with it, or nil when it needs none: the signed QR_LOGIN of an approved qr
+// request of the webhook variant (qrLoginEvent), the ping of a CIBA
+// request whose client asked for one (cibaPingEvent). It is made before
+// the answer's transaction, which must not wait on signing keys, from one
+// read of the request; answer enqueues it only if the answer wins. An
+// unknown request is errNoSuchRequest, as answer would say; one the user
+// may not answer needs no event (answer then says why).
+func (a *API) answerEvent(ctx context.Context, phone, id string, approving bool, now time.Time) (*store.Webhook, error) {
+	lr, err := a.Store.GetLoginRequest(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errNoSuchRequest
+	case err != nil:
+		return nil, err
+	case !visible(lr, phone):
+		return nil, nil
+	case approving && lr.Kind == store.KindQR:
+		return a.qrLoginEvent(ctx, lr, now)
+	case lr.Kind == store.KindCIBA:
+		return a.cibaPingEvent(ctx, lr, now)
+	}
+	return nil, nil
 }
 
 // answer moves the request in the path on with decide, which sees a
@@ -109,14 +132,14 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 // and the other sees it was answered. That is also why a failure is written
 // here and not with flow.Fail, which would turn an approval that won the
 // race into a failure.
-func (a *API) answer(w http.ResponseWriter, r *http.Request, user store.User,
+func (a *API) answer(w http.ResponseWriter, r *http.Request, phone string,
 	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string, notify *store.Webhook) error {
 	now := a.now()
 	var outcome *loginError
 	final, err := a.Store.UpdateLoginRequestNotify(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
 		outcome = nil
 		switch {
-		case !visible(lr, user):
+		case !visible(lr, phone):
 			return lr, nil, errNoSuchRequest
 		case flow.Expired(lr, now):
 			switch lr.Kind {

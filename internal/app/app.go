@@ -174,6 +174,19 @@ func locked(left time.Duration) *jsonapi.Problem {
 
 // Authenticate returns the user whose app sent r, from its bearer token.
 func (a *API) Authenticate(r *http.Request) (store.User, error) {
+	phone, err := a.signedIn(r)
+	if err != nil {
+		return store.User{}, err
+	}
+	return a.Store.GetUser(r.Context(), phone)
+}
+
+// signedIn returns the phone number of the user whose app sent r, from its
+// bearer token: Authenticate for the calls that need nothing else of the
+// user (the list, the long poll, a rejection), so that they read only the
+// session. The user is there while the session is: deleting a user deletes
+// their sessions with them.
+func (a *API) signedIn(r *http.Request) (string, error) {
 	unauthorized := &jsonapi.Problem{
 		Status: http.StatusUnauthorized, Title: http.StatusText(http.StatusUnauthorized),
 		Detail: "Sign the app in with POST /app/v1/sessions and send its token as Authorization: Bearer <token>.",
@@ -181,15 +194,15 @@ func (a *API) Authenticate(r *http.Request) (store.User, error) {
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" || len(token) > 100 {
-		return store.User{}, unauthorized
+		return "", unauthorized
 	}
 	s, err := a.Store.GetAppSession(r.Context(), secret.Digest(token))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !a.now().Before(s.ExpiresAt)) {
 		unauthorized.Detail = "The app's session has expired or was signed out; sign in again with POST /app/v1/sessions."
-		return store.User{}, unauthorized
+		return "", unauthorized
 	}
 	if err != nil {
-		return store.User{}, err
+		return "", err
 	}
-	return a.Store.GetUser(r.Context(), s.PhoneNumber)
+	return s.PhoneNumber, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,20 +41,15 @@ func approveCIBA(user store.User, lr store.LoginRequest, now time.Time) (store.L
 	return lr, nil, nil
 }
 
-// cibaPingEvent is the ping that the answer to request id must enqueue with
-// it (CIBA Core §10.2), or nil when it needs none: not a CIBA request, one
-// started without a client_notification_token (its client was not
-// registered for ping then), one whose client no longer has a ping URL (it
-// can still poll), or not one the user may answer (answer then says why).
-// Approving and rejecting both ping: either way the client's token request
-// now has its answer.
-func (a *API) cibaPingEvent(ctx context.Context, user store.User, id string, now time.Time) (*store.Webhook, error) {
-	lr, err := a.Store.GetLoginRequest(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && (lr.Kind != store.KindCIBA || lr.NotificationToken == "" || !visible(lr, user)) {
+// cibaPingEvent is the ping that the answer to the CIBA request lr must
+// enqueue with it (CIBA Core §10.2), or nil when it needs none: one started
+// without a client_notification_token (its client was not registered for
+// ping then), or one whose client no longer has a ping URL (it can still
+// poll). Approving and rejecting both ping: either way the client's token
+// request now has its answer.
+func (a *API) cibaPingEvent(ctx context.Context, lr store.LoginRequest, now time.Time) (*store.Webhook, error) {
+	if lr.NotificationToken == "" {
 		return nil, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	c, err := a.Store.GetClient(ctx, lr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -89,7 +83,7 @@ func (a *API) finishCIBA(ctx context.Context, lr store.LoginRequest, now time.Ti
 	if lr.RequestedFlow != flow.LoginToWebpage {
 		return "", nil
 	}
-	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now)
+	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now, nil)
 	if err != nil {
 		return "", fmt.Errorf("complete CIBA request %s: %w", lr.ID, err)
 	}
@@ -99,23 +93,9 @@ func (a *API) finishCIBA(ctx context.Context, lr store.LoginRequest, now time.Ti
 // saveConsent adds the request's scopes to what the user consented to at
 // the client, as the consent page does for a browser login.
 func (a *API) saveConsent(ctx context.Context, lr store.LoginRequest, now time.Time) error {
-	scopes := flow.ConsentScopes(lr.Scopes)
-	if len(scopes) == 0 {
-		return nil
-	}
-	old, err := a.Store.GetConsent(ctx, lr.PhoneNumber, lr.ClientID)
-	switch {
-	case err == nil && flow.Covers(old, lr.Scopes):
-		return nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
+	need, old, err := flow.Consent(ctx, a.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes)
+	if err != nil || !need {
 		return err
 	}
-	for _, s := range old.Scopes {
-		if !slices.Contains(scopes, s) {
-			scopes = append(scopes, s)
-		}
-	}
-	return a.Store.SaveConsent(ctx, store.Consent{
-		PhoneNumber: lr.PhoneNumber, ClientID: lr.ClientID, Scopes: scopes, CreatedAt: now, UpdatedAt: now,
-	})
+	return a.Store.SaveConsent(ctx, flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, now))
 }

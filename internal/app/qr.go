@@ -85,7 +85,7 @@ func (a *API) scanQR(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.CreateLoginRequest(ctx, lr); err != nil {
 		return err
 	}
-	req, err := a.describe(ctx, user, lr)
+	req, err := a.describe(ctx, user.PhoneNumber, lr)
 	if err != nil {
 		return err
 	}
@@ -145,18 +145,12 @@ func errExpiredQR() *loginError {
 		fmt.Sprintf("This request expired after %v; scan the QR code again.", flow.LoginTTL)}
 }
 
-// qrLoginEvent is the webhook that the approval of request id must enqueue
-// with it, or nil when it needs none: not a qr request of the webhook
-// variant, or not one the user may answer (answer then says why). It is
-// made and signed before the approval's transaction, which must not wait
-// on the signing keys; answer enqueues it only if the approval wins.
-func (a *API) qrLoginEvent(ctx context.Context, user store.User, id string, now time.Time) (*store.Webhook, error) {
-	lr, err := a.Store.GetLoginRequest(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && (lr.Kind != store.KindQR || lr.RedirectURI != "" || !visible(lr, user)) {
+// qrLoginEvent is the webhook that the approval of the qr request lr must
+// enqueue with it, or nil when it needs none (a code with a redirect URI,
+// whose code the phone's browser takes to the client).
+func (a *API) qrLoginEvent(ctx context.Context, lr store.LoginRequest, now time.Time) (*store.Webhook, error) {
+	if lr.RedirectURI != "" {
 		return nil, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	c, err := a.Store.GetClient(ctx, lr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -189,7 +183,7 @@ func (a *API) finishQR(ctx context.Context, lr store.LoginRequest, now time.Time
 	if lr.RedirectURI == "" {
 		return "", nil // the webhook, enqueued with the approval, tells the client
 	}
-	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now)
+	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now, nil)
 	if err != nil {
 		return "", fmt.Errorf("complete QR request %s: %w", lr.ID, err)
 	}

@@ -42,7 +42,7 @@ func (a *API) listRequests(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) poll(w http.ResponseWriter, r *http.Request) error {
-	user, err := a.Authenticate(r)
+	phone, err := a.signedIn(r)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (a *API) poll(w http.ResponseWriter, r *http.Request) error {
 	tick := time.NewTicker(PollInterval)
 	defer tick.Stop()
 	for {
-		reqs, err := a.pending(r.Context(), user)
+		reqs, err := a.pending(r.Context(), phone)
 		if err != nil {
 			return err
 		}
@@ -87,14 +87,14 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 // pending returns the user's waiting requests as the app shows them.
-func (a *API) pending(ctx context.Context, user store.User) ([]Request, error) {
-	lrs, err := a.Store.ListWaitingLoginRequests(ctx, user.PhoneNumber, a.now())
+func (a *API) pending(ctx context.Context, phone string) ([]Request, error) {
+	lrs, err := a.Store.ListWaitingLoginRequests(ctx, phone, a.now())
 	if err != nil {
 		return nil, err
 	}
 	reqs := make([]Request, 0, len(lrs))
 	for _, lr := range lrs {
-		req, err := a.describe(ctx, user, lr)
+		req, err := a.describe(ctx, phone, lr)
 		if err != nil {
 			return nil, err
 		}
@@ -104,9 +104,9 @@ func (a *API) pending(ctx context.Context, user store.User) ([]Request, error) {
 }
 
 // describe turns a login request into what the app shows. Consent is
-// judged for the signed-in user, who is the one answering even when a
-// mobile login is not yet bound to anyone.
-func (a *API) describe(ctx context.Context, user store.User, lr store.LoginRequest) (Request, error) {
+// judged for the signed-in user (phone), who is the one answering even
+// when a mobile login is not yet bound to anyone.
+func (a *API) describe(ctx context.Context, phone string, lr store.LoginRequest) (Request, error) {
 	name := lr.ClientID
 	c, err := a.Store.GetClient(ctx, lr.ClientID)
 	switch {
@@ -115,7 +115,7 @@ func (a *API) describe(ctx context.Context, user store.User, lr store.LoginReque
 	case !errors.Is(err, store.ErrNotFound): // a deleted client still shows its id
 		return Request{}, err
 	}
-	consent, err := flow.ConsentRequired(ctx, a.Store, user.PhoneNumber, lr.ClientID, lr.Scopes)
+	consent, err := flow.ConsentRequired(ctx, a.Store, phone, lr.ClientID, lr.Scopes)
 	if err != nil {
 		return Request{}, err
 	}
@@ -141,12 +141,13 @@ func (a *API) describe(ctx context.Context, user store.User, lr store.LoginReque
 	return req, nil
 }
 
-// visible reports whether the user may see and answer lr: their own login,
-// or a mobile login that nobody has answered yet (whoever opens its
-// deeplink in their app becomes its user). Everything else is hidden as if
-// it did not exist, so that ids reveal nothing about other people.
-func visible(lr store.LoginRequest, user store.User) bool {
-	if lr.PhoneNumber == user.PhoneNumber {
+// visible reports whether the user with phone number phone may see and
+// answer lr: their own login, or a mobile login that nobody has answered
+// yet (whoever opens its deeplink in their app becomes its user).
+// Everything else is hidden as if it did not exist, so that ids reveal
+// nothing about other people.
+func visible(lr store.LoginRequest, phone string) bool {
+	if lr.PhoneNumber == phone {
 		return true
 	}
 	return lr.Mobile && lr.PhoneNumber == "" && lr.Status == store.LoginWaiting
@@ -155,18 +156,18 @@ func visible(lr store.LoginRequest, user store.User) bool {
 // getRequest answers GET /app/v1/requests/{id}: the page a mobile login's
 // deeplink opens.
 func (a *API) getRequest(w http.ResponseWriter, r *http.Request) error {
-	user, err := a.Authenticate(r)
+	phone, err := a.signedIn(r)
 	if err != nil {
 		return err
 	}
 	lr, err := a.Store.GetLoginRequest(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(lr, user)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !visible(lr, phone)) {
 		return errNoSuchRequest
 	}
 	if err != nil {
 		return err
 	}
-	req, err := a.describe(r.Context(), user, lr)
+	req, err := a.describe(r.Context(), phone, lr)
 	if err != nil {
 		return err
 	}

@@ -75,17 +75,39 @@ func Covers(c store.Consent, scopes []string) bool {
 // shared with the client: some scope needs consent and no stored consent
 // covers it.
 func ConsentRequired(ctx context.Context, st store.Store, phone, clientID string, scopes []string) (bool, error) {
+	need, _, err := Consent(ctx, st, phone, clientID, scopes)
+	return need, err
+}
+
+// Consent is ConsentRequired that also returns the consent it read (the
+// zero Consent when there is none, or when no scope needs consent and
+// nothing was read), so that a step which goes on to add to it reads it
+// once.
+func Consent(ctx context.Context, st store.Store, phone, clientID string, scopes []string) (need bool, c store.Consent, err error) {
 	if len(ConsentScopes(scopes)) == 0 {
-		return false, nil
+		return false, c, nil
 	}
-	c, err := st.GetConsent(ctx, phone, clientID)
+	c, err = st.GetConsent(ctx, phone, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return true, nil
+		return true, store.Consent{}, nil
 	}
 	if err != nil {
-		return false, err
+		return false, store.Consent{}, err
 	}
-	return !Covers(c, scopes), nil
+	return !Covers(c, scopes), c, nil
+}
+
+// Widened is the consent to save when the user allows scopes at the client
+// on top of old, what they allowed before (the zero Consent if nothing):
+// the scopes that need consent, then the old ones not among them.
+func Widened(old store.Consent, phone, clientID string, scopes []string, now time.Time) store.Consent {
+	all := ConsentScopes(scopes)
+	for _, s := range old.Scopes {
+		if !slices.Contains(all, s) {
+			all = append(all, s)
+		}
+	}
+	return store.Consent{PhoneNumber: phone, ClientID: clientID, Scopes: all, CreatedAt: now, UpdatedAt: now}
 }
 
 // Challenge returns a fresh two-digit challenge and the options the app
@@ -146,9 +168,20 @@ var ErrAlreadyDone = errors.New("flow: the login is already done")
 // request to LoginDone and returns where the browser goes, the redirect URI
 // with a fresh code (approved) or with the error (failed). A second call, on
 // any replica, gets ErrAlreadyDone and no second code exists.
-func Complete(ctx context.Context, st store.Store, issuer, id string, now time.Time) (string, error) {
+//
+// change, when not nil, is applied to the request first, in the same
+// transaction: a step that moves the login on and ends it at once (a
+// remembered browser's approval, a refusal) writes the request once. Its
+// error aborts the transaction and is returned as is.
+func Complete(ctx context.Context, st store.Store, issuer, id string, now time.Time, change func(store.LoginRequest) (store.LoginRequest, error)) (string, error) {
 	var before store.LoginRequest
 	_, err := st.UpdateLoginRequest(ctx, id, func(r store.LoginRequest) (store.LoginRequest, error) {
+		if change != nil {
+			var err error
+			if r, err = change(r); err != nil {
+				return r, err
+			}
+		}
 		switch r.Status {
 		case store.LoginDone:
 			return r, ErrAlreadyDone
@@ -214,7 +247,14 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 // Fail ends the login with an OAuth error code unless it already ended; the
 // browser's next step takes the error to the client.
 func Fail(ctx context.Context, st store.Store, id, code, description string, now time.Time) (store.LoginRequest, error) {
-	return st.UpdateLoginRequest(ctx, id, func(r store.LoginRequest) (store.LoginRequest, error) {
+	return st.UpdateLoginRequest(ctx, id, Failing(code, description, now))
+}
+
+// Failing is the change Fail makes, for a step that fails the login and
+// ends it in one transaction (Complete's change): a login that already
+// ended keeps its outcome.
+func Failing(code, description string, now time.Time) func(store.LoginRequest) (store.LoginRequest, error) {
+	return func(r store.LoginRequest) (store.LoginRequest, error) {
 		if r.Status == store.LoginDone || r.Status == store.LoginFailed {
 			return r, nil
 		}
@@ -223,7 +263,7 @@ func Fail(ctx context.Context, st store.Store, id, code, description string, now
 		r.ErrorDescription = description
 		r.UpdatedAt = now
 		return r, nil
-	})
+	}
 }
 
 // Expired reports whether the login ran out of time before the user

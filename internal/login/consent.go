@@ -1,7 +1,6 @@
 package login
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 
@@ -46,9 +45,12 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	need := false
+	var (
+		need bool
+		old  store.Consent
+	)
 	if lr.Status == store.LoginApproved && interactive(lr) {
-		if need, err = flow.ConsentRequired(ctx, p.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes); err != nil {
+		if need, old, err = flow.Consent(ctx, p.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes); err != nil {
 			return err
 		}
 	}
@@ -59,31 +61,14 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.PostForm.Get("action") {
 	case "accept":
-		scopes := flow.ConsentScopes(lr.Scopes)
-		old, err := p.Store.GetConsent(ctx, lr.PhoneNumber, lr.ClientID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := p.Store.SaveConsent(ctx, flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, p.now())); err != nil {
 			return err
 		}
-		for _, s := range old.Scopes {
-			if !slices.Contains(scopes, s) {
-				scopes = append(scopes, s)
-			}
-		}
-		now := p.now()
-		err = p.Store.SaveConsent(ctx, store.Consent{
-			PhoneNumber: lr.PhoneNumber, ClientID: lr.ClientID, Scopes: scopes, CreatedAt: now, UpdatedAt: now,
-		})
-		if err != nil {
-			return err
-		}
+		return p.complete(w, r, lr, nil)
 	case "reject":
-		if lr, err = flow.Fail(ctx, p.Store, lr.ID, "access_denied", rejectDescription, p.now()); err != nil {
-			return err
-		}
-	default:
-		return loginError(r, lr, http.StatusBadRequest, errBadRequest)
+		return p.complete(w, r, lr, flow.Failing("access_denied", rejectDescription, p.now()))
 	}
-	return p.complete(w, r, lr)
+	return loginError(r, lr, http.StatusBadRequest, errBadRequest)
 }
 
 // cancel ends the login at the user's wish, from any page before the
@@ -96,10 +81,8 @@ func (p *Pages) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if lr.Status != store.LoginDone {
-		if lr, err = flow.Fail(r.Context(), p.Store, lr.ID, "access_denied", cancelDescription, p.now()); err != nil {
-			return err
-		}
+	if lr.Status == store.LoginDone {
+		return p.step(w, r, lr)
 	}
-	return p.step(w, r, lr)
+	return p.complete(w, r, lr, flow.Failing("access_denied", cancelDescription, p.now()))
 }

@@ -61,8 +61,10 @@ func (p *Pages) setBrowserToken(w http.ResponseWriter) string {
 }
 
 // remembered returns the browser session of the browser's vl_remember
-// cookie when it is still good: known, not expired, and its user still a
-// Vipps user. stale is true when the browser has a cookie that is not.
+// cookie when it is still good: known and not expired. Its user is still a
+// Vipps user: deleting a user deletes their browser sessions (store
+// DeleteUser), so the session is not found once the user is gone. stale is
+// true when the browser has a cookie that is not good.
 func (p *Pages) remembered(ctx context.Context, r *http.Request) (s store.BrowserSession, ok, stale bool, err error) {
 	c, err := r.Cookie(rememberCookie)
 	if err != nil || c.Value == "" {
@@ -77,11 +79,6 @@ func (p *Pages) remembered(ctx context.Context, r *http.Request) (s store.Browse
 	}
 	if !p.now().Before(s.ExpiresAt) {
 		return s, false, true, nil
-	}
-	if _, err := p.Store.GetUser(ctx, s.PhoneNumber); errors.Is(err, store.ErrNotFound) {
-		return s, false, true, nil
-	} else if err != nil {
-		return s, false, false, err
 	}
 	return s, true, false, nil
 }

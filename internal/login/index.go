@@ -50,10 +50,18 @@ func (p *Pages) newView(r *http.Request, lr store.LoginRequest, title func(text)
 }
 
 // index is the login's one entry, LoginPath?tabId=<id>: authorize sends the
-// browser here, and every step comes back here to be shown the next.
+// browser here, and every step comes back here to be shown the next. The
+// first view of a login binds it to the browser, in the same write as the
+// step it starts when that changes the login too (created).
 func (p *Pages) index(w http.ResponseWriter, r *http.Request) error {
-	lr, err := p.load(w, r, r.URL.Query().Get("tabId"))
+	lr, claim, err := p.find(w, r, r.URL.Query().Get("tabId"))
 	if err != nil {
+		return err
+	}
+	if claim != "" && lr.Status == store.LoginCreated && !flow.Expired(lr, p.now()) {
+		return p.created(w, r, lr, claim)
+	}
+	if lr, err = p.bound(r, lr, claim); err != nil {
 		return err
 	}
 	return p.step(w, r, lr)
@@ -63,7 +71,7 @@ func (p *Pages) index(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
 	switch lr.Status {
 	case store.LoginCreated:
-		return p.created(w, r, lr)
+		return p.created(w, r, lr, "")
 	case store.LoginWaiting:
 		if lr.Mobile {
 			return p.renderDeeplink(w, r, lr)
@@ -75,7 +83,7 @@ func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginReque
 	case store.LoginApproved:
 		return p.approved(w, r, lr)
 	case store.LoginFailed:
-		return p.complete(w, r, lr)
+		return p.complete(w, r, lr, nil)
 	case store.LoginDone:
 		return loginError(r, lr, http.StatusGone, errDone)
 	}
@@ -88,7 +96,12 @@ func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginReque
 // login that cannot use one ends at once; a phone opens the app by a
 // deeplink ("Mobile flow"); a desktop asks for the phone number ("Desktop
 // flow").
-func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+//
+// claim is this browser's binding when this is the login's first view
+// (find): it is written with the step's change, so that each of these
+// steps writes the login once, a remembered browser's approval and its
+// code included.
+func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, claim string) error {
 	ctx := r.Context()
 	s, ok, stale, err := p.remembered(ctx, r)
 	if err != nil {
@@ -99,55 +112,114 @@ func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRe
 	}
 	ok = ok && p.fresh(lr, s)
 	if !ok && lr.RequestedFlow == flow.NoDialog {
-		if lr, err = flow.Fail(ctx, p.Store, lr.ID, "login_required", loginRequiredDescription, p.now()); err != nil {
-			return err
-		}
-		return p.step(w, r, lr)
+		fail := flow.Failing("login_required", loginRequiredDescription, p.now())
+		return p.complete(w, r, lr, func(x store.LoginRequest) (store.LoginRequest, error) {
+			if err := claimed(&x, claim, p.now()); err != nil {
+				return x, err
+			}
+			return fail(x)
+		})
 	}
 	if ok {
-		lr, err = p.advance(ctx, lr, func(x *store.LoginRequest) {
-			x.PhoneNumber, x.Remember = s.PhoneNumber, false
-			x.SessionID, x.AuthTime = s.ID, s.CreatedAt
-			x.Status = store.LoginApproved
-		})
-		if err != nil && !errors.Is(err, errMoved) {
-			return err
-		}
-		return p.step(w, r, lr)
+		return p.rememberedLogin(w, r, lr, claim, s)
 	}
 	if mobile(r.UserAgent()) {
-		lr, err = p.advance(ctx, lr, func(x *store.LoginRequest) {
+		lr, err = p.advance(ctx, lr, claim, func(x *store.LoginRequest) {
 			x.Mobile = true
 			x.Status = store.LoginWaiting
 			x.ExpiresAt = p.now().Add(flow.LoginTTL)
 		})
-		if err != nil && !errors.Is(err, errMoved) {
+		return p.moved(w, r, lr, err)
+	}
+	if claim != "" {
+		if lr, err = p.bound(r, lr, claim); err != nil {
 			return err
 		}
-		return p.step(w, r, lr)
 	}
 	p.renderPhone(w, r, lr, http.StatusOK, formatHint(lr.LoginHint), "", false)
 	return nil
 }
 
+// rememberedLogin approves a login for the user of the remembered browser
+// session s and, unless consent must be asked first, ends it with the code
+// in the same write. A no_dialog login that needs consent ends with
+// interaction_required instead.
+func (p *Pages) rememberedLogin(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, claim string, s store.BrowserSession) error {
+	need, err := flow.ConsentRequired(r.Context(), p.Store, s.PhoneNumber, lr.ClientID, lr.Scopes)
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	approve := func(x *store.LoginRequest) {
+		x.PhoneNumber, x.Remember = s.PhoneNumber, false
+		x.SessionID, x.AuthTime = s.ID, s.CreatedAt
+		x.Status = store.LoginApproved
+	}
+	if need && interactive(lr) {
+		lr, err = p.advance(r.Context(), lr, claim, approve)
+		if err != nil {
+			return p.moved(w, r, lr, err)
+		}
+		p.renderConsent(w, r, lr)
+		return nil
+	}
+	fail := flow.Failing("interaction_required", interactionRequiredDescription, now)
+	return p.complete(w, r, lr, func(x store.LoginRequest) (store.LoginRequest, error) {
+		x, err := p.changeCreated(x, claim, approve)
+		if err == nil && need {
+			x, err = fail(x)
+		}
+		return x, err
+	})
+}
+
+// moved ends a step whose change found the login moved on (errMoved) or
+// taken by another browser (errClaimed): it shows where the login is now,
+// or says it is another browser's. Any other error is returned as is;
+// without one, the login is shown as the change left it.
+func (p *Pages) moved(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, err error) error {
+	switch {
+	case errors.Is(err, errMoved):
+		seeIndex(w, lr.ID)
+		return nil
+	case errors.Is(err, errClaimed):
+		return loginError(r, lr, http.StatusForbidden, errOtherBrowser)
+	case err != nil:
+		return err
+	}
+	return p.step(w, r, lr)
+}
+
 // errMoved means another step moved the login on before this one could.
 var errMoved = errors.New("login: the login moved on")
 
-// advance changes a created login in one store transaction. If the login is
-// no longer created (the user acted in another tab, the app answered),
+// changeCreated makes change to a created login inside a transaction: x is
+// bound to claim's browser (claimed: errClaimed if another browser has it),
+// changed and stamped; a login that is no longer created is left alone
+// with errMoved.
+func (p *Pages) changeCreated(x store.LoginRequest, claim string, change func(*store.LoginRequest)) (store.LoginRequest, error) {
+	if err := claimed(&x, claim, p.now()); err != nil {
+		return x, err
+	}
+	if x.Status != store.LoginCreated {
+		return x, errMoved
+	}
+	change(&x)
+	x.UpdatedAt = p.now()
+	return x, nil
+}
+
+// advance changes a created login in one store transaction, binding it to
+// the browser first when claim says this is its first view. If the login
+// is no longer created (the user acted in another tab, the app answered),
 // nothing is written: it returns the login as it is now and errMoved.
-func (p *Pages) advance(ctx context.Context, lr store.LoginRequest, change func(*store.LoginRequest)) (store.LoginRequest, error) {
+func (p *Pages) advance(ctx context.Context, lr store.LoginRequest, claim string, change func(*store.LoginRequest)) (store.LoginRequest, error) {
 	var current store.LoginRequest
 	updated, err := p.Store.UpdateLoginRequest(ctx, lr.ID, func(x store.LoginRequest) (store.LoginRequest, error) {
 		current = x
-		if x.Status != store.LoginCreated {
-			return x, errMoved
-		}
-		change(&x)
-		x.UpdatedAt = p.now()
-		return x, nil
+		return p.changeCreated(x, claim, change)
 	})
-	if errors.Is(err, errMoved) {
+	if errors.Is(err, errMoved) || errors.Is(err, errClaimed) {
 		return current, err
 	}
 	return updated, err
@@ -167,15 +239,14 @@ func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginR
 	if err != nil {
 		return err
 	}
-	if need && lr.RequestedFlow == flow.NoDialog {
-		if lr, err = flow.Fail(r.Context(), p.Store, lr.ID, "interaction_required", interactionRequiredDescription, p.now()); err != nil {
-			return err
-		}
-	} else if need {
+	switch {
+	case need && lr.RequestedFlow == flow.NoDialog:
+		return p.complete(w, r, lr, flow.Failing("interaction_required", interactionRequiredDescription, p.now()))
+	case need:
 		p.renderConsent(w, r, lr)
 		return nil
 	}
-	return p.complete(w, r, lr)
+	return p.complete(w, r, lr, nil)
 }
 
 // renderDeeplink shows a phone the way into the app: for the simulated app,

@@ -120,7 +120,7 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 			l = web.Language(r.Header.Get("Accept-Language"))
 		}
 		brand := web.Brand(pe.market)
-		m := texts[l].branded(brand).Errors[pe.kind]
+		m := brandedTexts(brand, l).Errors[pe.kind]
 		page := web.NewPage(r, l, m.Title)
 		page.Brand = brand
 		web.RenderError(w, r, pe.status, page, m.Detail)
@@ -132,22 +132,59 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 // is returned without the binding check: there is nothing left to take
 // over, and the browser's cookie was rotated when it finished.
 func (p *Pages) load(w http.ResponseWriter, r *http.Request, tabID string) (store.LoginRequest, error) {
-	if tabID == "" || len(tabID) > maxTabID {
-		return store.LoginRequest{}, &pageError{status: http.StatusNotFound, kind: errNotFound}
+	lr, claim, err := p.find(w, r, tabID)
+	if err != nil {
+		return lr, err
 	}
-	ctx := r.Context()
-	lr, err := p.Store.GetLoginRequest(ctx, tabID)
+	return p.bound(r, lr, claim)
+}
+
+// find is load without its writes: a login that no browser has viewed yet
+// comes back unbound, with claim this browser's binding, so that the first
+// view can write the binding with its own change of the login, in one
+// transaction (index); bound writes it alone. claim is "" for a login
+// already bound to this browser, which find checked, and for a finished
+// one.
+func (p *Pages) find(w http.ResponseWriter, r *http.Request, tabID string) (lr store.LoginRequest, claim string, err error) {
+	if tabID == "" || len(tabID) > maxTabID {
+		return lr, "", &pageError{status: http.StatusNotFound, kind: errNotFound}
+	}
+	lr, err = p.Store.GetLoginRequest(r.Context(), tabID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !browserLogin(lr)) {
-		return lr, &pageError{status: http.StatusNotFound, kind: errNotFound}
+		return lr, "", &pageError{status: http.StatusNotFound, kind: errNotFound}
 	}
 	if err != nil || lr.Status == store.LoginDone {
-		return lr, err
+		return lr, "", err
 	}
-	if lr, err = p.checkBrowser(w, r, lr); err != nil {
-		return lr, err
+	binding := secret.Digest(p.browserToken(w, r))
+	if lr.BrowserBindingHash == "" {
+		return lr, binding, nil
+	}
+	return lr, "", p.checkBrowser(r, lr, binding)
+}
+
+// bound finishes what load does after find: it binds the login to this
+// browser if claim says it is the first view, and fails a login that ran
+// out of time.
+func (p *Pages) bound(r *http.Request, lr store.LoginRequest, claim string) (store.LoginRequest, error) {
+	if claim != "" {
+		var err error
+		lr, err = p.Store.UpdateLoginRequest(r.Context(), lr.ID, func(x store.LoginRequest) (store.LoginRequest, error) {
+			if x.BrowserBindingHash == "" {
+				x.BrowserBindingHash = claim
+				x.UpdatedAt = p.now()
+			}
+			return x, nil
+		})
+		if err != nil {
+			return lr, err
+		}
+		if err := p.checkBrowser(r, lr, claim); err != nil {
+			return lr, err
+		}
 	}
 	if flow.Expired(lr, p.now()) {
-		return flow.Fail(ctx, p.Store, lr.ID, "access_denied", flow.TimeoutDescription, p.now())
+		return flow.Fail(r.Context(), p.Store, lr.ID, "access_denied", flow.TimeoutDescription, p.now())
 	}
 	return lr, nil
 }
@@ -160,30 +197,35 @@ func browserLogin(lr store.LoginRequest) bool {
 
 // checkBrowser lets only the browser that opened the login continue it:
 // the first page view binds the login to this browser's vl_browser cookie
-// (atomically, so two browsers racing get one winner), and every later step
-// must come with the same cookie. The one exception is rebind, below.
-func (p *Pages) checkBrowser(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) (store.LoginRequest, error) {
-	binding := secret.Digest(p.browserToken(w, r))
-	if lr.BrowserBindingHash == "" {
-		var err error
-		lr, err = p.Store.UpdateLoginRequest(r.Context(), lr.ID, func(x store.LoginRequest) (store.LoginRequest, error) {
-			if x.BrowserBindingHash == "" {
-				x.BrowserBindingHash = binding
-				x.UpdatedAt = p.now()
-			}
-			return x, nil
-		})
-		if err != nil {
-			return lr, err
-		}
+// (atomically, so two browsers racing get one winner: bound, claimed), and
+// every later step must come with the same cookie, whose digest is binding.
+// The one exception is rebind, below.
+func (p *Pages) checkBrowser(r *http.Request, lr store.LoginRequest, binding string) error {
+	if secret.Equal(lr.BrowserBindingHash, binding) {
+		return nil
 	}
-	if !secret.Equal(lr.BrowserBindingHash, binding) {
-		if rebound(lr) {
-			return lr, loginError(r, lr, http.StatusForbidden, errMovedOn)
-		}
-		return lr, loginError(r, lr, http.StatusForbidden, errOtherBrowser)
+	if rebound(lr) {
+		return loginError(r, lr, http.StatusForbidden, errMovedOn)
 	}
-	return lr, nil
+	return loginError(r, lr, http.StatusForbidden, errOtherBrowser)
+}
+
+// errClaimed means another browser bound the login between this one's read
+// and its write.
+var errClaimed = errors.New("login: another browser took the login")
+
+// claimed binds x, inside the transaction of a first view's change, to the
+// browser whose binding is claim, unless another browser got there first
+// (errClaimed). An empty claim binds nothing.
+func claimed(x *store.LoginRequest, claim string, now time.Time) error {
+	switch {
+	case claim == "":
+	case x.BrowserBindingHash == "":
+		x.BrowserBindingHash, x.UpdatedAt = claim, now
+	case !secret.Equal(x.BrowserBindingHash, claim):
+		return errClaimed
+	}
+	return nil
 }
 
 // errBadSecret means an automatic-return link that does not (or no
@@ -225,16 +267,19 @@ func rebound(lr store.LoginRequest) bool {
 // complete sends the browser back to the client with a code or the error,
 // once (flow.Complete), and gives the browser a new vl_browser cookie: the
 // login is over, and nothing the browser held before it carries over
-// (session id rotated at login).
-func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
-	to, err := flow.Complete(r.Context(), p.Store, p.Issuer, lr.ID, p.now())
+// (session id rotated at login). change, when not nil, is the step's own
+// change of the login, written in the same transaction (flow.Complete).
+func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, change func(store.LoginRequest) (store.LoginRequest, error)) error {
+	to, err := flow.Complete(r.Context(), p.Store, p.Issuer, lr.ID, p.now(), change)
 	switch {
 	case errors.Is(err, flow.ErrAlreadyDone):
 		return loginError(r, lr, http.StatusGone, errDone)
-	case errors.Is(err, flow.ErrNotFinished):
+	case errors.Is(err, flow.ErrNotFinished), errors.Is(err, errMoved):
 		// Another step moved the login on meanwhile; show where it is.
 		seeIndex(w, lr.ID)
 		return nil
+	case errors.Is(err, errClaimed):
+		return loginError(r, lr, http.StatusForbidden, errOtherBrowser)
 	case err != nil:
 		return err
 	}

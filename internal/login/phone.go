@@ -40,7 +40,7 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	challenge, options := flow.Challenge()
-	_, err = p.advance(r.Context(), lr, func(x *store.LoginRequest) {
+	_, err = p.advance(r.Context(), lr, "", func(x *store.LoginRequest) {
 		x.PhoneNumber, x.Remember = msisdn, remember
 		x.Challenge, x.ChallengeOptions = challenge, options
 		x.Status = store.LoginWaiting

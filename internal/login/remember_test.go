@@ -68,6 +68,25 @@ func TestRememberedBrowser(t *testing.T) {
 	}
 }
 
+// A remembered browser of a user who was deleted gets the phone page, and
+// its cookie is deleted.
+func TestRememberedBrowserOfDeletedUser(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	first := loginUntilApproved(t, e, b, true)
+	checkCode(t, e, b.index(t, first).location(t), "openid")
+	if err := e.st.DeleteUser(t.Context(), testUser); err != nil {
+		t.Fatal(err)
+	}
+	r := b.index(t, e.start(t))
+	if r.status != http.StatusOK || !strings.Contains(r.body, `name="phone_number"`) {
+		t.Fatalf("deleted user's browser: %d\n%s", r.status, r.body)
+	}
+	if c := setCookie(r, rememberCookie); c == nil || c.MaxAge >= 0 {
+		t.Errorf("the stale vl_remember cookie is not deleted: %+v", c)
+	}
+}
+
 func TestRememberedBrowserExpires(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)

@@ -155,7 +155,19 @@ var texts = map[string]text{
 // words returns the pages' words for the login: in its language, and
 // speaking of MobilePay instead of Vipps in the markets that know MobilePay.
 func words(r *http.Request, lr store.LoginRequest) text {
-	return texts[lang(r, lr)].branded(web.Brand(lr.Market))
+	return brandedTexts(web.Brand(lr.Market), lang(r, lr))
+}
+
+// textsByBrand is texts in the words of each brand, re-branded once here
+// rather than on every page a MobilePay market's user sees.
+var textsByBrand = map[string]map[string]text{
+	web.Vipps:     texts,
+	web.MobilePay: {web.Norwegian: texts[web.Norwegian].branded(web.MobilePay), web.English: texts[web.English].branded(web.MobilePay)},
+}
+
+// brandedTexts is the words of lang ("nb" or "en") for brand (web.Brand).
+func brandedTexts(brand, lang string) text {
+	return textsByBrand[brand][lang]
 }
 
 // branded returns t with the app called brand instead of Vipps. The tables

@@ -103,10 +103,6 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		return deniedUser(ErrorCodeOldApp, "The user's Vipps app is too old for login from phone number; they must update it.")
 	}
 
-	// A request nobody answered in time would block the user for good.
-	if _, err := p.Store.FailExpiredLoginRequests(ctx, user.PhoneNumber, store.KindCIBA, now); err != nil {
-		return err
-	}
 	req := store.LoginRequest{
 		ID:                secret.New(),
 		Kind:              store.KindCIBA,
@@ -126,6 +122,18 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		ExpiresAt:         now.Add(params.expiry),
 	}
 	err = p.Store.CreateLoginRequest(ctx, req)
+	if errors.Is(err, store.ErrExists) {
+		// Another request waits for the user (the database's unique index
+		// refused this one). One nobody answered in time would block the
+		// user for good: it is ended here, when it is in the way, rather
+		// than looked for on every request, and this one stored after it.
+		var ended int
+		if ended, err = p.Store.FailExpiredLoginRequests(ctx, user.PhoneNumber, store.KindCIBA, now); err == nil && ended > 0 {
+			err = p.Store.CreateLoginRequest(ctx, req)
+		} else if err == nil {
+			err = store.ErrExists
+		}
+	}
 	if errors.Is(err, store.ErrExists) {
 		return p.busyUser(ctx, user.PhoneNumber, now)
 	}

@@ -19,40 +19,59 @@ type addressClaim struct {
 	AddressType   string `json:"address_type"`
 }
 
+// userinfoResponse is userinfo's answer: sub and sid always, and a claim
+// only when its pointer is set, even to an empty value, so that a scope
+// shows all its claims for every user. The fields are in the order of
+// their names, the order a map of the same claims would be written in.
+type userinfoResponse struct {
+	Accounts            *[]store.Account `json:"accounts,omitempty"`
+	Address             *addressClaim    `json:"address,omitempty"`
+	Birthdate           *string          `json:"birthdate,omitempty"`
+	Email               *string          `json:"email,omitempty"`
+	EmailVerified       *bool            `json:"email_verified,omitempty"`
+	FamilyName          *string          `json:"family_name,omitempty"`
+	GivenName           *string          `json:"given_name,omitempty"`
+	Name                *string          `json:"name,omitempty"`
+	NIN                 *string          `json:"nin,omitempty"`
+	OtherAddresses      *[]addressClaim  `json:"other_addresses,omitempty"`
+	PhoneNumber         *string          `json:"phone_number,omitempty"`
+	PhoneNumberVerified *bool            `json:"phone_number_verified,omitempty"`
+	SID                 string           `json:"sid"`
+	Sub                 string           `json:"sub"`
+}
+
 // userinfoClaims returns the claims the scopes release (OIDC Core §5.4,
 // DESIGN §3), and no others: sub and sid always; each scope's claims all
 // present, even when the user left a field empty, so a client sees the
 // same keys for every user.
-func userinfoClaims(u store.User, scopes []string, sub, sid string) map[string]any {
-	claims := map[string]any{"sub": sub, "sid": sid}
+func userinfoClaims(u store.User, scopes []string, sub, sid string) *userinfoResponse {
+	c := &userinfoResponse{Sub: sub, SID: sid}
 	for _, scope := range scopes {
 		switch scope {
 		case "name":
-			claims["name"] = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
-			claims["given_name"] = u.GivenName
-			claims["family_name"] = u.FamilyName
+			name := strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+			c.Name, c.GivenName, c.FamilyName = &name, &u.GivenName, &u.FamilyName
 		case "email":
-			claims["email"] = u.Email
-			claims["email_verified"] = u.EmailVerified
+			c.Email, c.EmailVerified = &u.Email, &u.EmailVerified
 		case "phoneNumber":
-			claims["phone_number"] = u.PhoneNumber
 			// The number is the one the user logs in with, confirmed in the app.
-			claims["phone_number_verified"] = true
+			verified := true
+			c.PhoneNumber, c.PhoneNumberVerified = &u.PhoneNumber, &verified
 		case "birthDate":
-			claims["birthdate"] = u.Birthdate
+			c.Birthdate = &u.Birthdate
 		case "address":
-			claims["address"], claims["other_addresses"] = addressClaims(u.Addresses)
+			def, others := addressClaims(u.Addresses)
+			c.Address, c.OtherAddresses = &def, &others
 		case "nin":
-			claims["nin"] = u.NIN
+			c.NIN = &u.NIN
 		case "accountNumbers":
-			accounts := u.Accounts
-			if accounts == nil {
-				accounts = []store.Account{}
+			if u.Accounts == nil {
+				u.Accounts = []store.Account{}
 			}
-			claims["accounts"] = accounts
+			c.Accounts = &u.Accounts
 		}
 	}
-	return claims
+	return c
 }
 
 // addressClaims splits a user's addresses into the default one and the

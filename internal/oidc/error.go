@@ -119,7 +119,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		slog.DebugContext(r.Context(), "oauth error", "method", r.Method, "path", r.URL.Path, "error", e.Code, "description", e.Description)
+		// A client's mistake is the answer of every pending CIBA poll:
+		// its arguments are not even made unless debug logging is on.
+		if ctx := r.Context(); slog.Default().Enabled(ctx, slog.LevelDebug) {
+			slog.DebugContext(ctx, "oauth error", "method", r.Method, "path", r.URL.Path, "error", e.Code, "description", e.Description)
+		}
 		writeError(w, e)
 		return
 	}

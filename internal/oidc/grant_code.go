@@ -36,6 +36,11 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 	if !slices.Contains(client.Flows, store.FlowBrowser) {
 		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed the browser flow, which the authorization_code grant belongs to.")
 	}
+	// What can be checked without the code is checked before the code is
+	// used up.
+	if verifier != "" && !validVerifier(verifier) {
+		return nil, errBadVerifier()
+	}
 
 	now := p.now()
 	hash := secret.Digest(code)
@@ -67,7 +72,13 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 		return nil, err
 	}
 
+	// The ID token is signed before the access token is stored, so that a
+	// failure leaves no live token that nobody holds.
 	access := secret.New()
+	idToken, err := p.browserIDToken(ctx, c, access, now)
+	if err != nil {
+		return nil, err
+	}
 	err = p.Store.CreateAccessToken(ctx, store.AccessToken{
 		Hash:        secret.Digest(access),
 		ClientID:    c.ClientID,
@@ -78,10 +89,6 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(flow.AccessTokenTTL),
 	})
-	if err != nil {
-		return nil, err
-	}
-	idToken, err := p.browserIDToken(ctx, c, access, now)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +116,7 @@ func checkVerifier(c store.AuthCode, verifier string) error {
 		return oauthError(ErrInvalidGrant, "The request lacks code_verifier; the authorization code was issued with a code_challenge (PKCE).")
 	}
 	if !validVerifier(verifier) {
-		return oauthError(ErrInvalidGrant, "The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1).")
+		return errBadVerifier()
 	}
 	var derived string
 	switch c.CodeChallengeMethod {
@@ -125,6 +132,11 @@ func checkVerifier(c store.AuthCode, verifier string) error {
 		return oauthError(ErrInvalidGrant, "The code_verifier does not match the code_challenge.")
 	}
 	return nil
+}
+
+// errBadVerifier answers a code_verifier that is not one (RFC 7636 §4.1).
+func errBadVerifier() *Error {
+	return oauthError(ErrInvalidGrant, "The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1).")
 }
 
 // validVerifier reports whether v is a code_verifier as RFC 7636 §4.1

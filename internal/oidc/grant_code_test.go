@@ -176,6 +176,20 @@ func TestCodeErrors(t *testing.T) {
 	}
 }
 
+// A request that can be refused without the code does not use it up: a
+// malformed code_verifier leaves the code to the client that has the
+// right one.
+func TestCodeKeptByMalformedVerifier(t *testing.T) {
+	e := newTokenEnv(t)
+	verifier := oauth2.GenerateVerifier()
+	code := e.code(func(c *store.AuthCode) {
+		c.CodeChallenge, c.CodeChallengeMethod = oauth2.S256ChallengeFromVerifier(verifier), "S256"
+	})
+	_, err := e.exchange(basicClient, code, "short")
+	oauthErr(t, err, ErrInvalidGrant)
+	e.mustExchange(basicClient, code, verifier)
+}
+
 func TestCodeExpiresByTheClock(t *testing.T) {
 	e := newTokenEnv(t)
 	code := e.code(nil)

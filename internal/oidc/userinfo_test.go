@@ -150,7 +150,13 @@ func TestUserinfoRejectsTokens(t *testing.T) {
 	if err := e.st.DeleteUser(e.ctx, nilsPhone); err != nil {
 		t.Fatal(err)
 	}
-	for name, tok := range map[string]string{"expired": expired, "revoked": revoked, "unknown": "no-such-token", "user deleted": deleted} {
+	e.client("client-gone", basicSecret, store.AuthSecretBasic)
+	orphan, _ := e.mustExchange("client-gone", e.code(func(c *store.AuthCode) { c.ClientID = "client-gone" }), "")
+	if err := e.st.DeleteClient(e.ctx, "client-gone"); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"expired": expired, "revoked": revoked, "unknown": "no-such-token", "user deleted": deleted,
+		"client deleted": orphan.AccessToken} {
 		resp, body := e.userinfo("GET", tok)
 		www := resp.Header.Get("WWW-Authenticate")
 		if resp.StatusCode != 401 || body["error"] != ErrInvalidToken ||
