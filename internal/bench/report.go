@@ -78,8 +78,11 @@ func notes(w io.Writer, res Result) {
 		fmt.Fprintf(w, "  %s: %d consents revoked in the app between logins (untimed), so that every login shows the consent page\n", res.Workload, res.UntimedCalls)
 	}
 	if l := res.PollLag; l != nil {
-		fmt.Fprintf(w, "  %s: polls came %s late at p50, %s at p99 (high: the virtual users could not keep up with --pending/interval)\n",
-			res.Workload, msText(l.P50), msText(l.P99))
+		fmt.Fprintf(w, "  %s: polls came %s late at p50, %s at p99", res.Workload, msText(l.P50), msText(l.P99))
+		if l.P50 > 100 {
+			fmt.Fprint(w, ": the virtual users could not keep up with --pending over the interval; add --concurrency")
+		}
+		fmt.Fprintln(w)
 	}
 	if s := res.Server; s != nil && s.Error != "" {
 		fmt.Fprintf(w, "  %s: server usage unknown: %s\n", res.Workload, s.Error)
