@@ -80,7 +80,7 @@ func notes(w io.Writer, res Result) {
 	if l := res.PollLag; l != nil {
 		fmt.Fprintf(w, "  %s: polls came %s late at p50, %s at p99", res.Workload, msText(l.P50), msText(l.P99))
 		if l.P50 > 100 {
-			fmt.Fprint(w, ": the virtual users could not keep up with --pending over the interval; add --concurrency")
+			fmt.Fprint(w, ": the polls fell behind --pending over the interval, so the server (or too low a --concurrency) is the bound")
 		}
 		fmt.Fprintln(w)
 	}

@@ -130,6 +130,7 @@ func (t *tally) summarize(r *Result, order []string) {
 		r.CallsPerOp = math.Round(float64(t.opCalls)/float64(t.ops)*100) / 100
 	}
 	r.Latency = percentiles(t.opLatency)
+	r.Steps, r.Errors = []StepStats{}, []ErrorStats{} // [] rather than null in JSON
 	var all []time.Duration
 	for _, name := range order {
 		ds, ok := t.steps[name]
