@@ -26,6 +26,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.Concurrency, "concurrency", d.Concurrency, "virtual users, each making one request at a time")
 	fs.DurationVar(&cfg.Duration, "duration", d.Duration, "how long each workload is measured")
 	fs.DurationVar(&cfg.Warmup, "warmup", d.Warmup, "how long each workload runs before it is measured")
+	fs.IntVar(&cfg.Ops, "ops", 0, "instead of --duration, measure exactly this many operations per virtual user")
 	fs.IntVar(&cfg.Users, "users", d.Users, "users to create for the login workloads, dealt out to the virtual users; each app signs in once, before measuring")
 	fs.IntVar(&cfg.Pending, "pending", 0, "ciba-pending: logins kept waiting, each a user of its own; polls/s is about this over the interval (5 s) (default --users)")
 	fs.IntVar(&cfg.Codes, "codes", d.Codes, "token: codes minted before measuring; the workload ends early when they run out")
@@ -74,8 +75,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.URLs = []string{orDefault(getenv("VIPPSLOGIN_SERVER"), "http://localhost:8080")}
 	}
 	cfg.AdminToken = orDefault(cfg.AdminToken, getenv("VIPPSLOGIN_ADMIN_TOKEN"), "dev-admin-token")
-	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Users < 1 || cfg.Pending < 0 || cfg.Codes < 1 {
-		return usagef("--concurrency, --duration, --users and --codes must be positive, --warmup and --pending not negative")
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Ops < 0 || cfg.Users < 1 || cfg.Pending < 0 || cfg.Codes < 1 {
+		return usagef("--concurrency, --duration, --users and --codes must be positive, --warmup, --ops and --pending not negative")
 	}
 	cfg.Log = stderr
 	if tty := isTerminal(stderr); tty || *progress {

@@ -11,9 +11,10 @@ import (
 	"github.com/vippslogin/vippslogin/internal/bench"
 )
 
-// Every workload drives a real dev server through real flows: not one
-// operation may fail, each must complete some, and each login takes the
-// calls its flow has. The two URLs are two names of the one server, so the
+// Every workload drives a real dev server through real flows: each
+// virtual user makes three operations (--ops, so nothing depends on the
+// machine's speed), not one may fail, and each login takes the calls its
+// flow has. The two URLs are two names of the one server, so the
 // requests take turns between hosts as between replicas, and the cookies
 // and redirects must still hold together. At the end the bench's client and
 // users are gone again.
@@ -21,7 +22,7 @@ func TestBenchEveryWorkload(t *testing.T) {
 	s := startServer(t, "dev", nil, "--db", filepath.Join(t.TempDir(), "dev.db"))
 	loopback := strings.Replace(s.BaseURL, "localhost", "127.0.0.1", 1)
 	out, err := cli(t, runBench, nil, "all", "--url", loopback, "--url", s.BaseURL, "--concurrency", "2",
-		"--users", "4", "--pending", "50", "--codes", "40", "--warmup", "0", "--duration", "1s", "--json")
+		"--users", "4", "--pending", "50", "--codes", "40", "--warmup", "0", "--ops", "3", "--json")
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
@@ -34,8 +35,8 @@ func TestBenchEveryWorkload(t *testing.T) {
 		t.Fatalf("%d results, want one per workload (%v)", len(rep.Results), bench.Workloads())
 	}
 	for _, r := range rep.Results {
-		if r.Ops == 0 || r.FailedOps != 0 || len(r.Errors) != 0 {
-			t.Errorf("%s: %d ops, %d failed: %+v", r.Workload, r.Ops, r.FailedOps, r.Errors)
+		if r.Ops != 6 || r.FailedOps != 0 || len(r.Errors) != 0 {
+			t.Errorf("%s: %d ops, %d failed: %+v; want 2 × 3 that succeed", r.Workload, r.Ops, r.FailedOps, r.Errors)
 		}
 		if r.CallsPerOp != calls[r.Workload] {
 			t.Errorf("%s: %.2f calls per operation, want %v", r.Workload, r.CallsPerOp, calls[r.Workload])
@@ -62,11 +63,11 @@ func TestBenchEveryWorkload(t *testing.T) {
 func TestBenchTableAndUsage(t *testing.T) {
 	s := startServer(t, "dev", nil, "--db", filepath.Join(t.TempDir(), "dev.db"))
 	out, err := cli(t, runBench, map[string]string{"VIPPSLOGIN_SERVER": s.BaseURL}, "discovery", "browser", "--remembered",
-		"--concurrency", "1", "--users", "1", "--warmup", "0", "--duration", "200ms", "--steps")
+		"--concurrency", "1", "--users", "1", "--warmup", "0", "--ops", "2", "--steps")
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
-	for _, want := range []string{"workload", "ops/s", "discovery", "browser-remembered", "browser-remembered, by call:", "login-page"} {
+	for _, want := range []string{"1 virtual users, 2 operations each measured", "ops/s", "discovery", "browser-remembered", "browser-remembered, by call:", "login-page"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table lacks %q:\n%s", want, out)
 		}
@@ -76,6 +77,7 @@ func TestBenchTableAndUsage(t *testing.T) {
 		{"nonsense"},
 		{"jwks", "--concurrency", "0"},
 		{"jwks", "--duration", "-1s"},
+		{"jwks", "--ops", "-1"},
 	} {
 		var usage *usageError
 		if _, err := cli(t, runBench, nil, args...); !errors.As(err, &usage) {

@@ -35,6 +35,10 @@ type Config struct {
 	// Warmup runs before the measured Duration; what ends in it is not
 	// counted.
 	Warmup, Duration time.Duration
+	// Ops, when set, replaces Duration: each virtual user makes exactly
+	// this many measured operations, a fixed amount of work whose count
+	// does not depend on the machine's speed.
+	Ops int
 	// Users is how many users the run creates for the login workloads;
 	// Pending how many logins ciba-pending keeps waiting, each a user of
 	// its own; Codes how many codes the token workload mints beforehand.
@@ -67,6 +71,7 @@ type Report struct {
 	Concurrency int       `json:"concurrency"`
 	WarmupS     float64   `json:"warmup_s"`
 	DurationS   float64   `json:"duration_s"`
+	OpsPerVU    int       `json:"ops_per_virtual_user,omitempty"` // --ops, which replaces the duration
 	Users       int       `json:"users"`
 	Results     []Result  `json:"results"`
 	Started     time.Time `json:"started"`
@@ -107,8 +112,8 @@ func Run(ctx context.Context, cfg Config, names []string) (*Report, error) {
 		return nil, err
 	}
 	cfg = withDefaults(cfg)
-	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Users < 1 || cfg.Pending < 1 || cfg.Codes < 1 {
-		return nil, errors.New("--concurrency, --duration, --users, --pending and --codes must be positive, --warmup not negative")
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Ops < 0 || cfg.Users < 1 || cfg.Pending < 1 || cfg.Codes < 1 {
+		return nil, errors.New("--concurrency, --duration, --users, --pending and --codes must be positive, --warmup and --ops not negative")
 	}
 	say := func(format string, args ...any) {
 		if cfg.Log != nil {
@@ -120,7 +125,7 @@ func Run(ctx context.Context, cfg Config, names []string) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{URLs: cfg.URLs, Concurrency: cfg.Concurrency, WarmupS: cfg.Warmup.Seconds(),
-		DurationS: cfg.Duration.Seconds(), Users: cfg.Users, Started: time.Now().UTC().Truncate(time.Second)}
+		DurationS: cfg.Duration.Seconds(), OpsPerVU: cfg.Ops, Users: cfg.Users, Started: time.Now().UTC().Truncate(time.Second)}
 	for _, w := range ws {
 		if ctx.Err() != nil {
 			break

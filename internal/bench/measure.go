@@ -18,7 +18,8 @@ var errStop = errors.New("bench: nothing left to do")
 // window is the measured time of a workload. It opens when the warm-up is
 // over, which for a workload with a fixed amount of work (the token
 // workload's codes) is after its first tenth rather than after a time, and
-// closes Duration later.
+// closes d later; with d 0 it stays open until the virtual users are done
+// (Config.Ops).
 type window struct {
 	d      time.Duration
 	opened chan struct{} // closed when the window opens
@@ -39,12 +40,16 @@ func (w *window) open(t time.Time) {
 	if !w.from.IsZero() {
 		return
 	}
-	w.from, w.stop = t, t.Add(w.d)
+	w.from = t
 	close(w.opened)
-	time.AfterFunc(time.Until(w.stop), func() { close(w.closed) })
+	if w.d > 0 {
+		w.stop = t.Add(w.d)
+		time.AfterFunc(time.Until(w.stop), func() { close(w.closed) })
+	}
 }
 
-// bounds returns the window's start and end; zero before it opens.
+// bounds returns the window's start and end; from is zero before it opens,
+// stop when it has no set end.
 func (w *window) bounds() (from, stop time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -54,7 +59,7 @@ func (w *window) bounds() (from, stop time.Time) {
 // counts reports whether an operation that ended at t is measured.
 func (w *window) counts(t time.Time) bool {
 	from, stop := w.bounds()
-	return !from.IsZero() && !t.Before(from) && !t.After(stop)
+	return !from.IsZero() && !t.Before(from) && (stop.IsZero() || !t.After(stop))
 }
 
 func (w *window) isClosed() bool {
@@ -73,6 +78,9 @@ func (w *window) isClosed() bool {
 // end are finished but not counted.
 func (f *fixture) measure(ctx context.Context, w workload) Result {
 	win := newWindow(f.cfg.Duration)
+	if f.cfg.Ops > 0 {
+		win = newWindow(0)
+	}
 	warmupOps := int64(-1) // open the window after this many operations; -1: after the warm-up time
 	switch {
 	case f.cfg.Warmup == 0:
@@ -95,7 +103,8 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 	for i, v := range f.vus {
 		tallies[i] = newTally()
 		wg.Go(func() {
-			for !win.isClosed() && ctx.Err() == nil {
+			counted := 0
+			for !win.isClosed() && ctx.Err() == nil && (f.cfg.Ops == 0 || counted < f.cfg.Ops) {
 				l := &opLog{start: time.Now()}
 				before := v.untimed
 				err := w.op(withLog(ctx, l), f, v, win.closed)
@@ -112,6 +121,7 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 					tallies[i].add(l, end.Sub(l.start), err)
 					tallies[i].untimed += v.untimed - before
 					last[i] = end
+					counted++
 				} else if warmupOps > 0 && ops.Load()+failed.Load() >= warmupOps {
 					win.open(end)
 				}
@@ -123,7 +133,7 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 	}
 	wg.Wait()
 	from, until := win.bounds()
-	if !win.isClosed() { // stopped early: out of work, or interrupted
+	if !win.isClosed() { // done (Config.Ops), out of work, or interrupted
 		until = from
 		for _, t := range last {
 			if t.After(until) {
@@ -142,21 +152,26 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 		sum.merge(t)
 	}
 	r := Result{Workload: w.name, Seconds: math.Round(until.Sub(from).Seconds()*1000) / 1000, Server: server}
-	switch {
-	case from.IsZero():
-		r.Seconds, r.Note = 0, "nothing measured: the work ran out during the warm-up"
-	case ctx.Err() != nil:
-		r.Note = "interrupted"
-	case !win.isClosed():
-		r.Note = fmt.Sprintf("the work ran out after %.1f s of the %v measured", r.Seconds, f.cfg.Duration)
-	}
-	if warmupOps > 0 {
-		r.Note = strings.TrimPrefix(r.Note+fmt.Sprintf("; the warm-up was the first %d operations", warmupOps), "; ")
+	if from.IsZero() {
+		r.Seconds = 0
 	}
 	sum.summarize(&r, w.steps)
 	if len(sum.lag) > 0 {
 		lag := percentiles(sum.lag)
 		r.PollLag = &lag
+	}
+	switch {
+	case from.IsZero():
+		r.Note = "nothing measured: the work ran out during the warm-up"
+	case ctx.Err() != nil:
+		r.Note = "interrupted"
+	case f.cfg.Ops == 0 && !win.isClosed():
+		r.Note = fmt.Sprintf("the work ran out after %.1f s of the %v measured", r.Seconds, f.cfg.Duration)
+	case f.cfg.Ops > 0 && r.Ops+r.FailedOps < int64(f.cfg.Ops*len(f.vus)):
+		r.Note = fmt.Sprintf("the work ran out after %d of the %d operations", r.Ops+r.FailedOps, f.cfg.Ops*len(f.vus))
+	}
+	if warmupOps > 0 {
+		r.Note = strings.TrimPrefix(r.Note+fmt.Sprintf("; the warm-up was the first %d operations", warmupOps), "; ")
 	}
 	return r
 }
@@ -182,8 +197,10 @@ func (f *fixture) progress(name string, win *window, ops, failed *atomic.Int64) 
 				return
 			case now := <-tick.C:
 				phase := "warming up"
-				if _, stop := win.bounds(); !stop.IsZero() {
+				if from, stop := win.bounds(); !stop.IsZero() {
 					phase = fmt.Sprintf("measuring, %.0fs to go", max(0, stop.Sub(now).Seconds()))
+				} else if !from.IsZero() {
+					phase = "measuring"
 				}
 				n := ops.Load()
 				line := fmt.Sprintf("%s: %s: %d ops, %d/s, %d errors", name, phase, n, n-prev, failed.Load())

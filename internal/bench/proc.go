@@ -112,7 +112,11 @@ func (w *serverWatch) run(opened <-chan struct{}) {
 	select {
 	case <-opened:
 	case <-w.stop:
-		return
+		select {
+		case <-opened: // opened and finished at once: still measure
+		default:
+			return
+		}
 	}
 	cpu0, err := procCPU(w.pid)
 	if err != nil {

@@ -18,8 +18,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteTable writes the report as one table, a row per workload, then the
 // errors by kind; with steps, each workload's calls by step as well.
 func (r *Report) WriteTable(w io.Writer, steps bool) error {
-	fmt.Fprintf(w, "%d virtual users, %gs measured after %gs warm-up, against %s\n\n",
-		r.Concurrency, r.DurationS, r.WarmupS, strings.Join(r.URLs, " "))
+	measured := fmt.Sprintf("%gs", r.DurationS)
+	if r.OpsPerVU > 0 {
+		measured = fmt.Sprintf("%d operations each", r.OpsPerVU)
+	}
+	fmt.Fprintf(w, "%d virtual users, %s measured after %gs warm-up, against %s\n\n",
+		r.Concurrency, measured, r.WarmupS, strings.Join(r.URLs, " "))
 	server := false
 	for _, res := range r.Results {
 		server = server || res.Server != nil
