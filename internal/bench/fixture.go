@@ -183,19 +183,18 @@ func (f *fixture) ensurePool(ctx context.Context) error {
 // checks the PIN (a PBKDF2), so it is done once per user, before the
 // clock starts.
 func (f *fixture) signIn(ctx context.Context, users func(*vu) []*user) error {
-	var todo atomic.Int64
+	n := 0
 	for _, v := range f.vus {
 		for _, u := range users(v) {
 			if u.app == nil {
-				todo.Add(1)
+				n++
 			}
 		}
 	}
-	if todo.Load() == 0 {
+	if n == 0 {
 		return nil
 	}
 	start := time.Now()
-	n := todo.Load()
 	err := f.eachVU(ctx, func(ctx context.Context, v *vu) error {
 		for _, u := range users(v) {
 			if u.app != nil {
