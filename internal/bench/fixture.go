@@ -58,12 +58,13 @@ type user struct {
 // phones of the bench users it owns, making one request at a time.
 type vu struct {
 	id      int
-	browser *http.Client // its cookie jar is this browser's
-	api     *http.Client // no cookies: the app API and the merchant's calls
-	users   []*user      // pool[id], pool[id+C], …
-	turn    int          // the next of users to log in
-	seq     int          // numbers this virtual user's binding messages
-	untimed int64        // calls made between operations
+	browser *http.Client      // its cookie jar is this browser's
+	api     *http.Client      // no cookies: the app API and the merchant's calls
+	users   []*user           // pool[id], pool[id+C], …
+	turn    int               // the next of users to log in
+	seq     int               // numbers this virtual user's binding messages
+	untimed int64             // calls made between operations
+	checked map[string][]byte // the last document of each kind that passed its check
 
 	// remembered is a browser that remembers users[0] and holds consent, for
 	// the remembered, token and userinfo workloads.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -136,12 +137,17 @@ var workloads = []workload{
 }
 
 // getJSON GETs a JSON document into doc and checks it with ok. doc holds
-// only the members ok looks at: decoding the whole document would make the
-// tool, not the server, the bound.
+// only the members ok looks at, and an answer byte for byte the same as the
+// last one this virtual user checked passes without decoding again: the
+// documents are static between key rotations, and decoding each copy would
+// make the tool, not the server, the bound.
 func getJSON(ctx context.Context, f *fixture, v *vu, step, u string, doc any, ok func() bool) error {
 	a, err := f.t.get(ctx, v.api, step, u)
 	if err != nil {
 		return err
+	}
+	if a.status == http.StatusOK && bytes.Equal(a.body, v.checked[step]) {
+		return nil
 	}
 	if err := decode(step, a, doc); err != nil {
 		return err
@@ -149,6 +155,10 @@ func getJSON(ctx context.Context, f *fixture, v *vu, step, u string, doc any, ok
 	if !ok() {
 		return &opError{kind: step + " incomplete", detail: fmt.Sprintf("%.200s", a.body)}
 	}
+	if v.checked == nil {
+		v.checked = map[string][]byte{}
+	}
+	v.checked[step] = a.body
 	return nil
 }
 
