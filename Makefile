@@ -2,7 +2,7 @@
 GO ?= go
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test fmt-check vet staticcheck unit chromium build run
+.PHONY: test fmt-check vet staticcheck unit chromium build run bench
 
 test: fmt-check vet staticcheck chromium unit
 
@@ -32,3 +32,8 @@ build:
 
 run:
 	$(GO) run ./cmd/vippslogin dev
+
+# The load tool against a fresh dev server on a free port: every workload for
+# a few seconds, one table, under two minutes (scripts/bench.sh).
+bench:
+	GO=$(GO) ./scripts/bench.sh

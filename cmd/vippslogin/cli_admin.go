@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -63,6 +64,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	return dispatch(ctx, "user", []subcommand{
 		{"create", "", "add a test user", userCreate},
+		{"create-many", "", "add many test users, 10,000 per call, each call all or none", userCreateMany},
 		{"list", "", "list every user", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
 				return printJSON(w)(c.ListUsers(ctx))
@@ -230,6 +232,80 @@ func userCreate(fs *flag.FlagSet) adminRun {
 		})
 		return printJSON(w)(c.CreateUser(ctx, req))
 	}
+}
+
+func userCreateMany(fs *flag.FlagSet) adminRun {
+	file := fs.String("json", "", `a JSON `+"`file`"+` with the users: {"users": [...]} as POST /admin/v1/users/batch takes it, or the bare array`)
+	count := fs.Int("count", 0, "instead of --json, make this many users with consecutive phone numbers")
+	first := fs.String("first-phone", "4790000000", "with --count, the first user's phone number; the others count up from it")
+	pin := fs.String("pin", "", "with --count, every user's PIN, 4–6 digits")
+	given := fs.String("given-name", "Test", "with --count, every user's given name (the family name is \"User <n>\")")
+	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
+		var users []admin.UserRequest
+		switch {
+		case *file != "" && *count != 0:
+			return usagef("give either --json or --count, not both")
+		case *file != "":
+			b, err := os.ReadFile(*file)
+			if err != nil {
+				return usagef("--json: %v", err)
+			}
+			var batch admin.UserBatch
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
+				err = dec.Decode(&batch.Users)
+			} else {
+				err = dec.Decode(&batch)
+			}
+			if err != nil {
+				return usagef("--json %s: want {\"users\": [...]} or an array of users: %v", *file, err)
+			}
+			users = batch.Users
+		case *count > 0 && *pin == "":
+			return usagef("--count needs --pin, the users' PIN")
+		case *count > 0:
+			phones, err := countUp(*first, *count)
+			if err != nil {
+				return usagef("--first-phone: %v", err)
+			}
+			for i, p := range phones {
+				users = append(users, admin.UserRequest{PhoneNumber: p, PIN: *pin, GivenName: *given,
+					FamilyName: fmt.Sprintf("User %d", i+1), Birthdate: "1990-01-01"})
+			}
+		default:
+			return usagef("give --json with the users, or --count (with --pin) to make them")
+		}
+		created := 0
+		for chunk := range slices.Chunk(users, admin.MaxBatchUsers) {
+			n, err := c.CreateUsers(ctx, chunk)
+			if err != nil {
+				if created > 0 {
+					return fmt.Errorf("%w (the %d users of the calls before this one were created)", err, created)
+				}
+				return err
+			}
+			created += n
+		}
+		return printJSON(w)(admin.UserBatchResponse{Created: created}, nil)
+	}
+}
+
+// countUp returns n phone numbers counting up from first, which must be
+// digits with room for all n in the same number of digits.
+func countUp(first string, n int) ([]string, error) {
+	if first == "" || len(first) > 15 || strings.Trim(first, "0123456789") != "" {
+		return nil, fmt.Errorf("%q is not a phone number's digits", first)
+	}
+	v, _ := strconv.ParseUint(first, 10, 64)
+	if last := strconv.FormatUint(v+uint64(n)-1, 10); len(last) > len(first) {
+		return nil, fmt.Errorf("%d numbers from %s run past %d digits", n, first, len(first))
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%0*d", len(first), v+uint64(i))
+	}
+	return out, nil
 }
 
 // listFlag is a repeatable flag; with split, each value may also hold

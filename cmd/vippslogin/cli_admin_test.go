@@ -124,6 +124,52 @@ func TestClientCommands(t *testing.T) {
 	}
 }
 
+// create-many makes numbered users in calls of 10,000, or takes a file in
+// either of its two shapes; a refused call names the user by index.
+func TestUserCreateMany(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	var out admin.UserBatchResponse
+	ok(t, runUser, env, &out, "create-many", "--count", "10002", "--first-phone", "4790000000", "--pin", "2580")
+	if out.Created != 10002 {
+		t.Errorf("create-many --count 10002 printed %+v", out)
+	}
+	last, err := st.GetUser(t.Context(), "4790010001")
+	if err != nil || last.FamilyName != "User 10002" || last.GivenName != "Test" || !secret.Verify(last.PINHash, "2580") {
+		t.Errorf("the last user is %+v, %v", last, err)
+	}
+
+	dir := t.TempDir()
+	object, array := filepath.Join(dir, "object.json"), filepath.Join(dir, "array.json")
+	os.WriteFile(object, []byte(`{"users": [{"phone_number": "4712345678", "pin": "1236", "given_name": "Ada"}]}`), 0o600)
+	os.WriteFile(array, []byte(` [{"phone_number": "4712345679", "pin": "1236"}, {"phone_number": "4712345680", "pin": "12"}]`), 0o600)
+	ok(t, runUser, env, &out, "create-many", "--json", object)
+	if u, err := st.GetUser(t.Context(), "4712345678"); out.Created != 1 || err != nil || u.GivenName != "Ada" {
+		t.Errorf("create-many --json {users} printed %+v; the user is %+v, %v", out, u, err)
+	}
+	_, err = cli(t, runUser, env, "create-many", "--json", array)
+	var p *jsonapi.Problem
+	if !errors.As(err, &p) || p.Status != 400 || !strings.Contains(p.Detail, "users[1].pin") {
+		t.Errorf("create-many with a bad PIN in a bare array = %v, want a 400 naming users[1].pin", err)
+	}
+	if _, err := st.GetUser(t.Context(), "4712345679"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused batch's good user was created (%v)", err)
+	}
+
+	for _, args := range [][]string{
+		{"create-many"},
+		{"create-many", "--count", "3"},
+		{"create-many", "--count", "3", "--pin", "1236", "--json", object},
+		{"create-many", "--count", "3", "--pin", "1236", "--first-phone", "9999999999"},
+		{"create-many", "--count", "3", "--pin", "1236", "--first-phone", "47-12"},
+	} {
+		var usage *usageError
+		if _, err := cli(t, runUser, env, args...); !errors.As(err, &usage) {
+			t.Errorf("%v = %v, want a usage error", args, err)
+		}
+	}
+}
+
 func TestUserCommands(t *testing.T) {
 	url, st := adminServer(t)
 	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
@@ -195,7 +241,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
 		{"unknown subcommand", runClient, env, []string{"update"}, true, false, []string{`"update"`, "create, list, get, delete, rotate-secret"}},
-		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, list, get, delete"}},
+		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},
 		{"extra argument", runKeys, env, []string{"rotate", "now"}, true, false, []string{"no arguments"}},

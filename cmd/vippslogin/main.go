@@ -40,11 +40,12 @@ func commands() []command {
 		{"dev", "run everything with demo data and an embedded database", runDev},
 		{"serve", "run in production mode", runServe},
 		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks)", runClient},
-		{"user", "manage test users (create, list, get, delete)", runUser},
+		{"user", "manage test users (create, create-many, list, get, delete)", runUser},
 		{"qr", "manage clients' QR codes for login from QR code (create, list, get, delete)", runQR},
 		{"keys", "manage signing keys (rotate)", runKeys},
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
+		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},
 		{"help", "show this help", nil},
 	}
 }

@@ -50,6 +50,7 @@ func (a *API) Mount(mux *http.ServeMux) {
 		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":    a.getQRCode,
 		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}": a.deleteQRCode,
 		"POST /admin/v1/users":                                  a.createUser,
+		"POST /admin/v1/users/batch":                            a.createUsers,
 		"GET /admin/v1/users":                                   a.listUsers,
 		"GET /admin/v1/users/{phone_number}":                    a.getUser,
 		"PATCH /admin/v1/users/{phone_number}":                  a.updateUser,

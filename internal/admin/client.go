@@ -69,6 +69,14 @@ func (c *Client) CreateUser(ctx context.Context, req UserRequest) (UserResponse,
 	return out, c.do(ctx, http.MethodPost, "/admin/v1/users", req, &out)
 }
 
+// CreateUsers adds a batch of at most MaxBatchUsers test users, all or none,
+// and returns how many it created.
+func (c *Client) CreateUsers(ctx context.Context, users []UserRequest) (int, error) {
+	var out UserBatchResponse
+	err := c.do(ctx, http.MethodPost, "/admin/v1/users/batch", UserBatch{Users: users}, &out)
+	return out.Created, err
+}
+
 // ListUsers returns every user.
 func (c *Client) ListUsers(ctx context.Context) ([]UserResponse, error) {
 	var out UserList

@@ -19,6 +19,24 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := a.now()
+	u, p := newUser(req, now)
+	if err := p.err(); err != nil {
+		return err
+	}
+	u.PINHash = secret.Hash(req.PIN)
+	if err := a.Store.CreateUser(r.Context(), u); err != nil {
+		return exists(err, fmt.Sprintf("A user with phone_number %s already exists; PATCH /admin/v1/users/%[1]s changes it.", u.PhoneNumber))
+	}
+	stored, err := a.Store.GetUser(r.Context(), u.PhoneNumber)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Write(w, http.StatusCreated, userResponse(stored, now))
+}
+
+// newUser is the record a create makes of req, without its PIN hash, and
+// what is wrong with it: the one check a single create and a batch share.
+func newUser(req UserRequest, now time.Time) (store.User, problems) {
 	u := store.User{
 		PhoneNumber:   req.PhoneNumber,
 		GivenName:     req.GivenName,
@@ -35,18 +53,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := validateUser(u, now)
 	p.pin(req.PIN)
-	if err := p.err(); err != nil {
-		return err
-	}
-	u.PINHash = secret.Hash(req.PIN)
-	if err := a.Store.CreateUser(r.Context(), u); err != nil {
-		return exists(err, fmt.Sprintf("A user with phone_number %s already exists; PATCH /admin/v1/users/%[1]s changes it.", u.PhoneNumber))
-	}
-	stored, err := a.Store.GetUser(r.Context(), u.PhoneNumber)
-	if err != nil {
-		return err
-	}
-	return jsonapi.Write(w, http.StatusCreated, userResponse(stored, now))
+	return u, p
 }
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {

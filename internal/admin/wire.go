@@ -93,6 +93,18 @@ type UserRequest struct {
 	AppVersion    string          `json:"app_version,omitempty"`
 }
 
+// UserBatch is the body of POST /admin/v1/users/batch: 1 to MaxBatchUsers
+// users, each as POST /admin/v1/users takes it, created all or none.
+type UserBatch struct {
+	Users []UserRequest `json:"users"`
+}
+
+// UserBatchResponse answers a batch: how many users it created, which is
+// all of them.
+type UserBatchResponse struct {
+	Created int `json:"created"`
+}
+
 // UserPatch is the body of PATCH /admin/v1/users/{phone_number}: present
 // fields replace the stored ones. A new PIN also unlocks a user locked out
 // by wrong PINs. The phone number identifies the user and cannot change.

@@ -16,7 +16,8 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// MaxBody is the largest request body any JSON API accepts.
+// MaxBody is the largest request body a JSON API accepts, unless a route
+// that takes a batch by design passes its own limit to DecodeMax.
 const MaxBody = 1 << 20
 
 // Problem is an error with the HTTP status and the text a person sees
@@ -104,6 +105,12 @@ func Write(w http.ResponseWriter, status int, v any) error {
 // body that is not JSON, larger than MaxBody, has fields v does not know, or
 // trailing data, each with a 4xx Problem that says which.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return DecodeMax(w, r, v, MaxBody)
+}
+
+// DecodeMax is Decode with another size limit than MaxBody, for the
+// one body that is large by design: a batch of users.
+func DecodeMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, _ := strings.Cut(ct, ";")
 		mt = strings.TrimSpace(strings.ToLower(mt))
@@ -111,7 +118,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return Errorf(http.StatusUnsupportedMediaType, "The body must be JSON (Content-Type: application/json), not %q.", mt)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeProblem(err)
