@@ -10,6 +10,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
+	return openConfig(ctx, cfg)
+}
+
+// openConfig is Open with the pool's configuration parsed, which a test
+// may then adjust (to count round trips, say).
+func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -90,6 +97,66 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// readModifyWrite runs one read-modify-write (an Update method) as a
+// transaction in two round trips, where Begin, the read, each write and
+// Commit would take one each: BEGIN travels with the locking read, and the
+// writes travel with COMMIT (a pipeline, or one multi-statement query over
+// the simple protocol). lockSQL is a SELECT … FOR UPDATE of the row with
+// the given key: its row lock keeps every other writer, on any replica,
+// out until the commit, so no update is lost. read scans that row; write
+// queues the statements that store the change, each with what reads its
+// result. An error from either rolls back (one more round trip, on that
+// path only) and is returned as is, so an Update closure's error reaches
+// the caller unchanged.
+func (s *Store) readModifyWrite(ctx context.Context, lockSQL string, key any, read func(pgx.Row) error, write func(*pgx.Batch) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The pool closes a connection released inside a transaction, so a
+	// return before the commit, or a panic in write, leaves nothing half
+	// done on a connection that someone else then gets.
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	// read's error (a missing row is pgx.ErrNoRows) is kept out of the
+	// batch, which would otherwise drop the connection's prepared
+	// statements for BEGIN and the read; the database's errors still
+	// come back from Close.
+	var readErr error
+	b.Queue(lockSQL, key).QueryRow(func(row pgx.Row) error {
+		readErr = read(row)
+		return nil
+	})
+	if err := cmp.Or(conn.SendBatch(ctx, b).Close(), readErr); err != nil {
+		return rollback(ctx, conn, err)
+	}
+	b = &pgx.Batch{}
+	if err := write(b); err != nil {
+		return rollback(ctx, conn, err)
+	}
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() == "ROLLBACK" { // the transaction had failed
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return rollback(ctx, conn, err)
+	}
+	return nil
+}
+
+// rollback ends the transaction that cause left open on conn, if any, and
+// returns cause. Should the ROLLBACK fail too, the pool closes the
+// connection when it is released.
+func rollback(ctx context.Context, conn *pgxpool.Conn, cause error) error {
+	if c := conn.Conn(); !c.IsClosed() && c.PgConn().TxStatus() != 'I' {
+		_, _ = c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return cause
 }
 
 // querier is what both the pool and a transaction offer, so a read can run

@@ -55,7 +55,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) error {
 
 // GetUser returns the user with the given phone number, or store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, phoneNumber string) (store.User, error) {
-	u, err := getUser(ctx, s.pool, phoneNumber, "")
+	u, err := scanUser(s.pool.QueryRow(ctx, getUserSQL, phoneNumber))
 	if err != nil {
 		return store.User{}, fmt.Errorf("postgres: get user %q: %w", phoneNumber, mapErr(err))
 	}
@@ -85,32 +85,37 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 		stored    store.User
 		updateErr error
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := getUser(ctx, tx, phoneNumber, "FOR UPDATE")
-		if err != nil {
+	var old store.User
+	err := s.readModifyWrite(ctx, getUserSQL+` FOR UPDATE`, phoneNumber,
+		func(row pgx.Row) (err error) {
+			old, err = scanUser(row)
 			return err
-		}
-		u, err := update(old)
-		if err != nil {
-			updateErr = err
-			return err
-		}
-		if u.PhoneNumber != phoneNumber {
-			return fmt.Errorf("the update changed the phone number to %q", u.PhoneNumber)
-		}
-		args, err := userArgs(u)
-		if err != nil {
-			return err
-		}
-		stored, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET
-			pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
-			birthdate = @birthdate, email = @email, email_verified = @email_verified,
-			nin = @nin, addresses = @addresses, accounts = @accounts,
-			app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
-			locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
-			WHERE phone_number = @phone_number RETURNING `+userColumns, args))
-		return err
-	})
+		},
+		func(b *pgx.Batch) error {
+			u, err := update(old)
+			if err != nil {
+				updateErr = err
+				return err
+			}
+			if u.PhoneNumber != phoneNumber {
+				return fmt.Errorf("the update changed the phone number to %q", u.PhoneNumber)
+			}
+			args, err := userArgs(u)
+			if err != nil {
+				return err
+			}
+			b.Queue(`UPDATE users SET
+				pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
+				birthdate = @birthdate, email = @email, email_verified = @email_verified,
+				nin = @nin, addresses = @addresses, accounts = @accounts,
+				app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
+				locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
+				WHERE phone_number = @phone_number RETURNING `+userColumns, args).QueryRow(func(row pgx.Row) (err error) {
+				stored, err = scanUser(row)
+				return err
+			})
+			return nil
+		})
 	switch {
 	case updateErr != nil:
 		return store.User{}, updateErr
@@ -130,10 +135,8 @@ func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 	return nil
 }
 
-// getUser reads one user; lock is "" or a locking clause.
-func getUser(ctx context.Context, q querier, phoneNumber, lock string) (store.User, error) {
-	return scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE phone_number = $1 `+lock, phoneNumber))
-}
+// getUserSQL reads one user by phone number.
+const getUserSQL = `SELECT ` + userColumns + ` FROM users WHERE phone_number = $1`
 
 // userArgs is u as named arguments, one per column.
 func userArgs(u store.User) (pgx.NamedArgs, error) {
