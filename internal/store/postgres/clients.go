@@ -18,10 +18,7 @@ const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris, 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	args, err := clientArgs(c)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-			VALUES (@id, @secret_hash, @name, @redirect_uris, @app_callback_uris, @post_logout_redirect_uris,
-				@token_endpoint_auth_method, @flows, @scopes, @qr_webhook_url, @ciba_ping_url,
-				@consent_webhook_url, @created_at, @updated_at)`, args)
+		_, err = s.pool.Exec(ctx, insertClient.sql, insertClient.args(args)...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create client %q: %w", c.ID, mapErr(err))
@@ -81,15 +78,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 				return err
 			}
 			// RETURNING hands back exactly what a later Get returns.
-			b.Queue(`UPDATE clients SET
-				secret_hash = @secret_hash, name = @name, redirect_uris = @redirect_uris,
-				app_callback_uris = @app_callback_uris,
-				post_logout_redirect_uris = @post_logout_redirect_uris,
-				token_endpoint_auth_method = @token_endpoint_auth_method, flows = @flows,
-				scopes = @scopes, qr_webhook_url = @qr_webhook_url, ciba_ping_url = @ciba_ping_url,
-				consent_webhook_url = @consent_webhook_url, created_at = @created_at,
-				updated_at = @updated_at
-				WHERE id = @id RETURNING `+clientColumns, args).QueryRow(func(row pgx.Row) (err error) {
+			b.Queue(updateClient.sql, updateClient.args(args)...).QueryRow(func(row pgx.Row) (err error) {
 				stored, err = scanClient(row)
 				return err
 			})
@@ -117,6 +106,24 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 
 // getClientSQL reads one client by id.
 const getClientSQL = `SELECT ` + clientColumns + ` FROM clients WHERE id = $1`
+
+// The statements that write every column, compiled once (see namedSQL).
+var (
+	insertClient = compileNamed(`INSERT INTO clients (`+clientColumns+`)
+		VALUES (@id, @secret_hash, @name, @redirect_uris, @app_callback_uris, @post_logout_redirect_uris,
+			@token_endpoint_auth_method, @flows, @scopes, @qr_webhook_url, @ciba_ping_url,
+			@consent_webhook_url, @created_at, @updated_at)`, clientArgs)
+	// updateClient returns what it stored.
+	updateClient = compileNamed(`UPDATE clients SET
+		secret_hash = @secret_hash, name = @name, redirect_uris = @redirect_uris,
+		app_callback_uris = @app_callback_uris,
+		post_logout_redirect_uris = @post_logout_redirect_uris,
+		token_endpoint_auth_method = @token_endpoint_auth_method, flows = @flows,
+		scopes = @scopes, qr_webhook_url = @qr_webhook_url, ciba_ping_url = @ciba_ping_url,
+		consent_webhook_url = @consent_webhook_url, created_at = @created_at,
+		updated_at = @updated_at
+		WHERE id = @id RETURNING `+clientColumns, clientArgs)
+)
 
 // clientArgs is c as named arguments, one per column.
 func clientArgs(c store.Client) (pgx.NamedArgs, error) {

