@@ -22,9 +22,10 @@ import (
 // side, so a method that grows one more is a regression even when no
 // timing would show it. It counts what the client writes to the socket
 // (each write is one batch of messages that then waits for its answer),
-// in both the default mode (prepared statements) and the simple protocol.
+// in the default mode (prepared statements) and in the two that poolers
+// such as PgBouncer need (exec, unnamed statements; simple_protocol).
 func TestRoundTrips(t *testing.T) {
-	for _, mode := range []string{"cache_statement", "simple_protocol"} {
+	for _, mode := range []string{"cache_statement", "exec", "simple_protocol"} {
 		t.Run(mode, func(t *testing.T) {
 			s, trips := openCounting(t, mode)
 			f := newFixture(t, s)
