@@ -168,6 +168,13 @@ func roundTripCases(f *fixture) []roundTripCase {
 			_, err := s.DeleteExpired(ctx, now.Add(-time.Hour))
 			return err
 		}},
+		{name: "DeleteConsent", want: 1,
+			setup: func(ctx context.Context, i int) error {
+				user := id("4792000", i)
+				return errors.Join(s.CreateUser(ctx, store.User{PhoneNumber: user, CreatedAt: now, UpdatedAt: now}),
+					s.SaveConsent(ctx, store.Consent{PhoneNumber: user, ClientID: f.client, CreatedAt: now, UpdatedAt: now}))
+			},
+			call: func(ctx context.Context, i int) error { return s.DeleteConsent(ctx, id("4792000", i), f.client, nil) }},
 		{"CountHit", 1, nil, func(ctx context.Context, _ int) error { _, err := s.CountHit(ctx, "key", now); return err }},
 		{"ClaimWebhooks", 1, nil, func(ctx context.Context, _ int) error {
 			_, err := s.ClaimWebhooks(ctx, now, time.Minute, 10)
