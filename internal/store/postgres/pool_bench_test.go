@@ -35,15 +35,15 @@ func BenchmarkPoolLogins(b *testing.B) {
 				b.Cleanup(func() { s.Close() })
 				replicas = append(replicas, s)
 			}
-			benchLogins(b, replicas, 32)
+			runPoolLogins(b, replicas, 32)
 		})
 	}
 }
 
-// benchLogins makes b.N logins from users goroutines, each login's calls
+// runPoolLogins makes b.N logins from users goroutines, each login's calls
 // going round robin to the replicas as a load balancer would send them,
 // and reports logins/s.
-func benchLogins(b *testing.B, replicas []*Store, users int) {
+func runPoolLogins(b *testing.B, replicas []*Store, users int) {
 	ctx := b.Context()
 	s := replicas[0]
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -63,7 +63,7 @@ func benchLogins(b *testing.B, replicas []*Store, users int) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := login(ctx, replicas, now, int(next.Add(1)-1)); err != nil {
+			if err := storeLogin(ctx, replicas, now, int(next.Add(1)-1)); err != nil {
 				b.Error(err)
 				return
 			}
@@ -73,9 +73,9 @@ func benchLogins(b *testing.B, replicas []*Store, users int) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logins/s")
 }
 
-// login is one browser login's store calls: authorize, the phone page,
+// storeLogin is one browser login's store calls: authorize, the phone page,
 // the app's approval, the wait page's poll, consent, the token request.
-func login(ctx context.Context, replicas []*Store, now time.Time, i int) error {
+func storeLogin(ctx context.Context, replicas []*Store, now time.Time, i int) error {
 	id, phone := fmt.Sprintf("login-%d", i), fmt.Sprintf("479%07d", i)
 	calls := 0
 	next := func() *Store { calls++; return replicas[calls%len(replicas)] }
@@ -90,26 +90,26 @@ func login(ctx context.Context, replicas []*Store, now time.Time, i int) error {
 		Status: "choosing", CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
 	code, token := "code-"+id, "token-"+id
 	for _, err := range []error{
-		get(next().GetClient(ctx, "shop")),
+		errOf(next().GetClient(ctx, "shop")),
 		next().CreateLoginRequest(ctx, r),
-		get(next().GetClient(ctx, "shop")),
-		get(next().GetUser(ctx, phone)),
+		errOf(next().GetClient(ctx, "shop")),
+		errOf(next().GetUser(ctx, phone)),
 		step(func(r store.LoginRequest) store.LoginRequest {
 			r.PhoneNumber, r.Status = phone, store.LoginWaiting
 			return r
 		}),
-		get(next().ListWaitingLoginRequests(ctx, phone, now)),
+		errOf(next().ListWaitingLoginRequests(ctx, phone, now)),
 		step(func(r store.LoginRequest) store.LoginRequest { r.Status = "approved"; return r }),
-		get(next().GetLoginRequest(ctx, id)),
-		absent(next().GetConsent(ctx, phone, "shop")), // a first login
+		errOf(next().GetLoginRequest(ctx, id)),
+		errUnlessAbsent(next().GetConsent(ctx, phone, "shop")), // a first login
 		next().SaveConsent(ctx, store.Consent{PhoneNumber: phone, ClientID: "shop", Scopes: r.Scopes, CreatedAt: now, UpdatedAt: now}),
 		step(func(r store.LoginRequest) store.LoginRequest { r.Status = "done"; return r }),
 		next().CreateAuthCode(ctx, store.AuthCode{Hash: code, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
 			AuthTime: now, RequestedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}),
-		get(next().GetClient(ctx, "shop")),
-		get(next().RedeemAuthCode(ctx, code, now)),
-		get(next().GetUser(ctx, phone)),
-		get(next().PairwiseSubject(ctx, phone, "shop", "sub-"+id)),
+		errOf(next().GetClient(ctx, "shop")),
+		errOf(next().RedeemAuthCode(ctx, code, now)),
+		errOf(next().GetUser(ctx, phone)),
+		errOf(next().PairwiseSubject(ctx, phone, "shop", "sub-"+id)),
 		next().CreateAccessToken(ctx, store.AccessToken{Hash: token, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
 			CreatedAt: now, ExpiresAt: now.Add(time.Hour)}),
 	} {
@@ -120,13 +120,13 @@ func login(ctx context.Context, replicas []*Store, now time.Time, i int) error {
 	return nil
 }
 
-// absent is the error of a read that is to find nothing.
-func absent[T any](_ T, err error) error {
+// errUnlessAbsent is the error of a read that is to find nothing.
+func errUnlessAbsent[T any](_ T, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	return cmp.Or(err, errors.New("found a record that should not be there"))
 }
 
-// get is the error of a call whose value the benchmark does not need.
-func get[T any](_ T, err error) error { return err }
+// errOf is the error of a call whose value the benchmark does not need.
+func errOf[T any](_ T, err error) error { return err }

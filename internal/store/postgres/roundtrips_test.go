@@ -28,7 +28,7 @@ func TestRoundTrips(t *testing.T) {
 	for _, mode := range []string{"cache_statement", "exec", "simple_protocol"} {
 		t.Run(mode, func(t *testing.T) {
 			s, trips := openCounting(t, mode)
-			f := newFixture(t, s)
+			f := newTripFixture(t, s)
 			for _, c := range roundTripCases(f) {
 				// Two calls first: the first prepares the statements on
 				// the connection, and the count is of the ones after.
@@ -68,7 +68,7 @@ type roundTripCase struct {
 	call  func(ctx context.Context, i int) error
 }
 
-func roundTripCases(f *fixture) []roundTripCase {
+func roundTripCases(f *tripFixture) []roundTripCase {
 	s, now := f.s, f.now
 	id := func(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i) }
 	touch := func(r store.LoginRequest) (store.LoginRequest, error) {
@@ -229,19 +229,19 @@ func (c countingConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// fixture is the records the round-trip cases work on.
-type fixture struct {
+// tripFixture is the records the round-trip cases work on.
+type tripFixture struct {
 	s                                *Store
 	now                              time.Time
 	client, phone, appSession, login string
 	outboxEvent                      string
 }
 
-func newFixture(t *testing.T, s *Store) *fixture {
+func newTripFixture(t *testing.T, s *Store) *tripFixture {
 	t.Helper()
 	ctx := t.Context()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	f := &fixture{s: s, now: now, client: "shop", phone: "4712345678", appSession: "app-session", login: "login", outboxEvent: "event"}
+	f := &tripFixture{s: s, now: now, client: "shop", phone: "4712345678", appSession: "app-session", login: "login", outboxEvent: "event"}
 	err := errors.Join(
 		s.CreateClient(ctx, store.Client{ID: f.client, Name: "Shop", CreatedAt: now, UpdatedAt: now}),
 		s.CreateUser(ctx, store.User{PhoneNumber: f.phone, GivenName: "Kari", CreatedAt: now, UpdatedAt: now}),
@@ -263,23 +263,23 @@ func newFixture(t *testing.T, s *Store) *fixture {
 	return f
 }
 
-func (f *fixture) loginRequest(id string) store.LoginRequest {
+func (f *tripFixture) loginRequest(id string) store.LoginRequest {
 	return store.LoginRequest{ID: id, Kind: store.KindLogin, ClientID: f.client, PhoneNumber: f.phone,
 		Scopes: []string{"openid", "name"}, Status: store.LoginWaiting,
 		CreatedAt: f.now, UpdatedAt: f.now, ExpiresAt: f.now.Add(10 * time.Minute)}
 }
 
-func (f *fixture) webhook(id string) store.Webhook {
+func (f *tripFixture) webhook(id string) store.Webhook {
 	return store.Webhook{ID: id, ClientID: f.client, Event: "test", URL: "https://shop.example/hook",
 		Body: []byte(`{}`), CreatedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
 }
 
-func (f *fixture) code(hash string) store.AuthCode {
+func (f *tripFixture) code(hash string) store.AuthCode {
 	return store.AuthCode{Hash: hash, ClientID: f.client, PhoneNumber: f.phone, Scopes: []string{"openid"},
 		AuthTime: f.now, RequestedAt: f.now, CreatedAt: f.now, ExpiresAt: f.now.Add(time.Minute)}
 }
 
-func (f *fixture) token(hash string) store.AccessToken {
+func (f *tripFixture) token(hash string) store.AccessToken {
 	return store.AccessToken{Hash: hash, ClientID: f.client, PhoneNumber: f.phone, Scopes: []string{"openid"},
 		CreatedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
 }
