@@ -18,10 +18,7 @@ const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris, 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	args, err := clientArgs(c)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-			VALUES (@id, @secret_hash, @name, @redirect_uris, @app_callback_uris, @post_logout_redirect_uris,
-				@token_endpoint_auth_method, @flows, @scopes, @qr_webhook_url, @ciba_ping_url,
-				@consent_webhook_url, @created_at, @updated_at)`, args)
+		_, err = s.pool.Exec(ctx, insertClient.sql, insertClient.args(args)...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create client %q: %w", c.ID, mapErr(err))
@@ -31,7 +28,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient returns the client with the given id, or store.ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	c, err := getClient(ctx, s.pool, id, "")
+	c, err := scanClient(s.pool.QueryRow(ctx, getClientSQL, id))
 	if err != nil {
 		return store.Client{}, fmt.Errorf("postgres: get client %q: %w", id, mapErr(err))
 	}
@@ -61,35 +58,32 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 		stored    store.Client
 		updateErr error
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := getClient(ctx, tx, id, "FOR UPDATE")
-		if err != nil {
+	var old store.Client
+	err := s.readModifyWrite(ctx, getClientSQL+` FOR UPDATE`, id,
+		func(row pgx.Row) (err error) {
+			old, err = scanClient(row)
 			return err
-		}
-		c, err := update(old)
-		if err != nil {
-			updateErr = err
-			return err
-		}
-		if c.ID != id {
-			return fmt.Errorf("the update changed the id to %q", c.ID)
-		}
-		args, err := clientArgs(c)
-		if err != nil {
-			return err
-		}
-		// RETURNING hands back exactly what a later Get returns.
-		stored, err = scanClient(tx.QueryRow(ctx, `UPDATE clients SET
-			secret_hash = @secret_hash, name = @name, redirect_uris = @redirect_uris,
-			app_callback_uris = @app_callback_uris,
-			post_logout_redirect_uris = @post_logout_redirect_uris,
-			token_endpoint_auth_method = @token_endpoint_auth_method, flows = @flows,
-			scopes = @scopes, qr_webhook_url = @qr_webhook_url, ciba_ping_url = @ciba_ping_url,
-			consent_webhook_url = @consent_webhook_url, created_at = @created_at,
-			updated_at = @updated_at
-			WHERE id = @id RETURNING `+clientColumns, args))
-		return err
-	})
+		},
+		func(b *pgx.Batch) error {
+			c, err := update(old)
+			if err != nil {
+				updateErr = err
+				return err
+			}
+			if c.ID != id {
+				return fmt.Errorf("the update changed the id to %q", c.ID)
+			}
+			args, err := clientArgs(c)
+			if err != nil {
+				return err
+			}
+			// RETURNING hands back exactly what a later Get returns.
+			b.Queue(updateClient.sql, updateClient.args(args)...).QueryRow(func(row pgx.Row) (err error) {
+				stored, err = scanClient(row)
+				return err
+			})
+			return nil
+		})
 	switch {
 	case updateErr != nil:
 		return store.Client{}, updateErr
@@ -110,10 +104,26 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return nil
 }
 
-// getClient reads one client; lock is "" or a locking clause.
-func getClient(ctx context.Context, q querier, id, lock string) (store.Client, error) {
-	return scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1 `+lock, id))
-}
+// getClientSQL reads one client by id.
+const getClientSQL = `SELECT ` + clientColumns + ` FROM clients WHERE id = $1`
+
+// The statements that write every column, compiled once (see namedSQL).
+var (
+	insertClient = compileNamed(`INSERT INTO clients (`+clientColumns+`)
+		VALUES (@id, @secret_hash, @name, @redirect_uris, @app_callback_uris, @post_logout_redirect_uris,
+			@token_endpoint_auth_method, @flows, @scopes, @qr_webhook_url, @ciba_ping_url,
+			@consent_webhook_url, @created_at, @updated_at)`, clientArgs)
+	// updateClient returns what it stored.
+	updateClient = compileNamed(`UPDATE clients SET
+		secret_hash = @secret_hash, name = @name, redirect_uris = @redirect_uris,
+		app_callback_uris = @app_callback_uris,
+		post_logout_redirect_uris = @post_logout_redirect_uris,
+		token_endpoint_auth_method = @token_endpoint_auth_method, flows = @flows,
+		scopes = @scopes, qr_webhook_url = @qr_webhook_url, ciba_ping_url = @ciba_ping_url,
+		consent_webhook_url = @consent_webhook_url, created_at = @created_at,
+		updated_at = @updated_at
+		WHERE id = @id RETURNING `+clientColumns, clientArgs)
+)
 
 // clientArgs is c as named arguments, one per column.
 func clientArgs(c store.Client) (pgx.NamedArgs, error) {

@@ -55,16 +55,21 @@ func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.C
 
 // DeleteConsent removes the user's consent to the client, or returns
 // store.ErrNotFound; notify, when not nil, is enqueued in the same
-// transaction.
+// transaction. Without one the DELETE is a statement of its own, with no
+// BEGIN and COMMIT around it.
 func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *store.Webhook) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := deleted(tx.Exec(ctx, `DELETE FROM consents
-			WHERE phone_number = $1 AND client_id = $2`, phoneNumber, clientID))
-		if err != nil || notify == nil {
-			return err
-		}
-		return enqueueWebhook(ctx, tx, *notify)
-	})
+	const deleteConsent = `DELETE FROM consents WHERE phone_number = $1 AND client_id = $2`
+	var err error
+	if notify == nil {
+		err = deleted(s.pool.Exec(ctx, deleteConsent, phoneNumber, clientID))
+	} else {
+		err = s.inTx(ctx, func(tx pgx.Tx) error {
+			if err := deleted(tx.Exec(ctx, deleteConsent, phoneNumber, clientID)); err != nil {
+				return err
+			}
+			return enqueueWebhook(ctx, tx, *notify)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: delete consent of %q to %q: %w", phoneNumber, clientID, mapErr(err))
 	}

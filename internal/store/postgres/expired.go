@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // expiringTables are the tables DeleteExpired sweeps, each with an
@@ -17,35 +18,25 @@ var expiringTables = []string{"app_sessions", "browser_sessions", "login_request
 // time, the webhooks that expired or were delivered before it, and the rate
 // limit windows that started before it, and reports how many records it
 // removed. A record expiring exactly then is kept. Every replica's janitor
-// may run it at once: a row two of them both delete is counted by one.
+// may run it at once: a row two of them both delete is counted by one. The
+// DELETEs go as one batch, one round trip, which the database runs as one
+// implicit transaction (as CreateUsers).
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
 	total := 0
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		total = 0
-		// An undelivered webhook is still owed until it expires; a delivered
-		// one is only the delivery log, kept as long as the other records'
-		// grace.
-		tag, err := tx.Exec(ctx, `DELETE FROM webhooks
-			WHERE expires_at < $1 OR delivered_at < $1`, ts(before))
-		if err != nil {
-			return fmt.Errorf("webhooks: %w", err)
-		}
-		total += int(tag.RowsAffected())
-		for _, table := range expiringTables {
-			tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, ts(before))
-			if err != nil {
-				return fmt.Errorf("%s: %w", table, err)
-			}
-			total += int(tag.RowsAffected())
-		}
-		tag, err = tx.Exec(ctx, `DELETE FROM rate_limits WHERE window_start < $1`, ts(before))
-		if err != nil {
-			return fmt.Errorf("rate_limits: %w", err)
-		}
+	count := func(tag pgconn.CommandTag) error {
 		total += int(tag.RowsAffected())
 		return nil
-	})
-	if err != nil {
+	}
+	b := &pgx.Batch{}
+	// An undelivered webhook is still owed until it expires; a delivered
+	// one is only the delivery log, kept as long as the other records'
+	// grace.
+	b.Queue(`DELETE FROM webhooks WHERE expires_at < $1 OR delivered_at < $1`, ts(before)).Exec(count)
+	for _, table := range expiringTables {
+		b.Queue(`DELETE FROM `+table+` WHERE expires_at < $1`, ts(before)).Exec(count)
+	}
+	b.Queue(`DELETE FROM rate_limits WHERE window_start < $1`, ts(before)).Exec(count)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return 0, fmt.Errorf("postgres: delete expired: %w", mapErr(err))
 	}
 	return total, nil

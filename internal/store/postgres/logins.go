@@ -25,14 +25,7 @@ const loginRequestColumns = `id, kind, browser_binding_hash, client_id, redirect
 func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) error {
 	args, err := loginRequestArgs(r)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO login_requests (`+loginRequestColumns+`)
-			VALUES (@id, @kind, @browser_binding_hash, @client_id, @redirect_uri, @scopes,
-				@state, @nonce, @code_challenge, @code_challenge_method, @requested_flow,
-				@app_callback_uri, @final_redirect_is_app, @mobile, @locale, @acr, @market, @login_hint,
-				@force_login, @max_auth_age, @resume_secret_hash, @binding_message, @notification_token, @poll_interval,
-				@last_polled_at, @qr_id, @qr_description, @phone_number,
-				@remember, @challenge, @challenge_options, @status, @error, @error_description,
-				@session_id, @auth_time, @created_at, @updated_at, @expires_at)`, args)
+		_, err = s.pool.Exec(ctx, insertLoginRequest.sql, insertLoginRequest.args(args)...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create login request %q: %w", r.ID, mapErr(err))
@@ -43,7 +36,7 @@ func (s *Store) CreateLoginRequest(ctx context.Context, r store.LoginRequest) er
 // GetLoginRequest returns the login request with the given id, expired or
 // not, or store.ErrNotFound.
 func (s *Store) GetLoginRequest(ctx context.Context, id string) (store.LoginRequest, error) {
-	r, err := getLoginRequest(ctx, s.pool, id, "")
+	r, err := scanLoginRequest(s.pool.QueryRow(ctx, getLoginRequestSQL, id))
 	if err != nil {
 		return store.LoginRequest{}, fmt.Errorf("postgres: get login request %q: %w", id, mapErr(err))
 	}
@@ -70,47 +63,35 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		stored    store.LoginRequest
 		updateErr error
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := getLoginRequest(ctx, tx, id, "FOR UPDATE")
-		if err != nil {
+	var old store.LoginRequest
+	err := s.readModifyWrite(ctx, getLoginRequestSQL+` FOR UPDATE`, id,
+		func(row pgx.Row) (err error) {
+			old, err = scanLoginRequest(row)
 			return err
-		}
-		r, notify, err := update(old)
-		if err != nil {
-			updateErr = err
-			return err
-		}
-		if r.ID != id {
-			return fmt.Errorf("the update changed the id to %q", r.ID)
-		}
-		args, err := loginRequestArgs(r)
-		if err != nil {
-			return err
-		}
-		stored, err = scanLoginRequest(tx.QueryRow(ctx, `UPDATE login_requests SET
-			kind = @kind, market = @market, login_hint = @login_hint,
-			force_login = @force_login, max_auth_age = @max_auth_age,
-			resume_secret_hash = @resume_secret_hash, binding_message = @binding_message,
-				notification_token = @notification_token,
-			poll_interval = @poll_interval, last_polled_at = @last_polled_at,
-			qr_id = @qr_id, qr_description = @qr_description,
-			browser_binding_hash = @browser_binding_hash, client_id = @client_id,
-			redirect_uri = @redirect_uri, scopes = @scopes, state = @state, nonce = @nonce,
-			code_challenge = @code_challenge, code_challenge_method = @code_challenge_method,
-			requested_flow = @requested_flow, app_callback_uri = @app_callback_uri,
-			final_redirect_is_app = @final_redirect_is_app, mobile = @mobile,
-			locale = @locale, acr = @acr, phone_number = @phone_number,
-			remember = @remember, challenge = @challenge,
-			challenge_options = @challenge_options, status = @status, error = @error,
-			error_description = @error_description, session_id = @session_id,
-			auth_time = @auth_time, created_at = @created_at, updated_at = @updated_at,
-			expires_at = @expires_at
-			WHERE id = @id RETURNING `+loginRequestColumns, args))
-		if err != nil || notify == nil {
-			return err
-		}
-		return enqueueWebhook(ctx, tx, *notify)
-	})
+		},
+		func(b *pgx.Batch) error {
+			r, notify, err := update(old)
+			if err != nil {
+				updateErr = err
+				return err
+			}
+			if r.ID != id {
+				return fmt.Errorf("the update changed the id to %q", r.ID)
+			}
+			args, err := loginRequestArgs(r)
+			if err != nil {
+				return err
+			}
+			// RETURNING hands back exactly what a later Get returns.
+			b.Queue(updateLoginRequest.sql, updateLoginRequest.args(args)...).QueryRow(func(row pgx.Row) (err error) {
+				stored, err = scanLoginRequest(row)
+				return err
+			})
+			if notify != nil {
+				queueWebhook(b, *notify)
+			}
+			return nil
+		})
 	switch {
 	case updateErr != nil:
 		return store.LoginRequest{}, updateErr
@@ -137,10 +118,40 @@ func (s *Store) ListWaitingLoginRequests(ctx context.Context, phoneNumber string
 	return orEmpty(rs), nil
 }
 
-// getLoginRequest reads one request; lock is "" or a locking clause.
-func getLoginRequest(ctx context.Context, q querier, id, lock string) (store.LoginRequest, error) {
-	return scanLoginRequest(q.QueryRow(ctx, `SELECT `+loginRequestColumns+` FROM login_requests WHERE id = $1 `+lock, id))
-}
+// getLoginRequestSQL reads one request by id.
+const getLoginRequestSQL = `SELECT ` + loginRequestColumns + ` FROM login_requests WHERE id = $1`
+
+// The statements that write every column, compiled once (see namedSQL).
+var (
+	insertLoginRequest = compileNamed(`INSERT INTO login_requests (`+loginRequestColumns+`)
+		VALUES (@id, @kind, @browser_binding_hash, @client_id, @redirect_uri, @scopes,
+			@state, @nonce, @code_challenge, @code_challenge_method, @requested_flow,
+			@app_callback_uri, @final_redirect_is_app, @mobile, @locale, @acr, @market, @login_hint,
+			@force_login, @max_auth_age, @resume_secret_hash, @binding_message, @notification_token, @poll_interval,
+			@last_polled_at, @qr_id, @qr_description, @phone_number,
+			@remember, @challenge, @challenge_options, @status, @error, @error_description,
+			@session_id, @auth_time, @created_at, @updated_at, @expires_at)`, loginRequestArgs)
+	// updateLoginRequest returns what it stored.
+	updateLoginRequest = compileNamed(`UPDATE login_requests SET
+		kind = @kind, market = @market, login_hint = @login_hint,
+		force_login = @force_login, max_auth_age = @max_auth_age,
+		resume_secret_hash = @resume_secret_hash, binding_message = @binding_message,
+		notification_token = @notification_token,
+		poll_interval = @poll_interval, last_polled_at = @last_polled_at,
+		qr_id = @qr_id, qr_description = @qr_description,
+		browser_binding_hash = @browser_binding_hash, client_id = @client_id,
+		redirect_uri = @redirect_uri, scopes = @scopes, state = @state, nonce = @nonce,
+		code_challenge = @code_challenge, code_challenge_method = @code_challenge_method,
+		requested_flow = @requested_flow, app_callback_uri = @app_callback_uri,
+		final_redirect_is_app = @final_redirect_is_app, mobile = @mobile,
+		locale = @locale, acr = @acr, phone_number = @phone_number,
+		remember = @remember, challenge = @challenge,
+		challenge_options = @challenge_options, status = @status, error = @error,
+		error_description = @error_description, session_id = @session_id,
+		auth_time = @auth_time, created_at = @created_at, updated_at = @updated_at,
+		expires_at = @expires_at
+		WHERE id = @id RETURNING `+loginRequestColumns, loginRequestArgs)
+)
 
 // loginRequestArgs is r as named arguments, one per column.
 func loginRequestArgs(r store.LoginRequest) (pgx.NamedArgs, error) {

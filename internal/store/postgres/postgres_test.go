@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		// Enough connections that the race tests' callers all race at once
-		// rather than queue for the pool (its default is 4 on 2 cores).
+		// rather than queue for the pool.
 		return open(t, pgtest.WithParam(t, pgtest.URL(t), "pool_max_conns", "24"))
 	})
 }
@@ -47,6 +48,18 @@ func open(t *testing.T, url string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestPoolSize checks that the pool has DefaultMaxConns connections (or
+// one per core, if more) unless the URL's pool_max_conns says otherwise.
+func TestPoolSize(t *testing.T) {
+	url := pgtest.URL(t)
+	if got, want := open(t, url).pool.Config().MaxConns, max(DefaultMaxConns, int32(runtime.NumCPU())); got != want {
+		t.Errorf("MaxConns = %d, want %d", got, want)
+	}
+	if got := open(t, pgtest.WithParam(t, url, "pool_max_conns", "3")).pool.Config().MaxConns; got != 3 {
+		t.Errorf("with pool_max_conns=3: MaxConns = %d, want 3", got)
+	}
 }
 
 // TestReopen checks that opening an existing schema keeps its data and

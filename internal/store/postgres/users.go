@@ -19,10 +19,7 @@ const userColumns = `phone_number, pin_hash, given_name, family_name, birthdate,
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	args, err := userArgs(u)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
-				@email, @email_verified, @nin, @addresses, @accounts, @app_version,
-				@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, args)
+		_, err = s.pool.Exec(ctx, insertUser.sql, insertUser.args(args)...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create user %q: %w", u.PhoneNumber, mapErr(err))
@@ -30,24 +27,21 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
-// CreateUsers stores the users in one transaction, all or none.
+// CreateUsers stores the users in one transaction, all or none, and in one
+// round trip: the INSERTs go as one batch, which the database runs as one
+// implicit transaction (a pipeline up to its Sync, or one multi-statement
+// query over the simple protocol), so the first that fails undoes the rest.
+// 10,000 users took 1.8 s one INSERT at a time.
 func (s *Store) CreateUsers(ctx context.Context, users []store.User) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, u := range users {
-			args, err := userArgs(u)
-			if err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-					VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
-						@email, @email_verified, @nin, @addresses, @accounts, @app_version,
-						@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, args)
-			}
-			if err != nil {
-				return fmt.Errorf("user %q: %w", u.PhoneNumber, err)
-			}
+	b := &pgx.Batch{}
+	for _, u := range users {
+		args, err := userArgs(u)
+		if err != nil {
+			return fmt.Errorf("postgres: create user %q: %w", u.PhoneNumber, err)
 		}
-		return nil
-	})
-	if err != nil {
+		b.Queue(insertUser.sql, insertUser.args(args)...)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: create %d users: %w", len(users), mapErr(err))
 	}
 	return nil
@@ -55,7 +49,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) error {
 
 // GetUser returns the user with the given phone number, or store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, phoneNumber string) (store.User, error) {
-	u, err := getUser(ctx, s.pool, phoneNumber, "")
+	u, err := scanUser(s.pool.QueryRow(ctx, getUserSQL, phoneNumber))
 	if err != nil {
 		return store.User{}, fmt.Errorf("postgres: get user %q: %w", phoneNumber, mapErr(err))
 	}
@@ -85,32 +79,31 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 		stored    store.User
 		updateErr error
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := getUser(ctx, tx, phoneNumber, "FOR UPDATE")
-		if err != nil {
+	var old store.User
+	err := s.readModifyWrite(ctx, getUserSQL+` FOR UPDATE`, phoneNumber,
+		func(row pgx.Row) (err error) {
+			old, err = scanUser(row)
 			return err
-		}
-		u, err := update(old)
-		if err != nil {
-			updateErr = err
-			return err
-		}
-		if u.PhoneNumber != phoneNumber {
-			return fmt.Errorf("the update changed the phone number to %q", u.PhoneNumber)
-		}
-		args, err := userArgs(u)
-		if err != nil {
-			return err
-		}
-		stored, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET
-			pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
-			birthdate = @birthdate, email = @email, email_verified = @email_verified,
-			nin = @nin, addresses = @addresses, accounts = @accounts,
-			app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
-			locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
-			WHERE phone_number = @phone_number RETURNING `+userColumns, args))
-		return err
-	})
+		},
+		func(b *pgx.Batch) error {
+			u, err := update(old)
+			if err != nil {
+				updateErr = err
+				return err
+			}
+			if u.PhoneNumber != phoneNumber {
+				return fmt.Errorf("the update changed the phone number to %q", u.PhoneNumber)
+			}
+			args, err := userArgs(u)
+			if err != nil {
+				return err
+			}
+			b.Queue(updateUser.sql, updateUser.args(args)...).QueryRow(func(row pgx.Row) (err error) {
+				stored, err = scanUser(row)
+				return err
+			})
+			return nil
+		})
 	switch {
 	case updateErr != nil:
 		return store.User{}, updateErr
@@ -130,10 +123,24 @@ func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 	return nil
 }
 
-// getUser reads one user; lock is "" or a locking clause.
-func getUser(ctx context.Context, q querier, phoneNumber, lock string) (store.User, error) {
-	return scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE phone_number = $1 `+lock, phoneNumber))
-}
+// getUserSQL reads one user by phone number.
+const getUserSQL = `SELECT ` + userColumns + ` FROM users WHERE phone_number = $1`
+
+// The statements that write every column, compiled once (see namedSQL).
+var (
+	insertUser = compileNamed(`INSERT INTO users (`+userColumns+`)
+		VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
+			@email, @email_verified, @nin, @addresses, @accounts, @app_version,
+			@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, userArgs)
+	// updateUser returns what it stored.
+	updateUser = compileNamed(`UPDATE users SET
+		pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
+		birthdate = @birthdate, email = @email, email_verified = @email_verified,
+		nin = @nin, addresses = @addresses, accounts = @accounts,
+		app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
+		locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
+		WHERE phone_number = @phone_number RETURNING `+userColumns, userArgs)
+)
 
 // userArgs is u as named arguments, one per column.
 func userArgs(u store.User) (pgx.NamedArgs, error) {

@@ -26,16 +26,28 @@ func (s *Store) EnqueueWebhook(ctx context.Context, w store.Webhook) error {
 	return nil
 }
 
+// enqueueWebhookSQL stores one event; queueWebhook gives its arguments.
+const enqueueWebhookSQL = `INSERT INTO webhooks (` + webhookColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
 func enqueueWebhook(ctx context.Context, q querier, w store.Webhook) error {
-	_, err := q.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, w.Authorization, orEmpty(w.Body), w.Attempts,
-		ts(w.NextAttemptAt), nullTS(w.LockedUntil), nullTS(w.DeliveredAt), w.LastError, w.LastStatus,
-		ts(w.CreatedAt), ts(w.ExpiresAt))
-	if err != nil {
+	if _, err := q.Exec(ctx, enqueueWebhookSQL, webhookArgs(w)...); err != nil {
 		return fmt.Errorf("enqueue webhook %q: %w", w.ID, err)
 	}
 	return nil
+}
+
+// queueWebhook queues the event's INSERT in b, to commit with the change
+// that owes it.
+func queueWebhook(b *pgx.Batch, w store.Webhook) {
+	b.Queue(enqueueWebhookSQL, webhookArgs(w)...)
+}
+
+// webhookArgs is w as the arguments of enqueueWebhookSQL.
+func webhookArgs(w store.Webhook) []any {
+	return []any{w.ID, w.ClientID, w.Event, w.URL, w.ContentType, w.Authorization, orEmpty(w.Body), w.Attempts,
+		ts(w.NextAttemptAt), nullTS(w.LockedUntil), nullTS(w.DeliveredAt), w.LastError, w.LastStatus,
+		ts(w.CreatedAt), ts(w.ExpiresAt)}
 }
 
 // ClaimWebhooks leases up to limit due events in one statement. FOR UPDATE
