@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sqlitedriver "modernc.org/sqlite"
@@ -32,6 +33,22 @@ func fromMicros(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
+}
+
+// storedTime is t as it reads back.
+func storedTime(t time.Time) time.Time { return fromMicros(micros(t)) }
+
+// Durations are stored as INTEGER microseconds, like times.
+
+// durationMicros is d as stored.
+func durationMicros(d time.Duration) int64 { return int64(d / time.Microsecond) }
+
+// fromDurationMicros is the stored us as a duration.
+func fromDurationMicros(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// placeholders is one ? for each of the comma-separated columns.
+func placeholders(columns string) string {
+	return strings.Repeat("?, ", strings.Count(columns, ",")) + "?"
 }
 
 // Lists (redirect URIs, scopes, addresses, …) are stored as JSON arrays in
@@ -96,6 +113,9 @@ func errorf(format string, a ...any) error {
 // unavailable reports whether err is one errorf wraps in
 // store.ErrUnavailable.
 func unavailable(err error) bool {
+	if errors.Is(err, errClosed) {
+		return true
+	}
 	var e *sqlitedriver.Error
 	if errors.As(err, &e) {
 		switch e.Code() & 0xff { // the primary code of an extended one
