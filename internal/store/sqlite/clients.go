@@ -8,15 +8,13 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// clientFields are the columns an update may change: all but id.
-// clientColumns lists id after them, so that one list of arguments
-// (clientArgs) serves both the INSERT and the UPDATE … WHERE id = ?.
-const (
-	clientFields = `secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
+// clientColumns lists id last: one list of arguments (clientArgs) serves
+// the INSERT and updateChanged, which needs the key last.
+const clientColumns = `secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
 	token_endpoint_auth_method, flows, scopes, qr_webhook_url, ciba_ping_url,
-	consent_webhook_url, created_at, updated_at`
-	clientColumns = clientFields + `, id`
-)
+	consent_webhook_url, created_at, updated_at, id`
+
+var clientColumnNames = columnNames(clientColumns)
 
 // CreateClient stores a new client; store.ErrExists if the id is taken.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
@@ -69,12 +67,15 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 		if c.ID != id {
 			return fmt.Errorf("the update changed the id to %q", c.ID)
 		}
+		oldArgs, _, err := clientArgs(old)
+		if err != nil {
+			return err
+		}
 		var args []any
 		if args, stored, err = clientArgs(c); err != nil {
 			return err
 		}
-		_, err = tx.exec(`UPDATE clients SET (`+clientFields+`) = (`+placeholders(clientFields)+`) WHERE id = ?`, args...)
-		return err
+		return updateChanged(tx, "clients", clientColumnNames, oldArgs, args)
 	})
 	switch {
 	case updateErr != nil:

@@ -9,24 +9,21 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// loginRequestFields are the columns an update may change: all but id.
-// loginRequestColumns lists id after them, so that one list of arguments
-// (loginRequestArgs) serves both the INSERT and the UPDATE … WHERE id = ?.
-const (
-	loginRequestFields = `kind, browser_binding_hash, client_id, redirect_uri, scopes,
+// loginRequestColumns lists id last: one list of arguments
+// (loginRequestArgs) serves the INSERT and updateChanged, which needs the
+// key last.
+const loginRequestColumns = `kind, browser_binding_hash, client_id, redirect_uri, scopes,
 	state, nonce, code_challenge, code_challenge_method, requested_flow,
 	app_callback_uri, final_redirect_is_app, mobile, locale, acr, market, login_hint,
 	force_login, max_auth_age, resume_secret_hash, binding_message, notification_token, poll_interval,
 	last_polled_at, qr_id, qr_description, phone_number,
 	remember, challenge, challenge_options, status, error, error_description,
-	session_id, auth_time, created_at, updated_at, expires_at`
-	loginRequestColumns = loginRequestFields + `, id`
-)
+	session_id, auth_time, created_at, updated_at, expires_at, id`
 
 var (
-	insertLoginRequest = `INSERT INTO login_requests (` + loginRequestColumns + `) VALUES (` + placeholders(loginRequestColumns) + `)`
-	updateLoginRequest = `UPDATE login_requests SET (` + loginRequestFields + `) = (` + placeholders(loginRequestFields) + `) WHERE id = ?`
-	getLoginRequestSQL = `SELECT ` + loginRequestColumns + ` FROM login_requests WHERE id = ?`
+	insertLoginRequest      = `INSERT INTO login_requests (` + loginRequestColumns + `) VALUES (` + placeholders(loginRequestColumns) + `)`
+	loginRequestColumnNames = columnNames(loginRequestColumns)
+	getLoginRequestSQL      = `SELECT ` + loginRequestColumns + ` FROM login_requests WHERE id = ?`
 )
 
 // CreateLoginRequest stores a new login request; store.ErrExists if the id
@@ -87,12 +84,15 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		if r.ID != id {
 			return fmt.Errorf("the update changed the id to %q", r.ID)
 		}
-		var args []any
-		args, stored, err = loginRequestArgs(r)
+		oldArgs, _, err := loginRequestArgs(old)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(updateLoginRequest, args...); err != nil {
+		var args []any
+		if args, stored, err = loginRequestArgs(r); err != nil {
+			return err
+		}
+		if err := updateChanged(tx, "login_requests", loginRequestColumnNames, oldArgs, args); err != nil {
 			return err
 		}
 		if notify != nil {

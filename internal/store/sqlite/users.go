@@ -8,18 +8,16 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// userFields are the columns an update may change: all but the phone
-// number. userColumns lists the phone number after them, so that one list
-// of arguments (userArgs) serves both the INSERT and the UPDATE … WHERE
-// phone_number = ?.
-const (
-	userFields = `pin_hash, given_name, family_name, birthdate,
+// userColumns lists the phone number last: one list of arguments
+// (userArgs) serves the INSERT and updateChanged, which needs the key last.
+const userColumns = `pin_hash, given_name, family_name, birthdate,
 	email, email_verified, nin, addresses, accounts, app_version,
-	failed_pin_attempts, locked_until, created_at, updated_at`
-	userColumns = userFields + `, phone_number`
-)
+	failed_pin_attempts, locked_until, created_at, updated_at, phone_number`
 
-var insertUser = `INSERT INTO users (` + userColumns + `) VALUES (` + placeholders(userColumns) + `)`
+var (
+	insertUser      = `INSERT INTO users (` + userColumns + `) VALUES (` + placeholders(userColumns) + `)`
+	userColumnNames = columnNames(userColumns)
+)
 
 // CreateUser stores a new user; store.ErrExists if the phone number is taken.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
@@ -93,13 +91,15 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 		if u.PhoneNumber != phoneNumber {
 			return fmt.Errorf("the update changed the phone number to %q", u.PhoneNumber)
 		}
+		oldArgs, _, err := userArgs(old)
+		if err != nil {
+			return err
+		}
 		var args []any
 		if args, stored, err = userArgs(u); err != nil {
 			return err
 		}
-		_, err = tx.exec(`UPDATE users SET (`+userFields+`) = (`+placeholders(userFields)+`)
-			WHERE phone_number = ?`, args...)
-		return err
+		return updateChanged(tx, "users", userColumnNames, oldArgs, args)
 	})
 	switch {
 	case updateErr != nil:

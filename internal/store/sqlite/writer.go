@@ -32,12 +32,14 @@ var errClosed = errors.New("the store is closed")
 type writer struct {
 	db   *sql.DB
 	conn *sql.Conn
-	// stmts are the statements prepared on conn; only the loop uses them.
-	stmts map[string]*sql.Stmt
-	jobs  chan *job
-	quit  chan struct{} // closed by stop
-	done  chan struct{} // closed when loop has returned
-	batch []*job        // the jobs run in the open transaction, reused
+	// stmts are the statements prepared on conn, and updates the UPDATEs
+	// updateChanged made; only the loop uses them.
+	stmts   map[string]*sql.Stmt
+	updates map[updateKey]string
+	jobs    chan *job
+	quit    chan struct{} // closed by stop
+	done    chan struct{} // closed when loop has returned
+	batch   []*job        // the jobs run in the open transaction, reused
 }
 
 // job is one write: fn runs on the writer inside a transaction, and
@@ -53,10 +55,11 @@ type job struct {
 func newWriter(db *sql.DB, conn *sql.Conn) *writer {
 	w := &writer{
 		db: db, conn: conn,
-		stmts: map[string]*sql.Stmt{},
-		jobs:  make(chan *job),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		stmts:   map[string]*sql.Stmt{},
+		updates: map[updateKey]string{},
+		jobs:    make(chan *job),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	go w.loop()
 	return w
