@@ -62,6 +62,11 @@ func listJSON[T any](v []T) (string, error) {
 	if v == nil {
 		v = []T{}
 	}
+	if l, ok := any(v).([]string); ok {
+		if s, ok := plainJSON(l); ok {
+			return s, nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", err
@@ -85,6 +90,48 @@ func fromListJSON[T any](column, s string) ([]T, error) {
 		v = []T{}
 	}
 	return v, nil
+}
+
+// plainJSON encodes l as json.Marshal would when no string in it needs an
+// escape, which every scope and URI is, and reports false otherwise.
+func plainJSON(l []string) (string, bool) {
+	n := 2
+	for _, e := range l {
+		if !plain(e) {
+			return "", false
+		}
+		n += len(e) + 3
+	}
+	if len(l) == 0 {
+		return "[]", true
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(`["`)
+	for i, e := range l {
+		if i > 0 {
+			b.WriteString(`","`)
+		}
+		b.WriteString(e)
+	}
+	b.WriteString(`"]`)
+	return b.String(), true
+}
+
+// plain reports whether json.Marshal writes s as it is between quotes: it
+// escapes control characters, '"', '\\', and (for HTML) '<', '>', '&',
+// U+2028 and U+2029, and replaces invalid UTF-8.
+func plain(s string) bool {
+	ascii := true
+	for i := range len(s) {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s) && !strings.ContainsAny(s, "\u2028\u2029")
 }
 
 // plainStrings decodes a JSON array of strings as json.Marshal writes it,

@@ -45,3 +45,23 @@ func TestPlainStringsRoundTrip(t *testing.T) {
 		t.Error("plainStrings refused a plain list")
 	}
 }
+
+// FuzzPlainJSON checks the fast path of listJSON against json.Marshal:
+// whatever it encodes, it encodes as json.Marshal does.
+func FuzzPlainJSON(f *testing.F) {
+	for _, s := range []string{"", "openid", "a<b", "æøå", "\u2028", "\x15", "a\"b", "\xff"} {
+		f.Add(s, "name")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, l := range [][]string{{}, {a}, {a, b}} {
+			got, ok := plainJSON(l)
+			if !ok {
+				continue
+			}
+			want, err := json.Marshal(l)
+			if err != nil || got != string(want) {
+				t.Fatalf("plainJSON(%q) = %s, json.Marshal %s (%v)", l, got, want, err)
+			}
+		}
+	})
+}
