@@ -13,7 +13,9 @@
 //     queue up while one runs share one commit (group commit), each in a
 //     savepoint of its own, and each is answered only once that commit has
 //     returned. An Update closure, which reads before it writes, runs on
-//     the writer inside the job.
+//     the writer inside the job: every other write waits for it, so it must
+//     be quick (a slow hash belongs before the Update), and it must not
+//     call the Store, whose writes would wait for it in turn.
 //   - Many readers. Read-only methods run on a pool of query_only
 //     connections (readers.go) beside the writer, as WAL allows: a read
 //     never takes or waits for the write lock, and sees every write that
