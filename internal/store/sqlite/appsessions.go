@@ -9,7 +9,7 @@ import (
 // CreateAppSession stores a new app session; store.ErrExists if the token
 // hash is taken. The user must exist.
 func (s *Store) CreateAppSession(ctx context.Context, as store.AppSession) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO app_sessions (token_hash, phone_number, created_at, expires_at)
+	_, err := s.exec(ctx, `INSERT INTO app_sessions (token_hash, phone_number, created_at, expires_at)
 		VALUES (?, ?, ?, ?)`, as.TokenHash, as.PhoneNumber, micros(as.CreatedAt), micros(as.ExpiresAt))
 	if err != nil {
 		return errorf("sqlite: create app session for %q: %w", as.PhoneNumber, created(err))
@@ -25,7 +25,7 @@ func (s *Store) GetAppSession(ctx context.Context, tokenHash string) (store.AppS
 		as                   store.AppSession
 		createdAt, expiresAt int64
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT token_hash, phone_number, created_at, expires_at
+	err := s.read(ctx).queryRow(`SELECT token_hash, phone_number, created_at, expires_at
 		FROM app_sessions WHERE token_hash = ?`, tokenHash).
 		Scan(&as.TokenHash, &as.PhoneNumber, &createdAt, &expiresAt)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *Store) GetAppSession(ctx context.Context, tokenHash string) (store.AppS
 
 // DeleteAppSession removes the session, or returns store.ErrNotFound.
 func (s *Store) DeleteAppSession(ctx context.Context, tokenHash string) error {
-	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM app_sessions WHERE token_hash = ?`, tokenHash)); err != nil {
+	if err := found(s.exec(ctx, `DELETE FROM app_sessions WHERE token_hash = ?`, tokenHash)); err != nil {
 		return errorf("sqlite: delete app session: %w", err)
 	}
 	return nil

@@ -11,7 +11,7 @@ const browserSessionColumns = `id, token_hash, phone_number, description, create
 // CreateBrowserSession stores a new browser session; store.ErrExists if the
 // id or the token hash is taken. The user must exist.
 func (s *Store) CreateBrowserSession(ctx context.Context, bs store.BrowserSession) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO browser_sessions (`+browserSessionColumns+`)
+	_, err := s.exec(ctx, `INSERT INTO browser_sessions (`+browserSessionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?)`, bs.ID, bs.TokenHash, bs.PhoneNumber, bs.Description,
 		micros(bs.CreatedAt), micros(bs.ExpiresAt))
 	if err != nil {
@@ -24,7 +24,7 @@ func (s *Store) CreateBrowserSession(ctx context.Context, bs store.BrowserSessio
 // expired or not, or store.ErrNotFound. The hash is not put in errors: it is
 // as good as the cookie for finding the session.
 func (s *Store) GetBrowserSessionByToken(ctx context.Context, tokenHash string) (store.BrowserSession, error) {
-	bs, err := scanBrowserSession(s.db.QueryRowContext(ctx, `SELECT `+browserSessionColumns+`
+	bs, err := scanBrowserSession(s.read(ctx).queryRow(`SELECT `+browserSessionColumns+`
 		FROM browser_sessions WHERE token_hash = ?`, tokenHash))
 	if err != nil {
 		return store.BrowserSession{}, errorf("sqlite: get browser session: %w", notFound(err))
@@ -35,21 +35,9 @@ func (s *Store) GetBrowserSessionByToken(ctx context.Context, tokenHash string) 
 // ListBrowserSessions returns the user's sessions, oldest first; sessions
 // made in the same microsecond are ordered by id.
 func (s *Store) ListBrowserSessions(ctx context.Context, phoneNumber string) ([]store.BrowserSession, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+browserSessionColumns+` FROM browser_sessions
+	bss, err := list(s.read(ctx), scanBrowserSession, `SELECT `+browserSessionColumns+` FROM browser_sessions
 		WHERE phone_number = ? ORDER BY created_at, id`, phoneNumber)
 	if err != nil {
-		return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
-	}
-	defer rows.Close()
-	bss := []store.BrowserSession{}
-	for rows.Next() {
-		bs, err := scanBrowserSession(rows)
-		if err != nil {
-			return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
-		}
-		bss = append(bss, bs)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, errorf("sqlite: list browser sessions of %q: %w", phoneNumber, err)
 	}
 	return bss, nil
@@ -59,7 +47,7 @@ func (s *Store) ListBrowserSessions(ctx context.Context, phoneNumber string) ([]
 // store.ErrNotFound, also when the id is another user's: the app may only
 // forget its own user's browsers.
 func (s *Store) DeleteBrowserSession(ctx context.Context, phoneNumber, id string) error {
-	err := deleted(s.db.ExecContext(ctx, `DELETE FROM browser_sessions
+	err := found(s.exec(ctx, `DELETE FROM browser_sessions
 		WHERE id = ? AND phone_number = ?`, id, phoneNumber))
 	if err != nil {
 		return errorf("sqlite: delete browser session %q of %q: %w", id, phoneNumber, err)
@@ -70,7 +58,7 @@ func (s *Store) DeleteBrowserSession(ctx context.Context, phoneNumber, id string
 // EndBrowserSession removes the session id whoever it belongs to, or
 // returns store.ErrNotFound.
 func (s *Store) EndBrowserSession(ctx context.Context, id string) error {
-	err := deleted(s.db.ExecContext(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id))
+	err := found(s.exec(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id))
 	if err != nil {
 		return errorf("sqlite: end browser session %q: %w", id, err)
 	}

@@ -2,25 +2,25 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
+// clientColumns lists id last: one list of arguments (clientArgs) serves
+// the INSERT and updateChanged, which needs the key last.
+const clientColumns = `secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
 	token_endpoint_auth_method, flows, scopes, qr_webhook_url, ciba_ping_url,
-	consent_webhook_url, created_at, updated_at`
+	consent_webhook_url, created_at, updated_at, id`
+
+var clientColumnNames = columnNames(clientColumns)
 
 // CreateClient stores a new client; store.ErrExists if the id is taken.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	args, err := clientArgs(c)
+	args, _, err := clientArgs(c)
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-			VALUES (:id, :secret_hash, :name, :redirect_uris, :app_callback_uris, :post_logout_redirect_uris,
-				:token_endpoint_auth_method, :flows, :scopes, :qr_webhook_url, :ciba_ping_url,
-				:consent_webhook_url, :created_at, :updated_at)`, args...)
+		_, err = s.exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (`+placeholders(clientColumns)+`)`, args...)
 	}
 	if err != nil {
 		return errorf("sqlite: create client %q: %w", c.ID, created(err))
@@ -30,7 +30,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // GetClient returns the client with the given id, or store.ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	c, err := getClient(ctx, s.db, id)
+	c, err := getClient(s.read(ctx), id)
 	if err != nil {
 		return store.Client{}, errorf("sqlite: get client %q: %w", id, err)
 	}
@@ -39,20 +39,8 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 
 // ListClients returns every client, ordered by id.
 func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY id`)
+	cs, err := list(s.read(ctx), scanClient, `SELECT `+clientColumns+` FROM clients ORDER BY id`)
 	if err != nil {
-		return nil, errorf("sqlite: list clients: %w", err)
-	}
-	defer rows.Close()
-	cs := []store.Client{}
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, errorf("sqlite: list clients: %w", err)
-		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, errorf("sqlite: list clients: %w", err)
 	}
 	return cs, nil
@@ -66,8 +54,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 		stored    store.Client
 		updateErr error
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getClient(ctx, tx, id)
+	err := s.write(ctx, func(tx *wtx) error {
+		old, err := getClient(tx, id)
 		if err != nil {
 			return err
 		}
@@ -79,24 +67,15 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 		if c.ID != id {
 			return fmt.Errorf("the update changed the id to %q", c.ID)
 		}
-		args, err := clientArgs(c)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `UPDATE clients SET
-				secret_hash = :secret_hash, name = :name, redirect_uris = :redirect_uris,
-				app_callback_uris = :app_callback_uris,
-				post_logout_redirect_uris = :post_logout_redirect_uris,
-				token_endpoint_auth_method = :token_endpoint_auth_method, flows = :flows,
-				scopes = :scopes, qr_webhook_url = :qr_webhook_url, ciba_ping_url = :ciba_ping_url,
-				consent_webhook_url = :consent_webhook_url, created_at = :created_at,
-				updated_at = :updated_at
-				WHERE id = :id`, args...)
-		}
+		oldArgs, _, err := clientArgs(old)
 		if err != nil {
 			return err
 		}
-		// Read it back so the caller gets exactly what a later Get returns.
-		stored, err = getClient(ctx, tx, id)
-		return err
+		var args []any
+		if args, stored, err = clientArgs(c); err != nil {
+			return err
+		}
+		return updateChanged(tx, "clients", clientColumnNames, oldArgs, args)
 	})
 	switch {
 	case updateErr != nil:
@@ -111,43 +90,48 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 // users' consents to it and their pairwise subjects at it go with it (ON
 // DELETE CASCADE); login requests, codes and tokens are left to expire.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	if err := deleted(s.db.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)); err != nil {
+	if err := found(s.exec(ctx, `DELETE FROM clients WHERE id = ?`, id)); err != nil {
 		return errorf("sqlite: delete client %q: %w", id, err)
 	}
 	return nil
 }
 
-func getClient(ctx context.Context, q queryer, id string) (store.Client, error) {
-	c, err := scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
+func getClient(q querier, id string) (store.Client, error) {
+	c, err := scanClient(q.queryRow(`SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
 	return c, notFound(err)
 }
 
-// clientArgs is c as named arguments, one per column.
-func clientArgs(c store.Client) ([]any, error) {
+// clientArgs is c as arguments, one per column of clientColumns, and c as
+// it reads back from them.
+func clientArgs(c store.Client) ([]any, store.Client, error) {
 	redirectURIs, err1 := listJSON(c.RedirectURIs)
 	appCallbacks, err2 := listJSON(c.AppCallbackURIs)
 	flows, err3 := listJSON(c.Flows)
 	scopes, err4 := listJSON(c.Scopes)
 	postLogout, err5 := listJSON(c.PostLogoutRedirectURIs)
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-		return nil, err
+		return nil, store.Client{}, err
 	}
-	return []any{
-		sql.Named("id", c.ID),
-		sql.Named("secret_hash", c.SecretHash),
-		sql.Named("name", c.Name),
-		sql.Named("redirect_uris", redirectURIs),
-		sql.Named("app_callback_uris", appCallbacks),
-		sql.Named("post_logout_redirect_uris", postLogout),
-		sql.Named("token_endpoint_auth_method", c.TokenEndpointAuthMethod),
-		sql.Named("flows", flows),
-		sql.Named("scopes", scopes),
-		sql.Named("qr_webhook_url", c.QRWebhookURL),
-		sql.Named("ciba_ping_url", c.CIBAPingURL),
-		sql.Named("consent_webhook_url", c.ConsentWebhookURL),
-		sql.Named("created_at", micros(c.CreatedAt)),
-		sql.Named("updated_at", micros(c.UpdatedAt)),
-	}, nil
+	args := []any{c.SecretHash, c.Name, redirectURIs, appCallbacks, postLogout,
+		c.TokenEndpointAuthMethod, flows, scopes, c.QRWebhookURL, c.CIBAPingURL,
+		c.ConsentWebhookURL, micros(c.CreatedAt), micros(c.UpdatedAt), c.ID}
+	c, err := decodeClient(c, redirectURIs, appCallbacks, postLogout, flows, scopes)
+	return args, c, err
+}
+
+// decodeClient sets c's lists from their stored JSON.
+func decodeClient(c store.Client, redirectURIs, appCallbacks, postLogout, flows, scopes string) (store.Client, error) {
+	var err1, err2, err3, err4, err5 error
+	c.RedirectURIs, err1 = fromListJSON[string]("redirect_uris", redirectURIs)
+	c.AppCallbackURIs, err2 = fromListJSON[string]("app_callback_uris", appCallbacks)
+	c.PostLogoutRedirectURIs, err3 = fromListJSON[string]("post_logout_redirect_uris", postLogout)
+	c.Flows, err4 = fromListJSON[string]("flows", flows)
+	c.Scopes, err5 = fromListJSON[string]("scopes", scopes)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return store.Client{}, err
+	}
+	c.CreatedAt, c.UpdatedAt = storedTime(c.CreatedAt), storedTime(c.UpdatedAt)
+	return c, nil
 }
 
 // scanClient reads one row of clientColumns.
@@ -158,21 +142,12 @@ func scanClient(row scanner) (store.Client, error) {
 		postLogout                                string
 		createdAt, updatedAt                      int64
 	)
-	err := row.Scan(&c.ID, &c.SecretHash, &c.Name, &redirectURIs, &appCallbacks, &postLogout,
+	err := row.Scan(&c.SecretHash, &c.Name, &redirectURIs, &appCallbacks, &postLogout,
 		&c.TokenEndpointAuthMethod, &flows, &scopes, &c.QRWebhookURL, &c.CIBAPingURL,
-		&c.ConsentWebhookURL, &createdAt, &updatedAt)
+		&c.ConsentWebhookURL, &createdAt, &updatedAt, &c.ID)
 	if err != nil {
 		return store.Client{}, err
 	}
-	var err1, err2, err3, err4, err5 error
-	c.PostLogoutRedirectURIs, err5 = fromListJSON[string]("post_logout_redirect_uris", postLogout)
-	c.RedirectURIs, err1 = fromListJSON[string]("redirect_uris", redirectURIs)
-	c.AppCallbackURIs, err2 = fromListJSON[string]("app_callback_uris", appCallbacks)
-	c.Flows, err3 = fromListJSON[string]("flows", flows)
-	c.Scopes, err4 = fromListJSON[string]("scopes", scopes)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-		return store.Client{}, err
-	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
-	return c, nil
+	return decodeClient(c, redirectURIs, appCallbacks, postLogout, flows, scopes)
 }

@@ -18,8 +18,8 @@ const authCodeColumns = `hash, client_id, redirect_uri, phone_number, scopes, no
 func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	scopes, err := listJSON(c.Scopes)
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = s.exec(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
+			VALUES (`+placeholders(authCodeColumns)+`)`,
 			c.Hash, c.ClientID, c.RedirectURI, c.PhoneNumber, scopes, c.Nonce,
 			c.CodeChallenge, c.CodeChallengeMethod, c.SessionID, c.ACR, c.AuthReqID, c.QRID, c.QRDescription,
 			micros(c.AuthTime), micros(c.RequestedAt), micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
@@ -43,16 +43,15 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) 
 		c    store.AuthCode
 		used bool
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var err error
-		c, err = scanAuthCode(tx.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = ?
-			WHERE hash = ? AND used_at = 0 RETURNING `+authCodeColumns, micros(now), hash))
+		c, err = scanAuthCode(tx.queryRow(redeemAuthCode, micros(now), hash))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		// Either used or unknown.
-		c, err = scanAuthCode(tx.QueryRowContext(ctx, `SELECT `+authCodeColumns+`
-			FROM auth_codes WHERE hash = ?`, hash))
+		// Either used or unknown: a refusal, which the same job tells apart
+		// so that no redemption can come between.
+		c, err = scanAuthCode(tx.queryRow(`SELECT `+authCodeColumns+` FROM auth_codes WHERE hash = ?`, hash))
 		used = err == nil
 		return notFound(err)
 	})
@@ -64,6 +63,8 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, now time.Time) 
 	}
 	return c, nil
 }
+
+const redeemAuthCode = `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at = 0 RETURNING ` + authCodeColumns
 
 // scanAuthCode reads one row of authCodeColumns.
 func scanAuthCode(row scanner) (store.AuthCode, error) {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -15,7 +14,7 @@ const consentColumns = `phone_number, client_id, scopes, created_at, updated_at`
 func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
 	scopes, err := listJSON(c.Scopes)
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
+		_, err = s.exec(ctx, `INSERT INTO consents (`+consentColumns+`)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (phone_number, client_id) DO UPDATE SET
 				scopes = excluded.scopes, updated_at = excluded.updated_at`,
@@ -29,7 +28,7 @@ func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
 
 // GetConsent returns the user's consent to the client, or store.ErrNotFound.
 func (s *Store) GetConsent(ctx context.Context, phoneNumber, clientID string) (store.Consent, error) {
-	c, err := scanConsent(s.db.QueryRowContext(ctx, `SELECT `+consentColumns+` FROM consents
+	c, err := scanConsent(s.read(ctx).queryRow(`SELECT `+consentColumns+` FROM consents
 		WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
 	if err != nil {
 		return store.Consent{}, errorf("sqlite: get consent of %q to %q: %w", phoneNumber, clientID, notFound(err))
@@ -39,21 +38,9 @@ func (s *Store) GetConsent(ctx context.Context, phoneNumber, clientID string) (s
 
 // ListConsents returns the user's consents, ordered by client id.
 func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.Consent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents
+	cs, err := list(s.read(ctx), scanConsent, `SELECT `+consentColumns+` FROM consents
 		WHERE phone_number = ? ORDER BY client_id`, phoneNumber)
 	if err != nil {
-		return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
-	}
-	defer rows.Close()
-	cs := []store.Consent{}
-	for rows.Next() {
-		c, err := scanConsent(rows)
-		if err != nil {
-			return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
-		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, errorf("sqlite: list consents of %q: %w", phoneNumber, err)
 	}
 	return cs, nil
@@ -63,13 +50,13 @@ func (s *Store) ListConsents(ctx context.Context, phoneNumber string) ([]store.C
 // store.ErrNotFound; notify, when not nil, is enqueued in the same
 // transaction.
 func (s *Store) DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *store.Webhook) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := deleted(tx.ExecContext(ctx, `DELETE FROM consents
+	err := s.write(ctx, func(tx *wtx) error {
+		err := deleted(tx.exec(`DELETE FROM consents
 			WHERE phone_number = ? AND client_id = ?`, phoneNumber, clientID))
 		if err != nil || notify == nil {
 			return err
 		}
-		return enqueueWebhook(ctx, tx, *notify)
+		return enqueueWebhook(tx, *notify)
 	})
 	if err != nil {
 		return errorf("sqlite: delete consent of %q to %q: %w", phoneNumber, clientID, err)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -18,9 +17,9 @@ var expiringTables = []string{"app_sessions", "browser_sessions", "login_request
 // removed. A record expiring exactly then is kept.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
 	total := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		sweep := func(table, where string, args ...any) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+where, args...)
+			res, err := tx.exec(`DELETE FROM `+table+` WHERE `+where, args...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}

@@ -8,7 +8,7 @@ import (
 
 // CreateSigningKey stores a new key; store.ErrExists if the kid is taken.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, initial, created_at)
+	_, err := s.exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_jwk, initial, created_at)
 		VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, k.PrivateJWK, k.Initial, micros(k.CreatedAt))
 	if err != nil {
 		return errorf("sqlite: create signing key %q: %w", k.ID, created(err))
@@ -20,26 +20,23 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // microsecond are ordered by id so that the order never depends on the
 // database's mood.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, algorithm, private_jwk, initial, created_at
+	ks, err := list(s.read(ctx), scanSigningKey, `SELECT id, algorithm, private_jwk, initial, created_at
 		FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, errorf("sqlite: list signing keys: %w", err)
 	}
-	defer rows.Close()
-	ks := []store.SigningKey{}
-	for rows.Next() {
-		var (
-			k         store.SigningKey
-			createdAt int64
-		)
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &k.Initial, &createdAt); err != nil {
-			return nil, errorf("sqlite: list signing keys: %w", err)
-		}
-		k.CreatedAt = fromMicros(createdAt)
-		ks = append(ks, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errorf("sqlite: list signing keys: %w", err)
-	}
 	return ks, nil
+}
+
+// scanSigningKey reads one row of a signing key.
+func scanSigningKey(row scanner) (store.SigningKey, error) {
+	var (
+		k         store.SigningKey
+		createdAt int64
+	)
+	if err := row.Scan(&k.ID, &k.Algorithm, &k.PrivateJWK, &k.Initial, &createdAt); err != nil {
+		return store.SigningKey{}, err
+	}
+	k.CreatedAt = fromMicros(createdAt)
+	return k, nil
 }

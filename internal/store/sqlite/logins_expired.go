@@ -16,15 +16,11 @@ const expiredDescription = "The user did not answer in the Vipps app before the 
 // blocked by the one-waiting-per-user index on a request nobody can answer
 // any more. The (phone_number, status) index finds them.
 func (s *Store) FailExpiredLoginRequests(ctx context.Context, phoneNumber, kind string, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE login_requests
+	n, err := s.exec(ctx, `UPDATE login_requests
 		SET status = ?, error = 'expired_token', error_description = ?, updated_at = ?
 		WHERE phone_number = ? AND status = ? AND kind = ? AND expires_at <= ?`,
 		store.LoginFailed, expiredDescription, micros(now),
 		phoneNumber, store.LoginWaiting, kind, micros(now))
-	if err != nil {
-		return 0, errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, errorf("sqlite: fail expired login requests of %q: %w", phoneNumber, err)
 	}

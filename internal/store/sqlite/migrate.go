@@ -3,7 +3,6 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -27,14 +26,17 @@ type migration struct {
 }
 
 // migrate applies every migration not yet recorded in schema_migrations,
-// each in its own transaction together with its record, so a failed one
+// each in its own write job together with its record, so a failed one
 // leaves neither a half-built schema nor a record claiming it was applied.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `
-		CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY,
-			applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-		) STRICT`); err != nil {
+	err := s.write(ctx, func(tx *wtx) error {
+		return tx.execScript(`
+			CREATE TABLE IF NOT EXISTS schema_migrations (
+				version    INTEGER PRIMARY KEY,
+				applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+			) STRICT`)
+	})
+	if err != nil {
 		return err
 	}
 	ms, err := listMigrations()
@@ -42,7 +44,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := s.inTx(ctx, func(tx *sql.Tx) error { return applyMigration(ctx, tx, m) }); err != nil {
+		if err := s.write(ctx, func(tx *wtx) error { return applyMigration(tx, m) }); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 	}
@@ -50,12 +52,12 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // applyMigration runs m unless it is already recorded. The check runs inside
-// the transaction, which holds the write lock from its start (_txlock), so a
+// the write transaction, which holds the write lock from its start, so a
 // second process opening the same fresh file waits for the first and then
 // finds the migration done.
-func applyMigration(ctx context.Context, tx *sql.Tx, m migration) error {
+func applyMigration(tx *wtx, m migration) error {
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+	if err := tx.queryRow(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -65,10 +67,10 @@ func applyMigration(ctx context.Context, tx *sql.Tx, m migration) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if err := tx.execScript(string(body)); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, m.version)
+	_, err = tx.exec(`INSERT INTO schema_migrations (version) VALUES (?)`, m.version)
 	return err
 }
 

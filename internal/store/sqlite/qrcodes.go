@@ -11,7 +11,7 @@ const qrCodeColumns = `id, client_id, description, redirect_uri, created_at`
 // CreateQRCode stores a new QR code; store.ErrExists if the id is taken.
 // The client must exist (a foreign key), and deleting it deletes its codes.
 func (s *Store) CreateQRCode(ctx context.Context, q store.QRCode) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO qr_codes (`+qrCodeColumns+`) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO qr_codes (`+qrCodeColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		q.ID, q.ClientID, q.Description, q.RedirectURI, micros(q.CreatedAt))
 	if err != nil {
 		return errorf("sqlite: create QR code %q: %w", q.ID, created(err))
@@ -21,7 +21,7 @@ func (s *Store) CreateQRCode(ctx context.Context, q store.QRCode) error {
 
 // GetQRCode returns the QR code with the id, or store.ErrNotFound.
 func (s *Store) GetQRCode(ctx context.Context, id string) (store.QRCode, error) {
-	q, err := scanQRCode(s.db.QueryRowContext(ctx, `SELECT `+qrCodeColumns+` FROM qr_codes WHERE id = ?`, id))
+	q, err := scanQRCode(s.read(ctx).queryRow(`SELECT `+qrCodeColumns+` FROM qr_codes WHERE id = ?`, id))
 	if err != nil {
 		return store.QRCode{}, errorf("sqlite: get QR code %q: %w", id, notFound(err))
 	}
@@ -31,21 +31,9 @@ func (s *Store) GetQRCode(ctx context.Context, id string) (store.QRCode, error) 
 // ListQRCodes returns the client's QR codes, oldest first; codes made in
 // the same microsecond are ordered by id.
 func (s *Store) ListQRCodes(ctx context.Context, clientID string) ([]store.QRCode, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+qrCodeColumns+` FROM qr_codes
+	qs, err := list(s.read(ctx), scanQRCode, `SELECT `+qrCodeColumns+` FROM qr_codes
 		WHERE client_id = ? ORDER BY created_at, id`, clientID)
 	if err != nil {
-		return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
-	}
-	defer rows.Close()
-	qs := []store.QRCode{}
-	for rows.Next() {
-		q, err := scanQRCode(rows)
-		if err != nil {
-			return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
-		}
-		qs = append(qs, q)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, errorf("sqlite: list QR codes of %q: %w", clientID, err)
 	}
 	return qs, nil
@@ -54,7 +42,7 @@ func (s *Store) ListQRCodes(ctx context.Context, clientID string) ([]store.QRCod
 // DeleteQRCode removes the client's QR code, or returns store.ErrNotFound;
 // the client id in the WHERE leaves another client's code alone.
 func (s *Store) DeleteQRCode(ctx context.Context, clientID, id string) error {
-	err := deleted(s.db.ExecContext(ctx, `DELETE FROM qr_codes WHERE client_id = ? AND id = ?`, clientID, id))
+	err := found(s.exec(ctx, `DELETE FROM qr_codes WHERE client_id = ? AND id = ?`, clientID, id))
 	if err != nil {
 		return errorf("sqlite: delete QR code %q of %q: %w", id, clientID, err)
 	}

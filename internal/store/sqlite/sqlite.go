@@ -2,6 +2,34 @@
 // pure-Go modernc.org/sqlite driver so that vippslogin builds without cgo
 // (DESIGN §8). It is the default backend; PostgreSQL takes over when several
 // replicas share one database.
+//
+// Every query keeps to one discipline, for speed (DESIGN §8, "Speed
+// discipline"):
+//
+//   - One writer. Every write runs as a job on the one writer connection
+//     (writer.go), in a transaction that holds the write lock from its
+//     start. Writers in this process queue in Go for it instead of racing
+//     for SQLite's lock and sleeping in its busy-retry loop; writes that
+//     queue up while one runs share one commit (group commit), each in a
+//     savepoint of its own, and each is answered only once that commit has
+//     returned. An Update closure, which reads before it writes, runs on
+//     the writer inside the job: every other write waits for it, so it must
+//     be quick (a slow hash belongs before the Update), and it must not
+//     call the Store, whose writes would wait for it in turn.
+//   - Many readers. Read-only methods run on a pool of query_only
+//     connections (readers.go) beside the writer, as WAL allows: a read
+//     never takes or waits for the write lock, and sees every write that
+//     was answered before it started.
+//   - Statements prepared once. Parsing SQL costs more than running these
+//     small statements, so every query goes through a cache of prepared
+//     statements, the writer's on its connection and the readers' on each
+//     of theirs; no SQL text is parsed twice on one connection.
+//   - No read-back. A write returns what it stored by working it out in Go
+//     (the codec's round trip) or with RETURNING, never by a second query.
+//
+// Other processes may open the same file: SQLite's file locks keep them
+// apart, and the busy timeout makes a writer wait for another process's
+// transaction.
 package sqlite
 
 import (
@@ -11,7 +39,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -21,22 +51,32 @@ import (
 
 var _ store.Store = (*Store)(nil)
 
-// dsnParams are set on every connection the pool opens, which is why they
-// live in the DSN rather than in PRAGMA statements run once.
+// Parameters set on every connection, which is why they live in the DSN
+// rather than in PRAGMA statements run once.
 //
-//   - busy_timeout makes a writer wait up to 10s for another writer (in this
-//     process or another) instead of failing at once with SQLITE_BUSY.
+//   - busy_timeout makes a connection wait up to 10s for a lock another
+//     process holds instead of failing at once with SQLITE_BUSY. Within this
+//     process writers queue in Go for the one writer connection and never
+//     wait here.
 //   - foreign_keys is off by default in SQLite; without it deleting a user
 //     would leave their app sessions behind.
-//   - synchronous=NORMAL is safe against corruption in WAL mode and only
-//     risks the last commits on power loss.
-//   - _txlock=immediate starts every read-write transaction with the write
-//     lock. A deferred transaction that reads and then writes, as the Update
-//     closures do, can fail with SQLITE_BUSY when it tries to upgrade its lock
-//     while another one holds it, and the busy timeout cannot help there.
+//   - synchronous=NORMAL does not sync the WAL on every commit, only at
+//     checkpoints: a commit survives a crash of the process (it is in the
+//     operating system's page cache once COMMIT returns) and the file is
+//     never corrupted, but the last commits may be lost on power loss.
+//   - The writer's BEGIN IMMEDIATE takes the write lock at the start of the
+//     transaction: a transaction that reads and then writes, as the Update
+//     closures do, could otherwise fail with SQLITE_BUSY when it upgrades
+//     its lock while another process holds it, which the busy timeout
+//     cannot help with.
+//   - query_only makes the readers refuse to write, so that no write can
+//     slip past the writer and its queue.
 //
 // WAL mode is not here: it is a property of the file, set once by Open.
-const dsnParams = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+const (
+	writerParams = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+	readerParams = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
+)
 
 // walTimeout bounds how long Open keeps trying to switch a fresh file to
 // WAL while other processes do the same; it matches busy_timeout.
@@ -44,13 +84,20 @@ const walTimeout = 10 * time.Second
 
 // Store is a store.Store backed by one SQLite file.
 type Store struct {
-	db *sql.DB
+	w         *writer
+	r         *readers
+	closeOnce sync.Once
 }
 
 // Open opens the SQLite database at path, creating the file and its parent
 // directory if they are missing, and brings its schema up to date. Several
 // processes may open the same file at once.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return openWith(ctx, path, writerParams, readerParams)
+}
+
+// openWith is Open with the connections' parameters given.
+func openWith(ctx context.Context, path, writerParams, readerParams string) (*Store, error) {
 	// The driver splits the DSN at the first '?', so such a path would be
 	// cut short and a different file opened.
 	if strings.Contains(path, "?") {
@@ -60,17 +107,36 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, errorf("sqlite: %w", err)
 	}
-	db, err := sql.Open("sqlite", path+"?"+dsnParams)
+	wdb, err := sql.Open("sqlite", path+"?"+writerParams)
 	if err != nil {
 		return nil, errorf("sqlite: open %s: %w", path, err)
 	}
-	if err := enableWAL(ctx, db); err != nil {
-		db.Close()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		wdb.Close()
+		return nil, errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := enableWAL(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
 		return nil, errorf("sqlite: enable WAL on %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	rdb, err := sql.Open("sqlite", path+"?"+readerParams)
+	if err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, errorf("sqlite: open %s: %w", path, err)
+	}
+	// Every connection is kept, so that each statement is prepared on it
+	// once.
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	s := &Store{w: newWriter(wdb, conn), r: &readers{db: rdb}}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, errorf("sqlite: migrate %s: %w", path, err)
 	}
 	return s, nil
@@ -82,7 +148,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // one of them with SQLITE_BUSY at once rather than wait for busy_timeout,
 // since waiting could deadlock; so the switch is retried here. Once the file
 // is in WAL mode, it stays there and the pragma is a no-op.
-func enableWAL(ctx context.Context, db *sql.DB) error {
+func enableWAL(ctx context.Context, db *sql.Conn) error {
 	ctx, cancel := context.WithTimeout(ctx, walTimeout)
 	defer cancel()
 	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
@@ -109,62 +175,44 @@ func enableWAL(ctx context.Context, db *sql.DB) error {
 // would only check that a connection can be made.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	if err := s.r.with(ctx).queryRow(`SELECT 1`).Scan(&one); err != nil {
 		return errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
 
-// Close closes the database. Calling it again does nothing.
+// Close closes the database once the writes in hand are committed.
+// Calling it again does nothing.
 func (s *Store) Close() error {
-	return s.db.Close()
-}
-
-// inTx runs fn in one transaction and commits if fn returns nil, so that a
-// multi-statement write is never left half done. fn's error is returned as
-// is, which lets an Update closure's error reach the caller unchanged.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// queryer is what both *sql.DB and *sql.Tx offer, so a read can run inside
-// or outside a transaction.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// deleted turns an exec result into store.ErrNotFound when it touched no row.
-func deleted(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-// notFound maps sql.ErrNoRows to store.ErrNotFound.
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.ErrNotFound
-	}
+	var err error
+	s.closeOnce.Do(func() {
+		s.w.stop()
+		err = errors.Join(s.w.conn.Close(), s.w.db.Close(), s.r.db.Close())
+	})
 	return err
+}
+
+// read is the readers for one call.
+func (s *Store) read(ctx context.Context) reader {
+	return s.r.with(ctx)
+}
+
+// write runs fn as one write job on the writer (see writer.do).
+func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.w.do(ctx, fn)
+}
+
+// exec runs one statement as a write job of its own and reports how many
+// rows it changed.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *wtx) error {
+		res, err := tx.exec(query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }

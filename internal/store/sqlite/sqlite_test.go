@@ -15,11 +15,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
-		// Keep the connections the race tests warm up (the pool keeps 2 by
-		// default): a racer that must open one first starts too late to race.
-		s.db.SetMaxIdleConns(32)
-		return s
+		return open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
 	})
 }
 
@@ -64,7 +60,7 @@ func TestReopen(t *testing.T) {
 // appliedVersions is what schema_migrations records, in order.
 func appliedVersions(t *testing.T, s *Store) []int {
 	t.Helper()
-	rows, err := s.db.QueryContext(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
+	rows, err := s.r.db.QueryContext(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,21 +93,39 @@ func embeddedVersions(t *testing.T) []int {
 	return vs
 }
 
-func TestWAL(t *testing.T) {
+// TestPragmas checks the settings of the writer and of a reader.
+func TestPragmas(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
-	var mode string
-	if err := s.db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
+	pragmas := func(q querier) (mode string, fk, queryOnly bool, sync int) {
+		t.Helper()
+		for pragma, dest := range map[string]any{
+			"journal_mode": &mode, "foreign_keys": &fk, "query_only": &queryOnly, "synchronous": &sync,
+		} {
+			if err := q.queryRow(`PRAGMA ` + pragma).Scan(dest); err != nil {
+				t.Fatalf("PRAGMA %s: %v", pragma, err)
+			}
+		}
+		return
+	}
+	var (
+		wMode           string
+		wFK, wQueryOnly bool
+		wSync           int
+	)
+	err := s.write(t.Context(), func(tx *wtx) error {
+		wMode, wFK, wQueryOnly, wSync = pragmas(tx)
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if mode != "wal" {
-		t.Errorf("journal_mode = %q, want wal", mode)
+	if wMode != "wal" || !wFK || wQueryOnly || wSync != 1 {
+		t.Errorf("writer: journal_mode %s, foreign_keys %v, query_only %v, synchronous %d; want wal, true, false, 1 (NORMAL)",
+			wMode, wFK, wQueryOnly, wSync)
 	}
-	var fk bool
-	if err := s.db.QueryRowContext(t.Context(), `PRAGMA foreign_keys`).Scan(&fk); err != nil {
-		t.Fatal(err)
-	}
-	if !fk {
-		t.Error("foreign_keys is off")
+	mode, fk, queryOnly, _ := pragmas(s.read(t.Context()))
+	if mode != "wal" || !fk || !queryOnly {
+		t.Errorf("reader: journal_mode %s, foreign_keys %v, query_only %v; want wal, true, true", mode, fk, queryOnly)
 	}
 }
 
@@ -181,24 +195,29 @@ func TestClosedIsUnavailable(t *testing.T) {
 }
 
 // TestBusyIsUnavailable checks that a write that cannot get the lock in
-// time wraps store.ErrUnavailable and still says why. The store here waits
-// for no lock (busy_timeout 0) so the test need not wait out 10 seconds.
+// time, because another process holds it, wraps store.ErrUnavailable and
+// still says why. The store here waits for no lock (busy_timeout 0) so the
+// test need not wait out 10 seconds.
 func TestBusyIsUnavailable(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "vippslogin.db")
-	holder := open(t, path)
-	// _txlock=immediate: the transaction holds the write lock from its start.
-	tx, err := holder.db.BeginTx(ctx, nil)
+	impatient, err := openWith(ctx, path, "_busy_timeout=0&_foreign_keys=on", "_busy_timeout=0&_query_only=1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
-	db, err := sql.Open("sqlite", path+"?_busy_timeout=0&_txlock=immediate")
+	defer impatient.Close()
+	// The other process: its own connection, in a transaction that holds
+	// the write lock from its start.
+	db, err := sql.Open("sqlite", path+"?_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	impatient := &Store{db: db}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
 
 	err = impatient.CreateClient(ctx, store.Client{ID: "shop"})
 	if !errors.Is(err, store.ErrUnavailable) || !isBusy(err) {

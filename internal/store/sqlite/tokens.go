@@ -16,8 +16,8 @@ const accessTokenColumns = `hash, client_id, phone_number, scopes, session_id, c
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
 	scopes, err := listJSON(t.Scopes)
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = s.exec(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`)
+			VALUES (`+placeholders(accessTokenColumns)+`)`,
 			t.Hash, t.ClientID, t.PhoneNumber, scopes, t.SessionID, t.CodeHash,
 			micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.RevokedAt))
 	}
@@ -30,7 +30,7 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 // GetAccessToken returns the token with the given hash, expired or revoked
 // or not, or store.ErrNotFound.
 func (s *Store) GetAccessToken(ctx context.Context, hash string) (store.AccessToken, error) {
-	t, err := scanAccessToken(s.db.QueryRowContext(ctx, `SELECT `+accessTokenColumns+`
+	t, err := scanAccessToken(s.read(ctx).queryRow(`SELECT `+accessTokenColumns+`
 		FROM access_tokens WHERE hash = ?`, hash))
 	if err != nil {
 		return store.AccessToken{}, errorf("sqlite: get access token: %w", notFound(err))
@@ -46,7 +46,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, hash string, now time.Tim
 	}
 	// The CASE rather than a WHERE on revoked_at keeps a revoked token a
 	// matched row, so that only an unknown one is ErrNotFound.
-	err := deleted(s.db.ExecContext(ctx, `UPDATE access_tokens
+	err := found(s.exec(ctx, `UPDATE access_tokens
 		SET revoked_at = CASE revoked_at WHEN 0 THEN ? ELSE revoked_at END
 		WHERE hash = ?`, micros(now), hash))
 	if err != nil {
@@ -65,12 +65,8 @@ func (s *Store) RevokeAccessTokensByCode(ctx context.Context, codeHash string, n
 	if codeHash == "" {
 		return 0, nil
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE access_tokens SET revoked_at = ?
+	n, err := s.exec(ctx, `UPDATE access_tokens SET revoked_at = ?
 		WHERE code_hash = ? AND revoked_at = 0`, micros(now), codeHash)
-	if err != nil {
-		return 0, errorf("sqlite: revoke access tokens by code: %w", err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, errorf("sqlite: revoke access tokens by code: %w", err)
 	}

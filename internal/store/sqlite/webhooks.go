@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"time"
 
@@ -17,47 +18,43 @@ const webhookColumns = `id, client_id, event, url, content_type, authorization_h
 // EnqueueWebhook stores a new event in the outbox; store.ErrExists if the
 // id is taken. The client must exist.
 func (s *Store) EnqueueWebhook(ctx context.Context, w store.Webhook) error {
-	return enqueueWebhook(ctx, s.db, w)
+	if err := s.write(ctx, func(tx *wtx) error { return enqueueWebhook(tx, w) }); err != nil {
+		return errorf("sqlite: enqueue %w", err)
+	}
+	return nil
 }
 
-// execer is what both *sql.DB and *sql.Tx offer for writes.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func enqueueWebhook(ctx context.Context, db execer, w store.Webhook) error {
+// enqueueWebhook stores w in tx, also as part of a larger write.
+func enqueueWebhook(tx *wtx, w store.Webhook) error {
 	body := w.Body
 	if body == nil {
 		body = []byte{} // the column is NOT NULL
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(`INSERT INTO webhooks (`+webhookColumns+`)
+		VALUES (`+placeholders(webhookColumns)+`)`,
 		w.ID, w.ClientID, w.Event, w.URL, w.ContentType, w.Authorization, body, w.Attempts,
 		micros(w.NextAttemptAt), micros(w.LockedUntil), micros(w.DeliveredAt), w.LastError, w.LastStatus,
 		micros(w.CreatedAt), micros(w.ExpiresAt))
 	if err != nil {
-		return errorf("sqlite: enqueue webhook %q: %w", w.ID, created(err))
+		return fmt.Errorf("webhook %q: %w", w.ID, created(err))
 	}
 	return nil
 }
 
 // ClaimWebhooks leases up to limit due events. The choice and the lease are
-// one UPDATE in one write transaction (_txlock=immediate), and SQLite lets
+// one UPDATE in one write transaction (BEGIN IMMEDIATE), and SQLite lets
 // one writer in at a time, in this process or another: a second claimer
 // waits and then finds the first one's events leased.
 func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Webhook, error) {
 	ws := []store.Webhook{}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE webhooks SET locked_until = :until
+	err := s.write(ctx, func(tx *wtx) error {
+		var err error
+		ws, err = list(tx, scanWebhook, `UPDATE webhooks SET locked_until = :until
 			WHERE id IN (SELECT id FROM webhooks
 				WHERE delivered_at = 0 AND next_attempt_at <= :now AND locked_until <= :now AND expires_at > :now
 				ORDER BY next_attempt_at, id LIMIT :limit)
 			RETURNING `+webhookColumns,
 			sql.Named("until", micros(now.Add(lease))), sql.Named("now", micros(now)), sql.Named("limit", limit))
-		if err != nil {
-			return err
-		}
-		ws, err = scanWebhooks(rows)
 		return err
 	})
 	if err != nil {
@@ -74,12 +71,12 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Dur
 // skips a delivered event, so a late failure cannot undo a delivery; the
 // existence check after it tells "already delivered" from "unknown".
 func (s *Store) RecordWebhookAttempt(ctx context.Context, id string, a store.WebhookAttempt) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		delivered, next := int64(0), micros(a.NextAttemptAt)
 		if a.Delivered {
 			delivered = micros(a.At)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET attempts = attempts + 1,
+		res, err := tx.exec(`UPDATE webhooks SET attempts = attempts + 1,
 				last_status = ?, last_error = ?, delivered_at = ?,
 				next_attempt_at = CASE WHEN ? THEN next_attempt_at ELSE ? END,
 				locked_until = 0
@@ -92,7 +89,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id string, a store.Web
 			return err
 		}
 		var one int
-		return notFound(tx.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE id = ?`, id).Scan(&one))
+		return notFound(tx.queryRow(`SELECT 1 FROM webhooks WHERE id = ?`, id).Scan(&one))
 	})
 	if err != nil {
 		return errorf("sqlite: record webhook attempt %q: %w", id, err)
@@ -103,38 +100,29 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id string, a store.Web
 // ListWebhooks returns up to limit of the client's events, newest first;
 // events made in the same microsecond are ordered by id, descending.
 func (s *Store) ListWebhooks(ctx context.Context, clientID string, limit int) ([]store.Webhook, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
+	ws, err := list(s.read(ctx), scanWebhook, `SELECT `+webhookColumns+` FROM webhooks
 		WHERE client_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, clientID, limit)
-	if err != nil {
-		return nil, errorf("sqlite: list webhooks of %q: %w", clientID, err)
-	}
-	ws, err := scanWebhooks(rows)
 	if err != nil {
 		return nil, errorf("sqlite: list webhooks of %q: %w", clientID, err)
 	}
 	return ws, nil
 }
 
-// scanWebhooks reads every row of webhookColumns and closes rows.
-func scanWebhooks(rows *sql.Rows) ([]store.Webhook, error) {
-	defer rows.Close()
-	ws := []store.Webhook{}
-	for rows.Next() {
-		var (
-			w                                    store.Webhook
-			next, locked, delivered, crt, expiry int64
-		)
-		err := rows.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Authorization, &w.Body, &w.Attempts,
-			&next, &locked, &delivered, &w.LastError, &w.LastStatus, &crt, &expiry)
-		if err != nil {
-			return nil, err
-		}
-		if w.Body == nil {
-			w.Body = []byte{}
-		}
-		w.NextAttemptAt, w.LockedUntil, w.DeliveredAt = fromMicros(next), fromMicros(locked), fromMicros(delivered)
-		w.CreatedAt, w.ExpiresAt = fromMicros(crt), fromMicros(expiry)
-		ws = append(ws, w)
+// scanWebhook reads one row of webhookColumns.
+func scanWebhook(row scanner) (store.Webhook, error) {
+	var (
+		w                                    store.Webhook
+		next, locked, delivered, crt, expiry int64
+	)
+	err := row.Scan(&w.ID, &w.ClientID, &w.Event, &w.URL, &w.ContentType, &w.Authorization, &w.Body, &w.Attempts,
+		&next, &locked, &delivered, &w.LastError, &w.LastStatus, &crt, &expiry)
+	if err != nil {
+		return store.Webhook{}, err
 	}
-	return ws, rows.Err()
+	if w.Body == nil {
+		w.Body = []byte{}
+	}
+	w.NextAttemptAt, w.LockedUntil, w.DeliveredAt = fromMicros(next), fromMicros(locked), fromMicros(delivered)
+	w.CreatedAt, w.ExpiresAt = fromMicros(crt), fromMicros(expiry)
+	return w, nil
 }

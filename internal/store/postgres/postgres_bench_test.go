@@ -1,0 +1,24 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/store/postgres/pgtest"
+	"github.com/vippslogin/vippslogin/internal/store/storetest"
+)
+
+// BenchmarkStore runs the shared store benchmarks, each operation in a
+// fresh schema; it skips without VIPPSLOGIN_TEST_POSTGRES:
+//
+//	VIPPSLOGIN_TEST_POSTGRES=postgres://… go test -run '^$' -bench Store ./internal/store/postgres/
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), pgtest.URL(b))
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -1,0 +1,23 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/store/storetest"
+)
+
+// BenchmarkStore runs the shared store benchmarks on a fresh file:
+//
+//	go test -run '^$' -bench Store ./internal/store/sqlite/
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "vippslogin.db"))
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}
