@@ -134,3 +134,27 @@ func BenchmarkDiscovery(b *testing.B) {
 func BenchmarkJWKSEndpoint(b *testing.B) {
 	benchGet(b, IssuerPath+".well-known/jwks.json")
 }
+
+// TestETagMatches holds If-None-Match to RFC 9110 §13.1.2: a list of tags,
+// weak comparison, and "*".
+func TestETagMatches(t *testing.T) {
+	const tag = `"abc"`
+	tests := []struct {
+		header string
+		want   bool
+	}{
+		{`"abc"`, true},
+		{`W/"abc"`, true},
+		{`"x", "abc"`, true},
+		{`"x",W/"abc"`, true},
+		{`*`, true},
+		{`"abcd"`, false},
+		{`abc`, false},
+		{`"x", "y"`, false},
+	}
+	for _, tt := range tests {
+		if got := etagMatches(tt.header, tag); got != tt.want {
+			t.Errorf("etagMatches(%q, %q) = %v, want %v", tt.header, tag, got, tt.want)
+		}
+	}
+}
