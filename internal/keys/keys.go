@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-
 	"github.com/google/uuid"
 
 	"github.com/vippslogin/vippslogin/internal/store"
