@@ -14,7 +14,7 @@ func TestWebhookQueryPlans(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
 	for _, tt := range []struct {
 		name, query, index string
-		args                []any
+		args               []any
 	}{
 		{"ClaimWebhooks", claimWebhooksSQL, "webhooks_due",
 			[]any{sql.Named("until", 2), sql.Named("now", 1), sql.Named("limit", 10)}},
