@@ -33,7 +33,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	notify, err := a.answerEvent(r.Context(), user.PhoneNumber, r.PathValue("id"), true, a.now())
+	owed, err := a.answerEffects(r.Context(), user.PhoneNumber, r.PathValue("id"), true, a.now())
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 			lr.ResumeSecretHash = secret.Digest(resume)
 		}
 		return lr, nil, nil
-	}, &resume, notify)
+	}, &resume, owed)
 }
 
 // reject answers POST /app/v1/requests/{id}/reject: the client gets
@@ -83,64 +83,77 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notify, err := a.answerEvent(r.Context(), phone, r.PathValue("id"), false, a.now())
+	owed, err := a.answerEffects(r.Context(), phone, r.PathValue("id"), false, a.now())
 	if err != nil {
 		return err
 	}
 	return a.answer(w, r, phone, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
 		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
-	}, nil, notify)
+	}, nil, owed)
 }
 
-// answerEvent is the webhook that the answer to request id must enqueue
-// with it, or nil when it needs none: the signed QR_LOGIN of an approved qr
-// request of the webhook variant (qrLoginEvent), the ping of a CIBA
-// request whose client asked for one (cibaPingEvent). It is made before
-// the answer's transaction, which must not wait on signing keys, from one
-// read of the request; answer enqueues it only if the answer wins. An
-// unknown request is errNoSuchRequest, as answer would say; one the user
-// may not answer needs no event (answer then says why).
-func (a *API) answerEvent(ctx context.Context, phone, id string, approving bool, now time.Time) (*store.Webhook, error) {
+// answerEffects are the records that the answer to request id may write
+// with it, made before the answer's transaction, which must not wait on
+// signing keys nor read the store, from one read of the request: the
+// webhook it owes, the signed QR_LOGIN of an approved qr request of the
+// webhook variant (qrLoginEvent) or the ping of a CIBA request whose
+// client asked for one (cibaPingEvent); and the consent an approved CIBA
+// or qr request gives (approvalConsent). answer writes each only if the
+// answer wins and calls for it. An unknown request is errNoSuchRequest, as
+// answer would say; one the user may not answer needs none (answer then
+// says why).
+func (a *API) answerEffects(ctx context.Context, phone, id string, approving bool, now time.Time) (store.Effects, error) {
+	var e store.Effects
 	lr, err := a.Store.GetLoginRequest(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, errNoSuchRequest
+		return e, errNoSuchRequest
 	case err != nil:
-		return nil, err
+		return e, err
 	case !visible(lr, phone):
-		return nil, nil
+		return e, nil
 	case approving && lr.Kind == store.KindQR:
-		return a.qrLoginEvent(ctx, lr, now)
+		e.Webhook, err = a.qrLoginEvent(ctx, lr, now)
 	case lr.Kind == store.KindCIBA:
-		return a.cibaPingEvent(ctx, lr, now)
+		e.Webhook, err = a.cibaPingEvent(ctx, lr, now)
 	}
-	return nil, nil
+	if err == nil && approving && (lr.Kind == store.KindCIBA || lr.Kind == store.KindQR) {
+		e.Consent, err = a.approvalConsent(ctx, lr, now)
+	}
+	return e, err
 }
 
 // answer moves the request in the path on with decide, which sees a
 // request that is the user's, waiting and unexpired, and returns it
 // changed, plus the error the phone gets when the change ended the login.
 // resume, when not nil, holds the one-time secret decide made for an
-// automatic return, which goes into the open_url. notify, when not nil, is
-// the webhook the answer owes the client: an approved qr request's
-// (qrLoginEvent), or the ping of a CIBA request the user approved or
-// rejected (cibaPingEvent). It is enqueued in the answer's transaction, and
-// only if the answer wins, so it is sent once per request.
+// automatic return, which goes into the open_url. owed are the records the
+// answer may write with it (answerEffects): the webhook, written only if
+// the answer wins and is one that owes it, so it is sent once per request;
+// the consent, written with an approval. An approved CIBA
+// login_to_webpage request, or qr request with a redirect URI, also ends
+// here with its code (flow.End), whose URL is the open_url.
 //
 // Every check and the change happen in one store transaction, so that of
 // two answers racing (two taps, two phones, two replicas) exactly one wins
 // and the other sees it was answered. That is also why a failure is written
 // here and not with flow.Fail, which would turn an approval that won the
-// race into a failure.
+// race into a failure. And it is one write, so a crash cannot leave an
+// approval without its consent, code or event.
 func (a *API) answer(w http.ResponseWriter, r *http.Request, phone string,
-	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string, notify *store.Webhook) error {
+	decide func(store.LoginRequest, time.Time) (store.LoginRequest, *loginError, error), resume *string, owed store.Effects) error {
 	now := a.now()
-	var outcome *loginError
-	final, err := a.Store.UpdateLoginRequestNotify(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
-		outcome = nil
+	issuer := a.BaseURL + flow.IssuerPath
+	var (
+		outcome *loginError
+		ended   string // the code's URL, when the answer ended the login
+	)
+	final, err := a.Store.UpdateLoginRequestWith(r.Context(), r.PathValue("id"), func(lr store.LoginRequest) (store.LoginRequest, store.Effects, error) {
+		outcome, ended = nil, ""
+		var none store.Effects
 		switch {
 		case !visible(lr, phone):
-			return lr, nil, errNoSuchRequest
+			return lr, none, errNoSuchRequest
 		case flow.Expired(lr, now):
 			switch lr.Kind {
 			case store.KindCIBA:
@@ -150,20 +163,27 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, phone string,
 			default:
 				outcome = errExpired()
 			}
-			return outcome.fail(lr, flow.TimeoutDescription, now), nil, nil
+			return outcome.fail(lr, flow.TimeoutDescription, now), none, nil
 		case lr.Status != store.LoginWaiting:
-			return lr, nil, errAnswered(lr.Status)
+			return lr, none, errAnswered(lr.Status)
 		}
 		lr, e, err := decide(lr, now)
 		outcome = e
-		switch {
-		case err != nil:
-			return lr, nil, err
-		case lr.Kind == store.KindQR && lr.Status == store.LoginApproved,
-			lr.Kind == store.KindCIBA && lr.Status != store.LoginWaiting:
-			return lr, notify, nil
+		if err != nil {
+			return lr, none, err
 		}
-		return lr, nil, nil
+		var effects store.Effects
+		if lr.Kind == store.KindQR && lr.Status == store.LoginApproved ||
+			lr.Kind == store.KindCIBA && lr.Status != store.LoginWaiting {
+			effects.Webhook = owed.Webhook
+		}
+		if outcome == nil && lr.Status == store.LoginApproved && (lr.Kind == store.KindCIBA || lr.Kind == store.KindQR) {
+			effects.Consent = owed.Consent
+			if endsWithCode(lr) {
+				lr, effects.AuthCode, ended, err = flow.End(lr, issuer, now)
+			}
+		}
+		return lr, effects, err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoSuchRequest
@@ -176,19 +196,25 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, phone string,
 		secret = *resume
 	}
 	open := a.openURL(final, secret)
-	if outcome == nil && final.Status == store.LoginApproved {
-		switch final.Kind {
-		case store.KindCIBA:
-			open, err = a.finishCIBA(r.Context(), final, now)
-		case store.KindQR:
-			open, err = a.finishQR(r.Context(), final, now)
-		}
-		if err != nil {
-			return err
-		}
+	if ended != "" {
+		open = ended
 	}
 	if outcome != nil {
 		return outcome.write(w, open)
 	}
 	return jsonapi.Write(w, http.StatusOK, ApproveResponse{OpenURL: open})
+}
+
+// endsWithCode reports whether an approved CIBA or qr request ends at once
+// with a code that the phone's browser takes to the client: CIBA's
+// login_to_webpage, a QR code with a redirect URI. The others' clients
+// get their tokens at the token endpoint.
+func endsWithCode(lr store.LoginRequest) bool {
+	switch lr.Kind {
+	case store.KindCIBA:
+		return lr.RequestedFlow == flow.LoginToWebpage
+	case store.KindQR:
+		return lr.RedirectURI != ""
+	}
+	return false
 }

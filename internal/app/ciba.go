@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -72,30 +71,15 @@ func errExpiredCIBA() *loginError {
 		"This request expired; the client gets expired_token and may start a new login."}
 }
 
-// finishCIBA completes an approved CIBA request outside the answer's
-// transaction: it keeps the consent the approval gave and, for
-// login_to_webpage, issues the code and returns the open_url that takes the
-// phone's browser to the client with it.
-func (a *API) finishCIBA(ctx context.Context, lr store.LoginRequest, now time.Time) (string, error) {
-	if err := a.saveConsent(ctx, lr, now); err != nil {
-		return "", err
-	}
-	if lr.RequestedFlow != flow.LoginToWebpage {
-		return "", nil
-	}
-	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now, nil)
-	if err != nil {
-		return "", fmt.Errorf("complete CIBA request %s: %w", lr.ID, err)
-	}
-	return open, nil
-}
-
-// saveConsent adds the request's scopes to what the user consented to at
-// the client, as the consent page does for a browser login.
-func (a *API) saveConsent(ctx context.Context, lr store.LoginRequest, now time.Time) error {
+// approvalConsent is the consent that approving the CIBA or qr request lr
+// gives, the request's scopes added to what the user consented to at the
+// client, as the consent page does for a browser login; nil when the
+// stored consent already covers them.
+func (a *API) approvalConsent(ctx context.Context, lr store.LoginRequest, now time.Time) (*store.Consent, error) {
 	need, old, err := flow.Consent(ctx, a.Store, lr.PhoneNumber, lr.ClientID, lr.Scopes)
 	if err != nil || !need {
-		return err
+		return nil, err
 	}
-	return a.Store.SaveConsent(ctx, flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, now))
+	c := flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, now)
+	return &c, nil
 }

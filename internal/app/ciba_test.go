@@ -148,7 +148,7 @@ func TestApproveCIBALoginToWebpage(t *testing.T) {
 	if got := w.get(t, r.ID); got.Status != store.LoginDone {
 		t.Errorf("status %s, want done: the code is out", got.Status)
 	}
-	code, err := w.st.RedeemAuthCode(ctx, secret.Digest(u.Query().Get("code")), w.clock.Now())
+	code, err := w.st.GetAuthCode(ctx, secret.Digest(u.Query().Get("code")))
 	if err != nil || code.AuthReqID != r.ID || code.ClientID != "demo-client" || code.PhoneNumber != "4712345678" ||
 		code.Nonce != "nonce-123" || code.SessionID == "" || !code.ExpiresAt.Equal(w.clock.Now().Add(flow.CodeTTL)) {
 		t.Errorf("code = %+v, %v", code, err)

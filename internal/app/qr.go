@@ -172,24 +172,6 @@ func (a *API) qrLoginEvent(ctx context.Context, lr store.LoginRequest, now time.
 	return &ev, nil
 }
 
-// finishQR completes an approved qr request outside the answer's
-// transaction: it keeps the consent the approval gave and, for a code with
-// a redirect URI, issues the code and returns the open_url,
-// redirect_uri?code=…, that takes the phone's browser to the client.
-func (a *API) finishQR(ctx context.Context, lr store.LoginRequest, now time.Time) (string, error) {
-	if err := a.saveConsent(ctx, lr, now); err != nil {
-		return "", err
-	}
-	if lr.RedirectURI == "" {
-		return "", nil // the webhook, enqueued with the approval, tells the client
-	}
-	open, err := flow.Complete(ctx, a.Store, a.BaseURL+flow.IssuerPath, lr.ID, now, nil)
-	if err != nil {
-		return "", fmt.Errorf("complete QR request %s: %w", lr.ID, err)
-	}
-	return open, nil
-}
-
 // ScanQR tells the server the app scanned a QR code holding url, and
 // returns the qr request now waiting for the user's answer. An unknown or
 // deleted code is a 404 problem.

@@ -167,39 +167,59 @@ var ErrAlreadyDone = errors.New("flow: the login is already done")
 // Complete ends an approved or failed login exactly once: it moves the
 // request to LoginDone and returns where the browser goes, the redirect URI
 // with a fresh code (approved) or with the error (failed). A second call, on
-// any replica, gets ErrAlreadyDone and no second code exists.
+// any replica, gets ErrAlreadyDone and no second code exists. The request
+// and its code are one write (store.Effects), so a crash cannot end a login
+// without its code.
 //
 // change, when not nil, is applied to the request first, in the same
 // transaction: a step that moves the login on and ends it at once (a
 // remembered browser's approval, a refusal) writes the request once. Its
-// error aborts the transaction and is returned as is.
-func Complete(ctx context.Context, st store.Store, issuer, id string, now time.Time, change func(store.LoginRequest) (store.LoginRequest, error)) (string, error) {
-	var before store.LoginRequest
-	_, err := st.UpdateLoginRequest(ctx, id, func(r store.LoginRequest) (store.LoginRequest, error) {
+// error aborts the transaction and is returned as is. consent, when not
+// nil, is saved in the same transaction if the login ends approved: the
+// consent page's answer and the code it leads to are one write too.
+func Complete(ctx context.Context, st store.Store, issuer, id string, now time.Time, change func(store.LoginRequest) (store.LoginRequest, error), consent *store.Consent) (string, error) {
+	var to string
+	_, err := st.UpdateLoginRequestWith(ctx, id, func(r store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		if change != nil {
 			var err error
 			if r, err = change(r); err != nil {
-				return r, err
+				return r, store.Effects{}, err
 			}
 		}
-		switch r.Status {
-		case store.LoginDone:
-			return r, ErrAlreadyDone
-		case store.LoginApproved, store.LoginFailed:
-		default:
-			return r, ErrNotFinished
+		var e store.Effects
+		if r.Status == store.LoginApproved {
+			e.Consent = consent
 		}
-		before = r
-		r.Status = store.LoginDone
-		r.UpdatedAt = now
-		return r, nil
+		var err error
+		r, e.AuthCode, to, err = End(r, issuer, now)
+		return r, e, err
 	})
 	if err != nil {
 		return "", err
 	}
-	r := before
+	return to, nil
+}
+
+// End is the change that ends the approved or failed login r, for a step
+// that ends it inside its own store transaction (Complete, and the app's
+// approval of a login whose code goes to the phone's browser): r moved to
+// LoginDone, the code to store with it (nil for a failed login), and where
+// the browser goes, the redirect URI with the code or the error.
+// ErrAlreadyDone and ErrNotFinished say why r cannot end now. It only
+// computes, so it may run inside an update closure.
+func End(r store.LoginRequest, issuer string, now time.Time) (store.LoginRequest, *store.AuthCode, string, error) {
+	switch r.Status {
+	case store.LoginDone:
+		return r, nil, "", ErrAlreadyDone
+	case store.LoginApproved, store.LoginFailed:
+	default:
+		return r, nil, "", ErrNotFinished
+	}
+	ended := r
+	ended.Status = store.LoginDone
+	ended.UpdatedAt = now
 	if r.Status == store.LoginFailed {
-		return ErrorRedirect(r.RedirectURI, r.State, issuer, r.Error, r.ErrorDescription), nil
+		return ended, nil, ErrorRedirect(r.RedirectURI, r.State, issuer, r.Error, r.ErrorDescription), nil
 	}
 	code := secret.New()
 	// A CIBA login_to_webpage code is redeemed with the ciba-redirect grant,
@@ -210,7 +230,7 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 	if r.Kind == store.KindCIBA || r.Kind == store.KindQR {
 		authReqID = r.ID
 	}
-	err = st.CreateAuthCode(ctx, store.AuthCode{
+	c := &store.AuthCode{
 		Hash:                secret.Digest(code),
 		ClientID:            r.ClientID,
 		RedirectURI:         r.RedirectURI,
@@ -228,9 +248,6 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 		RequestedAt:         r.CreatedAt,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(CodeTTL),
-	})
-	if err != nil {
-		return "", err
 	}
 	q := url.Values{
 		"code":  {code},
@@ -241,7 +258,7 @@ func Complete(ctx context.Context, st store.Store, issuer, id string, now time.T
 	if r.State == "" && (r.Kind == store.KindCIBA || r.Kind == store.KindQR) {
 		q.Del("state") // optional in CIBA, absent in QR, required in the browser flow
 	}
-	return WithQuery(r.RedirectURI, q), nil
+	return ended, c, WithQuery(r.RedirectURI, q), nil
 }
 
 // Fail ends the login with an OAuth error code unless it already ended; the

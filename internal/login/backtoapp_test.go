@@ -55,7 +55,7 @@ func TestFinalRedirectIsApp(t *testing.T) {
 	if q.Get("state") != testState || q.Get("scope") != "openid" || q.Get("iss") != e.srv.URL+flow.IssuerPath {
 		t.Errorf("query %v", q)
 	}
-	c, err := e.st.RedeemAuthCode(t.Context(), secret.Digest(q.Get("code")), e.clock.Now())
+	c, err := e.st.GetAuthCode(t.Context(), secret.Digest(q.Get("code")))
 	if err != nil || c.RedirectURI != appRedirect || c.PhoneNumber != testUser {
 		t.Errorf("code %+v, %v", c, err)
 	}

@@ -61,12 +61,10 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.PostForm.Get("action") {
 	case "accept":
-		if err := p.Store.SaveConsent(ctx, flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, p.now())); err != nil {
-			return err
-		}
-		return p.complete(w, r, lr, nil)
+		c := flow.Widened(old, lr.PhoneNumber, lr.ClientID, lr.Scopes, p.now())
+		return p.complete(w, r, lr, nil, &c)
 	case "reject":
-		return p.complete(w, r, lr, flow.Failing("access_denied", rejectDescription, p.now()))
+		return p.complete(w, r, lr, flow.Failing("access_denied", rejectDescription, p.now()), nil)
 	}
 	return loginError(r, lr, http.StatusBadRequest, errBadRequest)
 }
@@ -84,5 +82,5 @@ func (p *Pages) cancel(w http.ResponseWriter, r *http.Request) error {
 	if lr.Status == store.LoginDone {
 		return p.step(w, r, lr)
 	}
-	return p.complete(w, r, lr, flow.Failing("access_denied", cancelDescription, p.now()))
+	return p.complete(w, r, lr, flow.Failing("access_denied", cancelDescription, p.now()), nil)
 }

@@ -83,7 +83,7 @@ func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginReque
 	case store.LoginApproved:
 		return p.approved(w, r, lr)
 	case store.LoginFailed:
-		return p.complete(w, r, lr, nil)
+		return p.complete(w, r, lr, nil, nil)
 	case store.LoginDone:
 		return loginError(r, lr, http.StatusGone, errDone)
 	}
@@ -118,7 +118,7 @@ func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRe
 				return x, err
 			}
 			return fail(x)
-		})
+		}, nil)
 	}
 	if ok {
 		return p.rememberedLogin(w, r, lr, claim, s)
@@ -170,7 +170,7 @@ func (p *Pages) rememberedLogin(w http.ResponseWriter, r *http.Request, lr store
 			x, err = fail(x)
 		}
 		return x, err
-	})
+	}, nil)
 }
 
 // moved ends a step whose change found the login moved on (errMoved) or
@@ -241,12 +241,12 @@ func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginR
 	}
 	switch {
 	case need && lr.RequestedFlow == flow.NoDialog:
-		return p.complete(w, r, lr, flow.Failing("interaction_required", interactionRequiredDescription, p.now()))
+		return p.complete(w, r, lr, flow.Failing("interaction_required", interactionRequiredDescription, p.now()), nil)
 	case need:
 		p.renderConsent(w, r, lr)
 		return nil
 	}
-	return p.complete(w, r, lr, nil)
+	return p.complete(w, r, lr, nil, nil)
 }
 
 // renderDeeplink shows a phone the way into the app: for the simulated app,

@@ -268,9 +268,10 @@ func rebound(lr store.LoginRequest) bool {
 // once (flow.Complete), and gives the browser a new vl_browser cookie: the
 // login is over, and nothing the browser held before it carries over
 // (session id rotated at login). change, when not nil, is the step's own
-// change of the login, written in the same transaction (flow.Complete).
-func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, change func(store.LoginRequest) (store.LoginRequest, error)) error {
-	to, err := flow.Complete(r.Context(), p.Store, p.Issuer, lr.ID, p.now(), change)
+// change of the login, and consent, when not nil, the consent it gives;
+// both are written in the same transaction as the end (flow.Complete).
+func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, change func(store.LoginRequest) (store.LoginRequest, error), consent *store.Consent) error {
+	to, err := flow.Complete(r.Context(), p.Store, p.Issuer, lr.ID, p.now(), change, consent)
 	switch {
 	case errors.Is(err, flow.ErrAlreadyDone):
 		return loginError(r, lr, http.StatusGone, errDone)

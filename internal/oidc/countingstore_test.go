@@ -26,7 +26,7 @@ var writeMethods = map[string]bool{
 	"CreateClient": true, "UpdateClient": true, "DeleteClient": true,
 	"CreateUser": true, "CreateUsers": true, "UpdateUser": true, "DeleteUser": true,
 	"CreateSigningKey": true, "CreateAppSession": true, "DeleteAppSession": true, "DeleteExpired": true,
-	"CreateLoginRequest": true, "UpdateLoginRequest": true, "UpdateLoginRequestNotify": true,
+	"CreateLoginRequest": true, "UpdateLoginRequest": true, "UpdateLoginRequestWith": true,
 	"FailExpiredLoginRequests": true, "CreateBrowserSession": true, "DeleteBrowserSession": true,
 	"EndBrowserSession": true, "SaveConsent": true, "DeleteConsent": true, "CreateAuthCode": true,
 	"RedeemAuthCode": true, "CreateAccessToken": true, "RevokeAccessToken": true,
@@ -180,9 +180,9 @@ func (c *countingStore) UpdateLoginRequest(ctx context.Context, id string, updat
 	return c.Store.UpdateLoginRequest(ctx, id, update)
 }
 
-func (c *countingStore) UpdateLoginRequestNotify(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, *store.Webhook, error)) (store.LoginRequest, error) {
-	c.hit("UpdateLoginRequestNotify")
-	return c.Store.UpdateLoginRequestNotify(ctx, id, update)
+func (c *countingStore) UpdateLoginRequestWith(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, store.Effects, error)) (store.LoginRequest, error) {
+	c.hit("UpdateLoginRequestWith")
+	return c.Store.UpdateLoginRequestWith(ctx, id, update)
 }
 
 func (c *countingStore) ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]store.LoginRequest, error) {
@@ -245,9 +245,14 @@ func (c *countingStore) CreateAuthCode(ctx context.Context, ac store.AuthCode) e
 	return c.Store.CreateAuthCode(ctx, ac)
 }
 
-func (c *countingStore) RedeemAuthCode(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+func (c *countingStore) GetAuthCode(ctx context.Context, hash string) (store.AuthCode, error) {
+	c.hit("GetAuthCode")
+	return c.Store.GetAuthCode(ctx, hash)
+}
+
+func (c *countingStore) RedeemAuthCode(ctx context.Context, hash string, now time.Time, issue store.AccessToken) (store.AuthCode, error) {
 	c.hit("RedeemAuthCode")
-	return c.Store.RedeemAuthCode(ctx, hash, now)
+	return c.Store.RedeemAuthCode(ctx, hash, now, issue)
 }
 
 func (c *countingStore) CreateAccessToken(ctx context.Context, t store.AccessToken) error {

@@ -38,9 +38,10 @@ func (p *Provider) cibaPoll(ctx context.Context, r *http.Request, form url.Value
 // pollAuthReq redeems an auth_req_id of kind k: the CIBA poll and the QR
 // grant, whose requests share one life cycle and one set of answers (CIBA
 // Core §11). One store transaction reads the request and decides: pending,
-// slow_down, expired, denied, or approved, which it marks done so that of
-// any number of racing polls exactly one gets the tokens. A pending answer
-// signs nothing.
+// slow_down, expired, denied, or approved, which it marks done and stores
+// the access token with, so that of any number of racing polls exactly one
+// gets the tokens, and a crash cannot end the request without its token.
+// The ID token is signed after; a pending answer signs nothing.
 func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Values, k authReqKind) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
@@ -56,33 +57,41 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 	now := p.now()
 	var (
 		outcome *Error
-		won     store.LoginRequest
+		won     cibaAuthn
+		access  string
+		none    store.Effects
 	)
-	_, err = p.Store.UpdateLoginRequest(ctx, id, func(lr store.LoginRequest) (store.LoginRequest, error) {
-		outcome, won = nil, store.LoginRequest{}
+	_, err = p.Store.UpdateLoginRequestWith(ctx, id, func(lr store.LoginRequest) (store.LoginRequest, store.Effects, error) {
+		outcome, won, access = nil, cibaAuthn{}, ""
 		switch {
 		case lr.Kind != k.kind || lr.ClientID != client.ID:
-			return lr, errUnknownAuthReq()
+			return lr, none, errUnknownAuthReq()
 		case lr.Status == store.LoginDone:
 			if k.inBrowser(lr) {
-				return lr, k.errInBrowser()
+				return lr, none, k.errInBrowser()
 			}
-			return lr, oauthError(ErrInvalidGrant, "The auth_req_id was already redeemed; its tokens were issued once.")
+			return lr, none, oauthError(ErrInvalidGrant, "The auth_req_id was already redeemed; its tokens were issued once.")
 		case lr.Status == store.LoginFailed:
-			return lr, cibaFailure(lr)
+			return lr, none, cibaFailure(lr)
 		case !now.Before(lr.ExpiresAt):
 			// Ended here rather than left waiting, so the user can be asked
 			// again at once.
 			lr.Status, lr.Error, lr.ErrorDescription, lr.UpdatedAt = store.LoginFailed, ErrExpiredToken, flow.TimeoutDescription, now
 			outcome = cibaFailure(lr)
-			return lr, nil
+			return lr, none, nil
 		case lr.Status == store.LoginApproved:
 			if k.inBrowser(lr) {
-				return lr, k.errInBrowser()
+				return lr, none, k.errInBrowser()
 			}
 			lr.Status, lr.UpdatedAt = store.LoginDone, now
-			won = lr
-			return lr, nil
+			won = cibaAuthn{
+				AuthReqID: lr.ID, ClientID: lr.ClientID, PhoneNumber: lr.PhoneNumber, Scopes: lr.Scopes,
+				Nonce: lr.Nonce, SessionID: lr.SessionID, ACR: lr.ACR, AuthTime: lr.AuthTime, RequestedAt: lr.CreatedAt,
+				QRID: lr.QRID, QRDescription: lr.QRDescription,
+			}
+			var tok store.AccessToken
+			access, tok = newCIBAToken(won, now)
+			return lr, store.Effects{AccessToken: &tok}, nil
 		}
 		// Waiting. The interval is counted between polls: the first may
 		// come at once (DESIGN §4).
@@ -93,7 +102,7 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 			outcome = oauthError(ErrAuthorizationPending, "The authorization request is still pending.")
 		}
 		lr.LastPolledAt = now
-		return lr, nil
+		return lr, none, nil
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -103,11 +112,7 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 	case outcome != nil:
 		return nil, outcome
 	}
-	return p.cibaTokens(ctx, cibaAuthn{
-		AuthReqID: won.ID, ClientID: won.ClientID, PhoneNumber: won.PhoneNumber, Scopes: won.Scopes,
-		Nonce: won.Nonce, SessionID: won.SessionID, ACR: won.ACR, AuthTime: won.AuthTime, RequestedAt: won.CreatedAt,
-		QRID: won.QRID, QRDescription: won.QRDescription,
-	}, now)
+	return p.cibaResponse(ctx, won, access, now)
 }
 
 // errUnknownAuthReq is the one answer for an id that does not exist and one
@@ -144,8 +149,6 @@ type cibaAuthn struct {
 	Nonce       string
 	SessionID   string
 	ACR         string
-	// CodeHash is the redirect variant's code, so a replay revokes.
-	CodeHash    string
 	AuthTime    time.Time
 	RequestedAt time.Time
 	// QRID and QRDescription are set for a QR login: the code scanned.
@@ -153,23 +156,25 @@ type cibaAuthn struct {
 	QRDescription string
 }
 
-// cibaTokens issues the tokens of an approved CIBA or QR login: an opaque
-// "ciba." access token for userinfo and the ES256 ID token (DESIGN §3).
-func (p *Provider) cibaTokens(ctx context.Context, a cibaAuthn, now time.Time) (*tokenResponse, error) {
+// newCIBAToken is a fresh opaque "ciba." access token for userinfo
+// (DESIGN §3) for the approved CIBA or QR login a, and its record to store.
+// It only computes, so a store update closure may call it.
+func newCIBAToken(a cibaAuthn, now time.Time) (string, store.AccessToken) {
 	access := CIBATokenPrefix + secret.New()
-	err := p.Store.CreateAccessToken(ctx, store.AccessToken{
+	return access, store.AccessToken{
 		Hash:        secret.Digest(access),
 		ClientID:    a.ClientID,
 		PhoneNumber: a.PhoneNumber,
 		Scopes:      a.Scopes,
 		SessionID:   a.SessionID,
-		CodeHash:    a.CodeHash,
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(cibaAccessTokenTTL),
-	})
-	if err != nil {
-		return nil, err
 	}
+}
+
+// cibaResponse signs the ES256 ID token of the approved CIBA or QR login a
+// and answers with it and the access token (DESIGN §3).
+func (p *Provider) cibaResponse(ctx context.Context, a cibaAuthn, access string, now time.Time) (*tokenResponse, error) {
 	idToken, err := p.cibaIDToken(ctx, a, access, now)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,9 +21,9 @@ func (p *Provider) cibaRedirect(ctx context.Context, r *http.Request, form url.V
 // redeemAuthReqCode redeems the code that the app sent the browser with
 // after approving a login of kind k (the ciba-redirect and qr-redirect
 // grants). Like an authorization code it is single use (a replay revokes
-// the tokens it issued), bound to its client and valid flow.CodeTTL; the
-// tokens are those of the poll of the same kind, with the auth_req_id of
-// the login.
+// the tokens it issued), bound to its client and valid flow.CodeTTL, and
+// checked and its ID token signed before it is used; the tokens are those
+// of the poll of the same kind, with the auth_req_id of the login.
 func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form url.Values, k authReqKind) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
@@ -39,16 +38,8 @@ func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form 
 	}
 	now := p.now()
 	hash := secret.Digest(code)
-	c, err := p.Store.RedeemAuthCode(ctx, hash, now)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, oauthError(ErrInvalidGrant, "The code is unknown.")
-	case errors.Is(err, store.ErrUsed):
-		if _, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now); err != nil {
-			return nil, err
-		}
-		return nil, oauthError(ErrInvalidGrant, "The code was already used; the tokens issued for it are now revoked.")
-	case err != nil:
+	c, err := p.codeToRedeem(ctx, hash, now)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -65,9 +56,18 @@ func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form 
 	case !now.Before(c.ExpiresAt):
 		return nil, oauthError(ErrInvalidGrant, "The code has expired; codes are valid for %s.", flow.CodeTTL)
 	}
-	return p.cibaTokens(ctx, cibaAuthn{
+	a := cibaAuthn{
 		AuthReqID: c.AuthReqID, ClientID: c.ClientID, PhoneNumber: c.PhoneNumber, Scopes: c.Scopes,
-		Nonce: c.Nonce, SessionID: c.SessionID, ACR: c.ACR, CodeHash: hash,
+		Nonce: c.Nonce, SessionID: c.SessionID, ACR: c.ACR,
 		AuthTime: c.AuthTime, RequestedAt: c.RequestedAt, QRID: c.QRID, QRDescription: c.QRDescription,
-	}, now)
+	}
+	access, tok := newCIBAToken(a, now)
+	res, err := p.cibaResponse(ctx, a, access, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.redeem(ctx, hash, now, tok); err != nil {
+		return nil, err
+	}
+	return res, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
@@ -16,11 +17,15 @@ import (
 )
 
 // authorizationCode redeems an authorization code (RFC 6749 §4.1.3, OIDC
-// Core §3.1.3.2) with its PKCE verifier (RFC 7636 §4.5–4.6). The store
-// redeems a code exactly once however many requests race; a second
-// redemption is a replay, and revokes what the first one issued (RFC 6749
-// §4.1.2: the server "SHOULD revoke … all tokens previously issued based on
-// that authorization code").
+// Core §3.1.3.2) with its PKCE verifier (RFC 7636 §4.5–4.6). Every check is
+// made on the code as read, and the ID token signed, before the code is
+// used: a request that fails a check (a wrong verifier, redirect_uri or
+// client, an expired code) leaves the code as it was. Then the store marks
+// the code used and stores the access token in one transaction, exactly
+// once however many requests race; a second redemption is a replay, and
+// revokes what the first one issued (RFC 6749 §4.1.2: the server "SHOULD
+// revoke … all tokens previously issued based on that authorization
+// code").
 func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form url.Values) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
@@ -36,24 +41,14 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 	if !slices.Contains(client.Flows, store.FlowBrowser) {
 		return nil, oauthError(ErrUnauthorizedClient, "The client is not allowed the browser flow, which the authorization_code grant belongs to.")
 	}
-	// What can be checked without the code is checked before the code is
-	// used up.
 	if verifier != "" && !validVerifier(verifier) {
 		return nil, errBadVerifier()
 	}
 
 	now := p.now()
 	hash := secret.Digest(code)
-	c, err := p.Store.RedeemAuthCode(ctx, hash, now)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, oauthError(ErrInvalidGrant, "The authorization code is unknown.")
-	case errors.Is(err, store.ErrUsed):
-		if _, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now); err != nil {
-			return nil, err
-		}
-		return nil, oauthError(ErrInvalidGrant, "The authorization code was already used; the tokens issued for it are now revoked.")
-	case err != nil:
+	c, err := p.codeToRedeem(ctx, hash, now)
+	if err != nil {
 		return nil, err
 	}
 	if c.ClientID != client.ID {
@@ -72,20 +67,20 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 		return nil, err
 	}
 
-	// The ID token is signed before the access token is stored, so that a
-	// failure leaves no live token that nobody holds.
+	// The ID token is signed before the code is used and the access token
+	// stored, so that a failure leaves the code unused and no live token
+	// that nobody holds.
 	access := secret.New()
 	idToken, err := p.browserIDToken(ctx, c, access, now)
 	if err != nil {
 		return nil, err
 	}
-	err = p.Store.CreateAccessToken(ctx, store.AccessToken{
+	err = p.redeem(ctx, hash, now, store.AccessToken{
 		Hash:        secret.Digest(access),
 		ClientID:    c.ClientID,
 		PhoneNumber: c.PhoneNumber,
 		Scopes:      c.Scopes,
 		SessionID:   c.SessionID,
-		CodeHash:    hash,
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(flow.AccessTokenTTL),
 	})
@@ -99,6 +94,49 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 		Scope:       strings.Join(c.Scopes, " "),
 		TokenType:   "bearer",
 	}, nil
+}
+
+// codeToRedeem reads the code with the hash for a grant to check: an
+// unknown code is invalid_grant, and a used one a replay (replayed).
+func (p *Provider) codeToRedeem(ctx context.Context, hash string, now time.Time) (store.AuthCode, error) {
+	c, err := p.Store.GetAuthCode(ctx, hash)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return c, errUnknownCode()
+	case err != nil:
+		return c, err
+	case !c.UsedAt.IsZero():
+		return c, p.replayed(ctx, hash, now)
+	}
+	return c, nil
+}
+
+// redeem uses the checked code and stores the access token it buys, in one
+// store transaction. A request that lost the race to another redemption
+// of the same code is a replay too (replayed).
+func (p *Provider) redeem(ctx context.Context, hash string, now time.Time, issue store.AccessToken) error {
+	_, err := p.Store.RedeemAuthCode(ctx, hash, now, issue)
+	switch {
+	case errors.Is(err, store.ErrUsed):
+		return p.replayed(ctx, hash, now)
+	case errors.Is(err, store.ErrNotFound): // deleted since it was read
+		return errUnknownCode()
+	}
+	return err
+}
+
+// replayed answers a code used before, and revokes the tokens its first
+// redemption issued (RFC 6749 §4.1.2).
+func (p *Provider) replayed(ctx context.Context, hash string, now time.Time) error {
+	if _, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now); err != nil {
+		return err
+	}
+	return oauthError(ErrInvalidGrant, "The code was already used; the tokens issued for it are now revoked.")
+}
+
+// errUnknownCode answers a code that does not exist (or no longer does).
+func errUnknownCode() *Error {
+	return oauthError(ErrInvalidGrant, "The code is unknown.")
 }
 
 // checkVerifier checks the PKCE code_verifier against the code's challenge

@@ -176,16 +176,27 @@ func TestCodeErrors(t *testing.T) {
 	}
 }
 
-// A request that can be refused without the code does not use it up: a
-// malformed code_verifier leaves the code to the client that has the
-// right one.
-func TestCodeKeptByMalformedVerifier(t *testing.T) {
+// A request that fails a check does not use the code up: every check is
+// made on the code as read, before it is redeemed, so a malformed or wrong
+// code_verifier, a wrong redirect_uri or another client leave the code to
+// the client that has it right.
+func TestCodeKeptByFailedChecks(t *testing.T) {
 	e := newTokenEnv(t)
 	verifier := oauth2.GenerateVerifier()
 	code := e.code(func(c *store.AuthCode) {
 		c.CodeChallenge, c.CodeChallengeMethod = oauth2.S256ChallengeFromVerifier(verifier), "S256"
 	})
 	_, err := e.exchange(basicClient, code, "short")
+	oauthErr(t, err, ErrInvalidGrant)
+	_, err = e.exchange(basicClient, code, oauth2.GenerateVerifier())
+	oauthErr(t, err, ErrInvalidGrant)
+	_, err = e.exchange(basicClient, code, "")
+	oauthErr(t, err, ErrInvalidGrant)
+	_, err = e.exchange(postClient, code, verifier)
+	oauthErr(t, err, ErrInvalidGrant)
+	conf := e.config(basicClient)
+	conf.RedirectURL += "/"
+	_, err = conf.Exchange(e.ctx, code, oauth2.VerifierOption(verifier))
 	oauthErr(t, err, ErrInvalidGrant)
 	e.mustExchange(basicClient, code, verifier)
 }

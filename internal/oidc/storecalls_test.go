@@ -358,19 +358,20 @@ func TestStoreCallsPerRequest(t *testing.T) {
 		"1st login: app: approve":           {4, 1},
 		"1st login: status poll (approved)": {1, 0},
 		"1st login: page: consent (GET)":    {4, 1},
-		// The consent, the login ended and its code: three transactions
-		// until the store can write them in one (see the report on issue 10).
-		"1st login: consent accept POST": {5, 3},
-		// The code used, the user's first sub at the client (a returning
-		// user's is read), the access token.
-		"token: authorization_code": {4, 3},
+		// The consent, the login ended and its code: one transaction.
+		"1st login: consent accept POST": {3, 1},
+		// The code read and checked; the user's first sub at the client (a
+		// returning user's is read); the code used and the access token
+		// stored in one transaction.
+		"token: authorization_code": {4, 2},
 		"userinfo":                  {3, 0},
 		"revoke":                    {3, 1},
-		// Not hot: the replay revokes what the code issued.
-		"token: replayed code":  {3, 2},
+		// Not hot: the replay, seen on the read, revokes what the code
+		// issued.
+		"token: replayed code":  {3, 1},
 		"remembered: authorize": {2, 1},
-		// Bound, approved and ended in one write; the code in another.
-		"remembered: page: redirect with code (GET)": {5, 2},
+		// Bound, approved and ended with its code in one write.
+		"remembered: page: redirect with code (GET)": {4, 1},
 		"mobile: authorize":                          {2, 1},
 		"mobile: page: deeplink (GET)":               {3, 1},
 		"rejected: authorize":                        {2, 1},
@@ -380,10 +381,11 @@ func TestStoreCallsPerRequest(t *testing.T) {
 		"rejected: page: redirect with error (GET)":  {2, 1},
 		"CIBA: backchannel":                          {3, 1},
 		"CIBA: poll (pending)":                       {2, 1},
-		// The answer (and its ping, if any), then the consent it gives.
-		"CIBA: app approve": {6, 2},
-		// The request done, exactly once, then its access token.
-		"CIBA: poll (approved, tokens)": {4, 2},
+		// The answer, its ping (if any) and the consent it gives in one
+		// write.
+		"CIBA: app approve": {5, 1},
+		// The request done, exactly once, with its access token.
+		"CIBA: poll (approved, tokens)": {3, 1},
 		"CIBA: userinfo":                {3, 0},
 	}
 	var table strings.Builder

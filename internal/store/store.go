@@ -306,6 +306,21 @@ type AccessToken struct {
 	RevokedAt time.Time
 }
 
+// Effects are the records one step of a login writes together with the
+// LoginRequest it changes (Store.UpdateLoginRequestWith): the event owed to
+// the client, the consent the user gave, the code or the access token the
+// step issues. Each one that is not nil is written as its own method would
+// (EnqueueWebhook, SaveConsent, CreateAuthCode, CreateAccessToken), in the
+// same transaction, so a crash can neither end a login without its code
+// nor issue a code for a login that did not end. The zero Effects writes
+// nothing more than the update.
+type Effects struct {
+	Webhook     *Webhook
+	Consent     *Consent
+	AuthCode    *AuthCode
+	AccessToken *AccessToken
+}
+
 // ErrUsed means a single-use record (a code) was already used.
 var ErrUsed = errors.New("already used")
 
@@ -444,13 +459,12 @@ type Store interface {
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
 	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)
 	UpdateLoginRequest(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, error)) (LoginRequest, error)
-	// UpdateLoginRequestNotify is UpdateLoginRequest whose update may also
-	// return an event: when it returns a non-nil *Webhook and no error, the
-	// event is enqueued (as EnqueueWebhook would) in the same transaction as
-	// the update, so that a crash can neither approve a QR login without
-	// its webhook nor owe a webhook for a login never approved. A failed
-	// enqueue fails the whole update.
-	UpdateLoginRequestNotify(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, *Webhook, error)) (LoginRequest, error)
+	// UpdateLoginRequestWith is UpdateLoginRequest whose update may also
+	// return Effects: records written in the same transaction as the
+	// update, so that one step of a login is one write, all or nothing
+	// (DESIGN §8). A failed effect fails the whole update and leaves the
+	// request as it was.
+	UpdateLoginRequestWith(ctx context.Context, id string, update func(LoginRequest) (LoginRequest, Effects, error)) (LoginRequest, error)
 	// ListWaitingLoginRequests returns the user's requests in status
 	// LoginWaiting that expire after now, oldest first.
 	ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
@@ -485,11 +499,20 @@ type Store interface {
 	DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *Webhook) error
 
 	CreateAuthCode(ctx context.Context, c AuthCode) error
-	// RedeemAuthCode marks the code used at now and returns it, exactly once
-	// however many callers race (one conditional UPDATE on "not used yet"). A code
-	// already used returns the code and an error wrapping ErrUsed; an unknown
-	// one ErrNotFound. Expiry is the caller's to check.
-	RedeemAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
+	// GetAuthCode returns the code with the hash, used or expired or not,
+	// or ErrNotFound. It writes nothing: the token endpoint checks a code
+	// with it before redeeming it, so a request that fails a check does
+	// not use the code up.
+	GetAuthCode(ctx context.Context, hash string) (AuthCode, error)
+	// RedeemAuthCode marks the code used at now and stores issue, the
+	// access token it buys, in one transaction, exactly once however many
+	// callers race (one conditional UPDATE on "not used yet"): a crash
+	// cannot use a code without storing its token. issue is stored with
+	// CodeHash set to hash, so a replay can revoke it. A code already used
+	// returns the code and an error wrapping ErrUsed, and stores nothing;
+	// an unknown one ErrNotFound; a taken token hash ErrExists and the code
+	// stays unused. Expiry and every other check are the caller's, before.
+	RedeemAuthCode(ctx context.Context, hash string, now time.Time, issue AccessToken) (AuthCode, error)
 
 	CreateAccessToken(ctx context.Context, t AccessToken) error
 	GetAccessToken(ctx context.Context, hash string) (AccessToken, error)

@@ -15,18 +15,29 @@ const consentColumns = `phone_number, client_id, scopes, created_at, updated_at`
 // its scopes and UpdatedAt; an existing consent keeps its CreatedAt. The
 // user and the client must exist.
 func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
-	scopes, err := listJSON(c.Scopes)
+	args, err := consentArgs(c)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO consents (`+consentColumns+`)
-			VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (phone_number, client_id) DO UPDATE SET
-				scopes = excluded.scopes, updated_at = excluded.updated_at`,
-			c.PhoneNumber, c.ClientID, scopes, ts(c.CreatedAt), ts(c.UpdatedAt))
+		_, err = s.pool.Exec(ctx, saveConsentSQL, args...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, mapErr(err))
 	}
 	return nil
+}
+
+// saveConsentSQL creates or replaces a consent; consentArgs gives its
+// arguments.
+const saveConsentSQL = `INSERT INTO consents (` + consentColumns + `)
+	VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (phone_number, client_id) DO UPDATE SET
+		scopes = excluded.scopes, updated_at = excluded.updated_at`
+
+func consentArgs(c store.Consent) ([]any, error) {
+	scopes, err := listJSON(c.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	return []any{c.PhoneNumber, c.ClientID, scopes, ts(c.CreatedAt), ts(c.UpdatedAt)}, nil
 }
 
 // GetConsent returns the user's consent to the client, or store.ErrNotFound.

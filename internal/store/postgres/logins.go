@@ -49,16 +49,18 @@ func (s *Store) GetLoginRequest(ctx context.Context, id string) (store.LoginRequ
 // through different replicas, and neither may undo the other's step. An
 // error from update is returned as is and nothing is written.
 func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, error)) (store.LoginRequest, error) {
-	return s.UpdateLoginRequestNotify(ctx, id, func(r store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
+	return s.UpdateLoginRequestWith(ctx, id, func(r store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		r, err := update(r)
-		return r, nil, err
+		return r, store.Effects{}, err
 	})
 }
 
-// UpdateLoginRequestNotify is UpdateLoginRequest that also enqueues the
-// event update returns, if any, in the same transaction: the approval of a
-// QR login and the webhook that tells the client of it commit together.
-func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, *store.Webhook, error)) (store.LoginRequest, error) {
+// UpdateLoginRequestWith is UpdateLoginRequest that also writes the effects
+// update returns in the same transaction, in the batch that carries the
+// UPDATE and COMMIT: the step that ends a login and the code it issues, the
+// consent it keeps and the event it owes commit together or not at all,
+// still in two round trips.
+func (s *Store) UpdateLoginRequestWith(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, store.Effects, error)) (store.LoginRequest, error) {
 	var (
 		stored    store.LoginRequest
 		updateErr error
@@ -70,7 +72,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 			return err
 		},
 		func(b *pgx.Batch) error {
-			r, notify, err := update(old)
+			r, effects, err := update(old)
 			if err != nil {
 				updateErr = err
 				return err
@@ -87,10 +89,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 				stored, err = scanLoginRequest(row)
 				return err
 			})
-			if notify != nil {
-				queueWebhook(b, *notify)
-			}
-			return nil
+			return queueEffects(b, effects)
 		})
 	switch {
 	case updateErr != nil:
@@ -99,6 +98,36 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		return store.LoginRequest{}, fmt.Errorf("postgres: update login request %q: %w", id, mapErr(err))
 	}
 	return stored, nil
+}
+
+// queueEffects queues the INSERT of each effect that is set in b, to commit
+// with the update that returned them.
+func queueEffects(b *pgx.Batch, e store.Effects) error {
+	if e.Webhook != nil {
+		queueWebhook(b, *e.Webhook)
+	}
+	if e.Consent != nil {
+		args, err := consentArgs(*e.Consent)
+		if err != nil {
+			return err
+		}
+		b.Queue(saveConsentSQL, args...)
+	}
+	if e.AuthCode != nil {
+		args, err := authCodeArgs(*e.AuthCode)
+		if err != nil {
+			return err
+		}
+		b.Queue(insertAuthCodeSQL, args...)
+	}
+	if e.AccessToken != nil {
+		args, err := accessTokenArgs(*e.AccessToken)
+		if err != nil {
+			return err
+		}
+		b.Queue(insertAccessTokenSQL, args...)
+	}
+	return nil
 }
 
 // ListWaitingLoginRequests returns the user's requests in status

@@ -102,16 +102,22 @@ func storeLogin(ctx context.Context, replicas []*Store, now time.Time, i int) er
 		step(func(r store.LoginRequest) store.LoginRequest { r.Status = "approved"; return r }),
 		errOf(next().GetLoginRequest(ctx, id)),
 		errUnlessAbsent(next().GetConsent(ctx, phone, "shop")), // a first login
-		next().SaveConsent(ctx, store.Consent{PhoneNumber: phone, ClientID: "shop", Scopes: r.Scopes, CreatedAt: now, UpdatedAt: now}),
-		step(func(r store.LoginRequest) store.LoginRequest { r.Status = "done"; return r }),
-		next().CreateAuthCode(ctx, store.AuthCode{Hash: code, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
-			AuthTime: now, RequestedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}),
+		// The consent, the login done and its code: one transaction.
+		errOf(next().UpdateLoginRequestWith(ctx, id, func(r store.LoginRequest) (store.LoginRequest, store.Effects, error) {
+			r.Status = "done"
+			return r, store.Effects{
+				Consent: &store.Consent{PhoneNumber: phone, ClientID: "shop", Scopes: r.Scopes, CreatedAt: now, UpdatedAt: now},
+				AuthCode: &store.AuthCode{Hash: code, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
+					AuthTime: now, RequestedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
+			}, nil
+		})),
 		errOf(next().GetClient(ctx, "shop")),
-		errOf(next().RedeemAuthCode(ctx, code, now)),
+		errOf(next().GetAuthCode(ctx, code)),
 		errOf(next().GetUser(ctx, phone)),
 		errOf(next().PairwiseSubject(ctx, phone, "shop", "sub-"+id)),
-		next().CreateAccessToken(ctx, store.AccessToken{Hash: token, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
-			CreatedAt: now, ExpiresAt: now.Add(time.Hour)}),
+		// The code used and its token stored: one statement.
+		errOf(next().RedeemAuthCode(ctx, code, now, store.AccessToken{Hash: token, ClientID: "shop", PhoneNumber: phone, Scopes: r.Scopes,
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour)})),
 	} {
 		if err != nil {
 			return err

@@ -95,11 +95,12 @@ func roundTripCases(f *tripFixture) []roundTripCase {
 			}
 			return nil
 		}},
-		{"UpdateLoginRequestNotify", 2, nil, func(ctx context.Context, i int) error {
-			_, err := s.UpdateLoginRequestNotify(ctx, f.login, func(r store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
+		{"UpdateLoginRequestWith (every effect)", 2, nil, func(ctx context.Context, i int) error {
+			_, err := s.UpdateLoginRequestWith(ctx, f.login, func(r store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 				r, _ = touch(r)
-				w := f.webhook(id("notify", i))
-				return r, &w, nil
+				w, c, tok := f.webhook(id("notify", i)), f.code(id("effect-code", i)), f.token(id("effect-token", i))
+				consent := store.Consent{PhoneNumber: f.phone, ClientID: f.client, Scopes: []string{"name"}, CreatedAt: now, UpdatedAt: now}
+				return r, store.Effects{Webhook: &w, Consent: &consent, AuthCode: &c, AccessToken: &tok}, nil
 			})
 			return err
 		}},
@@ -126,12 +127,13 @@ func roundTripCases(f *tripFixture) []roundTripCase {
 		}},
 		{"GetConsent", 1, nil, func(ctx context.Context, _ int) error { _, err := s.GetConsent(ctx, f.phone, f.client); return err }},
 		{"CreateAuthCode", 1, nil, func(ctx context.Context, i int) error { return s.CreateAuthCode(ctx, f.code(id("code", i))) }},
-		{"RedeemAuthCode", 1, nil, func(ctx context.Context, i int) error {
-			_, err := s.RedeemAuthCode(ctx, id("code", i), now)
+		{"GetAuthCode", 1, nil, func(ctx context.Context, i int) error { _, err := s.GetAuthCode(ctx, id("code", i)); return err }},
+		{"RedeemAuthCode (with its token)", 1, nil, func(ctx context.Context, i int) error {
+			_, err := s.RedeemAuthCode(ctx, id("code", i), now, f.token(id("code-token", i)))
 			return err
 		}},
 		{"RedeemAuthCode (used)", 2, nil, func(ctx context.Context, i int) error {
-			_, err := s.RedeemAuthCode(ctx, id("code", i), now)
+			_, err := s.RedeemAuthCode(ctx, id("code", i), now, f.token(id("replay-token", i)))
 			if !errors.Is(err, store.ErrUsed) {
 				return fmt.Errorf("err = %v, want %v", err, store.ErrUsed)
 			}

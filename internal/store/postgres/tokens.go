@@ -18,17 +18,27 @@ const accessTokenColumns = `hash, client_id, phone_number, scopes, session_id, c
 // CreateAccessToken stores a new token; store.ErrExists if the hash is
 // taken. Hashes are not put in errors: tokens are looked up by them.
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
-	scopes, err := listJSON(t.Scopes)
+	args, err := accessTokenArgs(t)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.Hash, t.ClientID, t.PhoneNumber, scopes, t.SessionID, t.CodeHash,
-			ts(t.CreatedAt), ts(t.ExpiresAt), nullTS(t.RevokedAt))
+		_, err = s.pool.Exec(ctx, insertAccessTokenSQL, args...)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: create access token for %q: %w", t.ClientID, mapErr(err))
 	}
 	return nil
+}
+
+// insertAccessTokenSQL stores a token; accessTokenArgs gives its arguments.
+const insertAccessTokenSQL = `INSERT INTO access_tokens (` + accessTokenColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+func accessTokenArgs(t store.AccessToken) ([]any, error) {
+	scopes, err := listJSON(t.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	return []any{t.Hash, t.ClientID, t.PhoneNumber, scopes, t.SessionID, t.CodeHash,
+		ts(t.CreatedAt), ts(t.ExpiresAt), nullTS(t.RevokedAt)}, nil
 }
 
 // GetAccessToken returns the token with the given hash, expired or revoked

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -12,16 +13,24 @@ const consentColumns = `phone_number, client_id, scopes, created_at, updated_at`
 // its scopes and UpdatedAt; an existing consent keeps its CreatedAt. The
 // user and the client must exist.
 func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
+	if err := s.write(ctx, func(tx *wtx) error { return saveConsent(tx, c) }); err != nil {
+		return errorf("sqlite: %w", err)
+	}
+	return nil
+}
+
+// saveConsent saves c in tx, also as part of a larger write.
+func saveConsent(tx *wtx, c store.Consent) error {
 	scopes, err := listJSON(c.Scopes)
 	if err == nil {
-		_, err = s.exec(ctx, `INSERT INTO consents (`+consentColumns+`)
+		_, err = tx.exec(`INSERT INTO consents (`+consentColumns+`)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (phone_number, client_id) DO UPDATE SET
 				scopes = excluded.scopes, updated_at = excluded.updated_at`,
 			c.PhoneNumber, c.ClientID, scopes, micros(c.CreatedAt), micros(c.UpdatedAt))
 	}
 	if err != nil {
-		return errorf("sqlite: save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
+		return fmt.Errorf("save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
 	}
 	return nil
 }

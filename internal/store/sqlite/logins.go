@@ -57,16 +57,17 @@ func (s *Store) GetLoginRequest(ctx context.Context, id string) (store.LoginRequ
 // along at the same time, and neither may undo the other's step. An error
 // from update is returned as is and nothing is written.
 func (s *Store) UpdateLoginRequest(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, error)) (store.LoginRequest, error) {
-	return s.UpdateLoginRequestNotify(ctx, id, func(r store.LoginRequest) (store.LoginRequest, *store.Webhook, error) {
+	return s.UpdateLoginRequestWith(ctx, id, func(r store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		r, err := update(r)
-		return r, nil, err
+		return r, store.Effects{}, err
 	})
 }
 
-// UpdateLoginRequestNotify is UpdateLoginRequest that also enqueues the
-// event update returns, if any, in the same transaction: the approval of a
-// QR login and the webhook that tells the client of it commit together.
-func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, *store.Webhook, error)) (store.LoginRequest, error) {
+// UpdateLoginRequestWith is UpdateLoginRequest that also writes the effects
+// update returns in the same write job: the step that ends a login and the
+// code it issues, the consent it keeps and the event it owes commit
+// together or not at all.
+func (s *Store) UpdateLoginRequestWith(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, store.Effects, error)) (store.LoginRequest, error) {
 	var (
 		stored    store.LoginRequest
 		updateErr error
@@ -76,7 +77,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		if err != nil {
 			return err
 		}
-		r, notify, err := update(old)
+		r, effects, err := update(old)
 		if err != nil {
 			updateErr = err
 			return err
@@ -95,10 +96,7 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		if err := updateChanged(tx, "login_requests", loginRequestColumnNames, oldArgs, args); err != nil {
 			return err
 		}
-		if notify != nil {
-			return enqueueWebhook(tx, *notify)
-		}
-		return nil
+		return writeEffects(tx, effects)
 	})
 	switch {
 	case updateErr != nil:
@@ -107,6 +105,29 @@ func (s *Store) UpdateLoginRequestNotify(ctx context.Context, id string, update 
 		return store.LoginRequest{}, errorf("sqlite: update login request %q: %w", id, err)
 	}
 	return stored, nil
+}
+
+// writeEffects writes each effect that is set, in tx.
+func writeEffects(tx *wtx, e store.Effects) error {
+	if e.Webhook != nil {
+		if err := enqueueWebhook(tx, *e.Webhook); err != nil {
+			return err
+		}
+	}
+	if e.Consent != nil {
+		if err := saveConsent(tx, *e.Consent); err != nil {
+			return err
+		}
+	}
+	if e.AuthCode != nil {
+		if err := insertAuthCode(tx, *e.AuthCode); err != nil {
+			return err
+		}
+	}
+	if e.AccessToken != nil {
+		return insertAccessToken(tx, *e.AccessToken)
+	}
+	return nil
 }
 
 // ListWaitingLoginRequests returns the user's requests in status

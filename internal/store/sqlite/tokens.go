@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -14,15 +15,23 @@ const accessTokenColumns = `hash, client_id, phone_number, scopes, session_id, c
 // CreateAccessToken stores a new token; store.ErrExists if the hash is
 // taken. Hashes are not put in errors: tokens are looked up by them.
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
+	if err := s.write(ctx, func(tx *wtx) error { return insertAccessToken(tx, t) }); err != nil {
+		return errorf("sqlite: %w", err)
+	}
+	return nil
+}
+
+// insertAccessToken stores t in tx, also as part of a larger write.
+func insertAccessToken(tx *wtx, t store.AccessToken) error {
 	scopes, err := listJSON(t.Scopes)
 	if err == nil {
-		_, err = s.exec(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`)
+		_, err = tx.exec(`INSERT INTO access_tokens (`+accessTokenColumns+`)
 			VALUES (`+placeholders(accessTokenColumns)+`)`,
 			t.Hash, t.ClientID, t.PhoneNumber, scopes, t.SessionID, t.CodeHash,
 			micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.RevokedAt))
 	}
 	if err != nil {
-		return errorf("sqlite: create access token for %q: %w", t.ClientID, created(err))
+		return fmt.Errorf("create access token for %q: %w", t.ClientID, created(err))
 	}
 	return nil
 }

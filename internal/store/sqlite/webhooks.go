@@ -49,11 +49,7 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Dur
 	ws := []store.Webhook{}
 	err := s.write(ctx, func(tx *wtx) error {
 		var err error
-		ws, err = list(tx, scanWebhook, `UPDATE webhooks SET locked_until = :until
-			WHERE id IN (SELECT id FROM webhooks
-				WHERE delivered_at = 0 AND next_attempt_at <= :now AND locked_until <= :now AND expires_at > :now
-				ORDER BY next_attempt_at, id LIMIT :limit)
-			RETURNING `+webhookColumns,
+		ws, err = list(tx, scanWebhook, claimWebhooksSQL,
 			sql.Named("until", micros(now.Add(lease))), sql.Named("now", micros(now)), sql.Named("limit", limit))
 		return err
 	})
@@ -97,11 +93,23 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id string, a store.Web
 	return nil
 }
 
+// claimWebhooksSQL leases the most overdue events. The index webhooks_due
+// (migration 0008) reads them in its order, so the LIMIT stops early.
+const claimWebhooksSQL = `UPDATE webhooks SET locked_until = :until
+	WHERE id IN (SELECT id FROM webhooks
+		WHERE delivered_at = 0 AND next_attempt_at <= :now AND locked_until <= :now AND expires_at > :now
+		ORDER BY next_attempt_at, id LIMIT :limit)
+	RETURNING ` + webhookColumns
+
+// listWebhooksSQL reads a client's newest events, backwards along the index
+// webhooks_client_id_created_at (migration 0008): no sort.
+const listWebhooksSQL = `SELECT ` + webhookColumns + ` FROM webhooks
+	WHERE client_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`
+
 // ListWebhooks returns up to limit of the client's events, newest first;
 // events made in the same microsecond are ordered by id, descending.
 func (s *Store) ListWebhooks(ctx context.Context, clientID string, limit int) ([]store.Webhook, error) {
-	ws, err := list(s.read(ctx), scanWebhook, `SELECT `+webhookColumns+` FROM webhooks
-		WHERE client_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, clientID, limit)
+	ws, err := list(s.read(ctx), scanWebhook, listWebhooksSQL, clientID, limit)
 	if err != nil {
 		return nil, errorf("sqlite: list webhooks of %q: %w", clientID, err)
 	}

@@ -163,15 +163,15 @@ func benchCreateLoginRequest(b *testing.B, s store.Store) benchOp {
 	}
 }
 
-// benchAuthCode is a code's life: minted by one request, redeemed by the
-// next.
+// benchAuthCode is a code's life: minted by one request, redeemed for its
+// access token by the next.
 func benchAuthCode(b *testing.B, s store.Store) benchOp {
 	return func(ctx context.Context, i int64) error {
 		c := newAuthCode(fmt.Sprintf("code-%d", i))
 		if err := s.CreateAuthCode(ctx, c); err != nil {
 			return err
 		}
-		_, err := s.RedeemAuthCode(ctx, c.Hash, at(time.Second))
+		_, err := s.RedeemAuthCode(ctx, c.Hash, at(time.Second), newAccessToken(fmt.Sprintf("code-token-%d", i), ""))
 		return err
 	}
 }

@@ -44,9 +44,11 @@ func wantAuthCode(c store.AuthCode, usedAt time.Time) store.AuthCode {
 	return c
 }
 
-// testAuthCodeRedeem checks the round trip, which only redeeming makes: the
-// first redemption gets the code marked used at its now, every later one the
-// same code with ErrUsed, still marked with the first now.
+// testAuthCodeRedeem checks the round trip: GetAuthCode returns the code
+// as created, unused; the first redemption gets it marked used at its now
+// and stores the token it issues, with the code's hash; every later one
+// gets the same code with ErrUsed, still marked with the first now, and
+// stores nothing.
 func testAuthCodeRedeem(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	full := newAuthCode("full")
@@ -54,17 +56,37 @@ func testAuthCodeRedeem(t *testing.T, s store.Store) {
 	bare := store.AuthCode{Hash: "bare", ClientID: "shop"}
 	for _, c := range []store.AuthCode{full, bare} {
 		must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+		got, err := s.GetAuthCode(ctx, c.Hash)
+		must(t, "GetAuthCode", err)
+		equal(t, "GetAuthCode("+c.Hash+")", got, wantAuthCode(c, time.Time{}))
+
 		now := at(30 * time.Second)
-		got, err := s.RedeemAuthCode(ctx, c.Hash, now)
+		// The token's CodeHash is the store's to set.
+		tok := newAccessToken("token-"+c.Hash, "")
+		got, err = s.RedeemAuthCode(ctx, c.Hash, now, tok)
 		must(t, "RedeemAuthCode", err)
 		equal(t, "RedeemAuthCode("+c.Hash+")", got, wantAuthCode(c, now))
+		stored, err := s.GetAccessToken(ctx, tok.Hash)
+		must(t, "GetAccessToken of the issued token", err)
+		tok.CodeHash = c.Hash
+		equal(t, "the token issued for "+c.Hash, stored, wantAccessToken(tok))
+		got, err = s.GetAuthCode(ctx, c.Hash)
+		must(t, "GetAuthCode", err)
+		equal(t, "GetAuthCode("+c.Hash+") once used", got, wantAuthCode(c, now))
 
-		got, err = s.RedeemAuthCode(ctx, c.Hash, at(40*time.Second))
+		again := newAccessToken("again-"+c.Hash, "")
+		got, err = s.RedeemAuthCode(ctx, c.Hash, at(40*time.Second), again)
 		wantErr(t, "RedeemAuthCode again", err, store.ErrUsed)
 		equal(t, "RedeemAuthCode("+c.Hash+") again", got, wantAuthCode(c, now))
+		_, err = s.GetAccessToken(ctx, again.Hash)
+		wantErr(t, "GetAccessToken of the token a replay would issue", err, store.ErrNotFound)
 	}
-	_, err := s.RedeemAuthCode(ctx, "missing", at(0))
+	_, err := s.RedeemAuthCode(ctx, "missing", at(0), newAccessToken("token-missing", ""))
 	wantErr(t, "RedeemAuthCode of a missing code", err, store.ErrNotFound)
+	_, err = s.GetAccessToken(ctx, "token-missing")
+	wantErr(t, "GetAccessToken of the token a missing code would issue", err, store.ErrNotFound)
+	_, err = s.GetAuthCode(ctx, "missing")
+	wantErr(t, "GetAuthCode of a missing code", err, store.ErrNotFound)
 }
 
 // testAuthCodeCreatedUsed checks that UsedAt is stored as given: a code
@@ -74,7 +96,7 @@ func testAuthCodeCreatedUsed(t *testing.T, s store.Store) {
 	c := newAuthCode("used")
 	c.UsedAt = at(10 * time.Second)
 	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
-	got, err := s.RedeemAuthCode(ctx, c.Hash, at(20*time.Second))
+	got, err := s.RedeemAuthCode(ctx, c.Hash, at(20*time.Second), newAccessToken("token", ""))
 	wantErr(t, "RedeemAuthCode of a code created used", err, store.ErrUsed)
 	equal(t, "RedeemAuthCode of a code created used", got, wantAuthCode(c, c.UsedAt))
 }
@@ -87,14 +109,40 @@ func testAuthCodeCreateExists(t *testing.T, s store.Store) {
 	again.ClientID = "someone-else"
 	wantErr(t, "CreateAuthCode of a taken hash", s.CreateAuthCode(ctx, again), store.ErrExists)
 	now := at(time.Second)
-	got, err := s.RedeemAuthCode(ctx, c.Hash, now)
+	got, err := s.RedeemAuthCode(ctx, c.Hash, now, newAccessToken("token", ""))
 	must(t, "RedeemAuthCode", err)
 	equal(t, "code after the failed create", got, wantAuthCode(c, now))
 }
 
+// testAuthCodeRedeemTokenExists checks that the mark and the token are one
+// transaction: a token whose hash is taken is ErrExists and leaves the code
+// unused, so a redemption with a fresh token then succeeds.
+func testAuthCodeRedeemTokenExists(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := newAuthCode("code")
+	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
+	taken := newAccessToken("taken", "other-code")
+	must(t, "CreateAccessToken", s.CreateAccessToken(ctx, taken))
+
+	_, err := s.RedeemAuthCode(ctx, c.Hash, at(time.Second), newAccessToken(taken.Hash, ""))
+	wantErr(t, "RedeemAuthCode with a taken token hash", err, store.ErrExists)
+	got, err := s.GetAuthCode(ctx, c.Hash)
+	must(t, "GetAuthCode", err)
+	equal(t, "the code after the failed redemption", got, wantAuthCode(c, time.Time{}))
+	tok, err := s.GetAccessToken(ctx, taken.Hash)
+	must(t, "GetAccessToken", err)
+	equal(t, "the token whose hash was taken", tok, wantAccessToken(taken))
+
+	now := at(2 * time.Second)
+	got, err = s.RedeemAuthCode(ctx, c.Hash, now, newAccessToken("fresh", ""))
+	must(t, "RedeemAuthCode with a fresh token", err)
+	equal(t, "the code redeemed after the failure", got, wantAuthCode(c, now))
+}
+
 // testAuthCodeRedeemConcurrent races many redemptions of one code, as a
-// replayed code does: exactly one wins, and every other gets ErrUsed with
-// the code as the winner marked it, so it can revoke what the winner got.
+// replayed code does: exactly one wins and stores its token, and every
+// other gets ErrUsed with the code as the winner marked it, so it can
+// revoke what the winner got, and stores none.
 func testAuthCodeRedeemConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	c := newAuthCode("raced")
@@ -105,9 +153,10 @@ func testAuthCodeRedeemConcurrent(t *testing.T, s store.Store) {
 		codes [n]store.AuthCode
 		errs  [n]error
 	)
-	// Each caller redeems at its own now, so the winner shows in UsedAt.
+	// Each caller redeems at its own now and with its own token, so the
+	// winner shows in UsedAt and in the one token stored.
 	race(t, s, n, func(i int) {
-		codes[i], errs[i] = s.RedeemAuthCode(ctx, c.Hash, at(time.Duration(i+1)*time.Second))
+		codes[i], errs[i] = s.RedeemAuthCode(ctx, c.Hash, at(time.Duration(i+1)*time.Second), newAccessToken(fmt.Sprint("token-", i), ""))
 	})
 
 	winner := -1
@@ -127,5 +176,14 @@ func testAuthCodeRedeemConcurrent(t *testing.T, s store.Store) {
 	want := wantAuthCode(c, at(time.Duration(winner+1)*time.Second))
 	for i, got := range codes {
 		equal(t, fmt.Sprintf("code returned to caller %d", i), got, want)
+		_, err := s.GetAccessToken(ctx, fmt.Sprint("token-", i))
+		if i == winner {
+			must(t, "GetAccessToken of the winner's token", err)
+		} else {
+			wantErr(t, fmt.Sprintf("GetAccessToken of loser %d's token", i), err, store.ErrNotFound)
+		}
 	}
+	n2, err := s.RevokeAccessTokensByCode(ctx, c.Hash, at(time.Hour))
+	must(t, "RevokeAccessTokensByCode", err)
+	equal(t, "tokens issued for the raced code", n2, 1)
 }

@@ -78,7 +78,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginRequestListWaiting", testLoginRequestListWaiting},
 		{"LoginRequestOneCIBAWaiting", testLoginRequestOneCIBAWaiting},
 		{"LoginRequestFailExpired", testLoginRequestFailExpired},
-		{"LoginRequestUpdateNotify", testLoginRequestUpdateNotify},
+		{"LoginRequestUpdateWith", testLoginRequestUpdateWith},
+		{"LoginRequestUpdateWithRollback", testLoginRequestUpdateWithRollback},
+		{"LoginRequestUpdateWithConcurrent", testLoginRequestUpdateWithConcurrent},
 
 		{"BrowserSessionCreateGet", testBrowserSessionCreateGet},
 		{"BrowserSessionCreateExists", testBrowserSessionCreateExists},
@@ -98,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthCodeCreatedUsed", testAuthCodeCreatedUsed},
 		{"AuthCodeCreateExists", testAuthCodeCreateExists},
 		{"AuthCodeRedeemConcurrent", testAuthCodeRedeemConcurrent},
+		{"AuthCodeRedeemTokenExists", testAuthCodeRedeemTokenExists},
 
 		{"AccessTokenCreateGet", testAccessTokenCreateGet},
 		{"AccessTokenCreateExists", testAccessTokenCreateExists},
