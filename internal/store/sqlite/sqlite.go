@@ -73,9 +73,13 @@ var _ store.Store = (*Store)(nil)
 //     slip past the writer and its queue.
 //
 // WAL mode is not here: it is a property of the file, set once by Open.
+//   - wal_autocheckpoint=0 keeps the writer from checkpointing inside its
+//     commits, and journal_size_limit bounds the log each time it starts
+//     over: the checkpointer does it beside the writer (checkpoint.go).
 const (
-	writerParams = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
-	readerParams = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
+	writerParams     = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
+	readerParams     = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
+	checkpointParams = "_busy_timeout=10000&_synchronous=NORMAL"
 )
 
 // walTimeout bounds how long Open keeps trying to switch a fresh file to
@@ -86,6 +90,7 @@ const walTimeout = 10 * time.Second
 type Store struct {
 	w         *writer
 	r         *readers
+	cp        *checkpointer
 	closeOnce sync.Once
 }
 
@@ -134,7 +139,16 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{w: newWriter(wdb, conn), r: &readers{db: rdb}}
+	cdb, err := sql.Open("sqlite", path+"?"+checkpointParams)
+	if err != nil {
+		conn.Close()
+		wdb.Close()
+		rdb.Close()
+		return nil, errorf("sqlite: open %s: %w", path, err)
+	}
+	cdb.SetMaxOpenConns(1)
+	cp := newCheckpointer(cdb)
+	s := &Store{w: newWriter(wdb, conn, cp.committed), r: &readers{db: rdb}, cp: cp}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, errorf("sqlite: migrate %s: %w", path, err)
@@ -187,7 +201,7 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.w.stop()
-		err = errors.Join(s.w.conn.Close(), s.w.db.Close(), s.r.db.Close())
+		err = errors.Join(s.cp.stop(), s.w.conn.Close(), s.w.db.Close(), s.r.db.Close())
 	})
 	return err
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -126,6 +127,44 @@ func TestPragmas(t *testing.T) {
 	mode, fk, queryOnly, _ := pragmas(s.read(t.Context()))
 	if mode != "wal" || !fk || !queryOnly {
 		t.Errorf("reader: journal_mode %s, foreign_keys %v, query_only %v; want wal, true, true", mode, fk, queryOnly)
+	}
+	// The writer leaves checkpoints to the checkpointer.
+	var autocheckpoint, sizeLimit int64
+	err = s.write(t.Context(), func(tx *wtx) error {
+		if err := tx.queryRow(`PRAGMA wal_autocheckpoint`).Scan(&autocheckpoint); err != nil {
+			return err
+		}
+		return tx.queryRow(`PRAGMA journal_size_limit`).Scan(&sizeLimit)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if autocheckpoint != 0 || sizeLimit != 64<<20 {
+		t.Errorf("writer: wal_autocheckpoint %d, journal_size_limit %d; want 0, %d", autocheckpoint, sizeLimit, 64<<20)
+	}
+}
+
+// TestCheckpoint: commits leave their pages in the log (the writer does not
+// checkpoint), and the checkpointer copies all of them into the database
+// file without stopping the writer.
+func TestCheckpoint(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
+	// Let a checkpoint the migrations cued pass, then write more.
+	if _, _, err := s.cp.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := s.CountHit(ctx, fmt.Sprintf("key-%d", i), time.Unix(1_800_000_000, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logFrames, done, err := s.cp.checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logFrames == 0 || done != logFrames {
+		t.Errorf("checkpoint: %d frames in the log, %d copied; want some, all", logFrames, done)
 	}
 }
 

@@ -41,6 +41,9 @@ type writer struct {
 	quit    chan struct{} // closed by stop
 	done    chan struct{} // closed when loop has returned
 	batch   []*job        // the jobs run in the open transaction, reused
+	// committed, when not nil, is called after every commit (the
+	// checkpointer's cue); it must not block.
+	committed func()
 }
 
 // job is one write: fn runs on the writer inside a transaction, and
@@ -53,9 +56,9 @@ type job struct {
 	done  chan struct{}
 }
 
-func newWriter(db *sql.DB, conn *sql.Conn) *writer {
+func newWriter(db *sql.DB, conn *sql.Conn, committed func()) *writer {
 	w := &writer{
-		db: db, conn: conn,
+		db: db, conn: conn, committed: committed,
 		stmts:   map[string]*sql.Stmt{},
 		updates: map[updateKey]string{},
 		jobs:    make(chan *job),
@@ -149,6 +152,9 @@ func (w *writer) runBatch(first *job) {
 		w.control(context.Background(), "ROLLBACK")
 		answer(batch, err)
 		return
+	}
+	if w.committed != nil {
+		w.committed()
 	}
 	answer(batch, nil)
 }
