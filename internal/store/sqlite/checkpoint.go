@@ -75,6 +75,19 @@ func (c *checkpointer) checkpoint(ctx context.Context) (logFrames, checkpointed 
 	return logFrames, checkpointed, err
 }
 
+// finishTimeout bounds how long Close waits for another process's readers
+// and writers to let the last checkpoint through.
+const finishTimeout = time.Second
+
+// finish copies the whole log into the database file and truncates it;
+// Close calls it once this process's readers and writer are done.
+func (c *checkpointer) finish() {
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	var busy, logFrames, checkpointed int
+	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+}
+
 func (c *checkpointer) stop() error {
 	close(c.quit)
 	<-c.done

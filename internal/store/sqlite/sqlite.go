@@ -201,7 +201,14 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.w.stop()
-		err = errors.Join(s.cp.stop(), s.w.conn.Close(), s.w.db.Close(), s.r.db.Close())
+		rErr := s.r.db.Close()
+		// With no reader left and the writer stopped, the whole log can
+		// go into the database file and the log be emptied, so that a
+		// stopped server's file is whole on its own. Another process
+		// still using the file may keep it from finishing; that loses
+		// nothing.
+		s.cp.finish()
+		err = errors.Join(rErr, s.cp.stop(), s.w.conn.Close(), s.w.db.Close())
 	})
 	return err
 }

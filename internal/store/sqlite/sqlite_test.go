@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -265,5 +266,27 @@ func TestBusyIsUnavailable(t *testing.T) {
 	// Reads carry on in WAL mode, and their errors are not unavailability.
 	if _, err := impatient.GetClient(ctx, "shop"); !errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("GetClient of a missing client: %v, want %v only", err, store.ErrNotFound)
+	}
+}
+
+// TestCloseCheckpoints: a store closed after writing leaves everything in
+// the database file and no write-ahead log behind, so a copied file is
+// whole and a stopped server takes no more room than its data.
+func TestCloseCheckpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vippslogin.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := s.CountHit(t.Context(), fmt.Sprintf("key-%d", i), time.Unix(1_800_000_000, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Errorf("after Close the log %s holds %d bytes; want it checkpointed and gone", path+"-wal", fi.Size())
 	}
 }
