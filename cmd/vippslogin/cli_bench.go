@@ -27,6 +27,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&cfg.Duration, "duration", d.Duration, "how long each workload is measured")
 	fs.DurationVar(&cfg.Warmup, "warmup", d.Warmup, "how long each workload runs before it is measured")
 	fs.IntVar(&cfg.Ops, "ops", 0, "instead of --duration, measure exactly this many operations per virtual user")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "start `N` operations a second in all, each virtual user taking the next start when it is free, and time each from its scheduled start; with --ops each virtual user still makes that many; not for ciba-pending (default 0: each virtual user starts its next when its last ends)")
 	fs.IntVar(&cfg.Users, "users", d.Users, "users to create for the login workloads, dealt out to the virtual users; each app signs in once, before measuring")
 	fs.IntVar(&cfg.Pending, "pending", 0, "ciba-pending: logins kept waiting, each a user of its own; polls/s is about this over the interval (5 s) (default --users)")
 	fs.IntVar(&cfg.Codes, "codes", d.Codes, "token: codes minted before measuring; the workload ends early when they run out")
@@ -42,7 +43,13 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			"Drives a running server over HTTP with many virtual users and reports throughput,\n"+
 			"latency and errors. It makes its own client and users through the admin API\n"+
 			"(users with 12-digit numbers 479…, which no dev-seed or real number has) and\n"+
-			"deletes them at the end unless --keep.\n\nWorkloads (all: every one, in this order):\n")
+			"deletes them at the end unless --keep.\n\n"+
+			"By default each virtual user starts its next operation when its last ends, which\n"+
+			"finds the peak throughput. With --rate the starts come at a fixed rate instead,\n"+
+			"for the latency at a given load: each operation is timed from its scheduled\n"+
+			"start, so a server that falls behind shows in the percentiles, and the report\n"+
+			"says how many operations started over 10ms late.\n\n"+
+			"Workloads (all: every one, in this order):\n")
 		for _, name := range bench.Workloads() {
 			fmt.Fprintf(stderr, "  %-19s %s\n", name, bench.About(name))
 		}
@@ -77,6 +84,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.AdminToken = orDefault(cfg.AdminToken, getenv("VIPPSLOGIN_ADMIN_TOKEN"), "dev-admin-token")
 	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Ops < 0 || cfg.Users < 1 || cfg.Pending < 0 || cfg.Codes < 1 {
 		return usagef("--concurrency, --duration, --users and --codes must be positive, --warmup, --ops and --pending not negative")
+	}
+	if err := bench.CheckRate(cfg.Rate, names); err != nil {
+		return usagef("%v", err)
 	}
 	cfg.Log = stderr
 	if tty := isTerminal(stderr); tty || *progress {

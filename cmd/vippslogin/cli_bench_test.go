@@ -58,6 +58,31 @@ func TestBenchEveryWorkload(t *testing.T) {
 	}
 }
 
+// --rate paces a real run: the discovery workload at 200 starts a second,
+// two virtual users making five operations each, none failing. Whether the
+// starts kept to their slots depends on the machine, so only that the
+// report has the pacing is checked.
+func TestBenchRate(t *testing.T) {
+	s := startServer(t, "dev", nil, "--db", filepath.Join(t.TempDir(), "dev.db"))
+	out, err := cli(t, runBench, nil, "discovery", "--url", s.BaseURL, "--concurrency", "2", "--users", "2",
+		"--warmup", "0", "--ops", "5", "--rate", "200", "--json")
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bench --json printed %q: %v", out, err)
+	}
+	if len(rep.Results) != 1 || rep.Rate != 200 {
+		t.Fatalf("report %+v", rep)
+	}
+	r := rep.Results[0]
+	if r.Ops != 10 || r.FailedOps != 0 || r.Pacing == nil || r.Pacing.Rate != 200 || r.Latency.P50 <= 0 {
+		t.Errorf("%d ops, %d failed (%+v), pacing %+v, latency %+v; want 10 that succeed, paced at 200/s",
+			r.Ops, r.FailedOps, r.Errors, r.Pacing, r.Latency)
+	}
+}
+
 // The table names every workload asked for, and the flags are checked
 // before anything is sent.
 func TestBenchTableAndUsage(t *testing.T) {
@@ -78,6 +103,9 @@ func TestBenchTableAndUsage(t *testing.T) {
 		{"jwks", "--concurrency", "0"},
 		{"jwks", "--duration", "-1s"},
 		{"jwks", "--ops", "-1"},
+		{"jwks", "--rate", "-1"},
+		{"ciba-pending", "--rate", "10"},
+		{"all", "--rate", "10"},
 	} {
 		var usage *usageError
 		if _, err := cli(t, runBench, nil, args...); !errors.As(err, &usage) {

@@ -39,6 +39,11 @@ type Config struct {
 	// this many measured operations, a fixed amount of work whose count
 	// does not depend on the machine's speed.
 	Ops int
+	// Rate, when set, paces the starts: this many operations a second in
+	// all, each virtual user taking the next start when it is free, and
+	// each operation timed from its scheduled start (see pacer). With Ops,
+	// each virtual user still makes that many.
+	Rate float64
 	// Users is how many users the run creates for the login workloads;
 	// Pending how many logins ciba-pending keeps waiting, each a user of
 	// its own; Codes how many codes the token workload mints beforehand.
@@ -72,6 +77,7 @@ type Report struct {
 	WarmupS     float64   `json:"warmup_s"`
 	DurationS   float64   `json:"duration_s"`
 	OpsPerVU    int       `json:"ops_per_virtual_user,omitempty"` // --ops, which replaces the duration
+	Rate        float64   `json:"rate_per_s,omitempty"`           // --rate: the starts paced
 	Users       int       `json:"users"`
 	Results     []Result  `json:"results"`
 	Started     time.Time `json:"started"`
@@ -99,7 +105,9 @@ type Result struct {
 	// PollLag is how late ciba-pending's polls came after they fell due:
 	// high when the virtual users could not keep up with --pending.
 	PollLag *Percentiles `json:"poll_lag_ms,omitempty"`
-	Server  *ServerUsage `json:"server,omitempty"`
+	// Pacing is how the starts kept to --rate, when it was set.
+	Pacing *Pacing      `json:"pacing,omitempty"`
+	Server *ServerUsage `json:"server,omitempty"`
 	// Note says what the figures need said, such as a window cut short.
 	Note string `json:"note,omitempty"`
 }
@@ -109,6 +117,9 @@ type Result struct {
 func Run(ctx context.Context, cfg Config, names []string) (*Report, error) {
 	ws, err := pick(names)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckRate(cfg.Rate, names); err != nil {
 		return nil, err
 	}
 	cfg = withDefaults(cfg)
@@ -125,7 +136,7 @@ func Run(ctx context.Context, cfg Config, names []string) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{URLs: cfg.URLs, Concurrency: cfg.Concurrency, WarmupS: cfg.Warmup.Seconds(),
-		DurationS: cfg.Duration.Seconds(), OpsPerVU: cfg.Ops, Users: cfg.Users, Started: time.Now().UTC().Truncate(time.Second)}
+		DurationS: cfg.Duration.Seconds(), OpsPerVU: cfg.Ops, Rate: cfg.Rate, Users: cfg.Users, Started: time.Now().UTC().Truncate(time.Second)}
 	for _, w := range ws {
 		if ctx.Err() != nil {
 			break

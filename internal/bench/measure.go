@@ -75,7 +75,8 @@ func (w *window) isClosed() bool {
 // measured window, and sums up the operations that finished inside the
 // window: an operation counts when it ends there, whenever it began, which
 // is the steady rate the server sustains. Operations still running at the
-// end are finished but not counted.
+// end are finished but not counted. Under --rate each operation waits for
+// a slot of the pacer and is timed from it.
 func (f *fixture) measure(ctx context.Context, w workload) Result {
 	win := newWindow(f.cfg.Duration)
 	if f.cfg.Ops > 0 {
@@ -93,6 +94,10 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 	default:
 		time.AfterFunc(f.cfg.Warmup, func() { win.open(time.Now()) })
 	}
+	var pace *pacer
+	if f.cfg.Rate > 0 {
+		pace = newPacer(time.Now(), f.cfg.Rate)
+	}
 	srv := watchServer(f.cfg.PID, win.opened)
 	tallies := make([]*tally, len(f.vus))
 	last := make([]time.Time, len(f.vus)) // when each virtual user's last counted operation ended
@@ -105,7 +110,18 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 		wg.Go(func() {
 			counted := 0
 			for !win.isClosed() && ctx.Err() == nil && (f.cfg.Ops == 0 || counted < f.cfg.Ops) {
-				l := &opLog{start: time.Now()}
+				l := &opLog{began: time.Now()}
+				l.start = l.began
+				busy := false // late on its slot, which fell due while this virtual user was busy
+				if pace != nil {
+					slot, past, ok := pace.wait(ctx, win.closed)
+					if !ok {
+						return
+					}
+					l.start, l.began = slot, time.Now()
+					l.lag, l.hasLag = l.began.Sub(slot), true
+					busy = past && l.lag > lateStart
+				}
 				before := v.untimed
 				err := w.op(withLog(ctx, l), f, v, win.closed)
 				end := time.Now()
@@ -119,6 +135,9 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 				}
 				if win.counts(end) {
 					tallies[i].add(l, end.Sub(l.start), err)
+					if busy {
+						tallies[i].lateBusy++
+					}
 					tallies[i].untimed += v.untimed - before
 					last[i] = end
 					counted++
@@ -156,7 +175,9 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 		r.Seconds = 0
 	}
 	sum.summarize(&r, w.steps)
-	if len(sum.lag) > 0 {
+	if pace != nil {
+		r.Pacing = pacing(f.cfg.Rate, sum.lag, sum.lateBusy)
+	} else if len(sum.lag) > 0 {
 		lag := percentiles(sum.lag)
 		r.PollLag = &lag
 	}

@@ -22,8 +22,12 @@ func (r *Report) WriteTable(w io.Writer, steps bool) error {
 	if r.OpsPerVU > 0 {
 		measured = fmt.Sprintf("%d operations each", r.OpsPerVU)
 	}
-	fmt.Fprintf(w, "%d virtual users, %s measured after %gs warm-up, against %s\n\n",
-		r.Concurrency, measured, r.WarmupS, strings.Join(r.URLs, " "))
+	paced := ""
+	if r.Rate > 0 {
+		paced = fmt.Sprintf(" starting %g operations/s in all (latency from the scheduled start)", r.Rate)
+	}
+	fmt.Fprintf(w, "%d virtual users%s, %s measured after %gs warm-up, against %s\n\n",
+		r.Concurrency, paced, measured, r.WarmupS, strings.Join(r.URLs, " "))
 	server := false
 	for _, res := range r.Results {
 		server = server || res.Server != nil
@@ -85,6 +89,22 @@ func notes(w io.Writer, res Result) {
 		fmt.Fprintf(w, "  %s: polls came %s late at p50, %s at p99", res.Workload, msText(l.P50), msText(l.P99))
 		if l.P50 > 100 {
 			fmt.Fprint(w, ": the polls fell behind --pending over the interval, so the server (or too low a --concurrency) is the bound")
+		}
+		fmt.Fprintln(w)
+	}
+	if p := res.Pacing; p != nil {
+		// A timer's wake-up makes a start come a little after its slot even
+		// when a virtual user was free; the latencies include that too.
+		fmt.Fprintf(w, "  %s: the starts at %g/s came %s after their slots at p50, %s at p99 (in the latencies)",
+			res.Workload, p.Rate, msText(p.StartLag.P50), msText(p.StartLag.P99))
+		if p.Late > 0 {
+			fmt.Fprintf(w, "; %d of %d over %v late", p.Late, res.Ops+res.FailedOps, lateStart)
+		}
+		if p.Busy > 0 {
+			fmt.Fprintf(w, ", %d with every virtual user busy (the server fell behind, or --concurrency is too low)", p.Busy)
+		}
+		if woke := p.Late - p.Busy; woke > 0 {
+			fmt.Fprintf(w, ", %d by a virtual user that woke late (the tool was short of CPU)", woke)
 		}
 		fmt.Fprintln(w)
 	}

@@ -19,6 +19,7 @@ type tally struct {
 	failed    int64 // operations that failed
 	untimed   int64 // calls outside any operation, e.g. a consent revoked between logins
 	lag       []time.Duration
+	lateBusy  int64 // under --rate, operations late on their slot because the virtual user was busy
 }
 
 type errorCount struct {
@@ -61,6 +62,7 @@ func (t *tally) merge(o *tally) {
 	t.opCalls += o.opCalls
 	t.failed += o.failed
 	t.untimed += o.untimed
+	t.lateBusy += o.lateBusy
 	t.opLatency = append(t.opLatency, o.opLatency...)
 	t.lag = append(t.lag, o.lag...)
 	for k, v := range o.steps {

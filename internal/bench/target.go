@@ -138,10 +138,13 @@ func (b *timedBody) Close() error {
 // goroutine, so it needs no lock. The step names the calls made until it
 // changes.
 type opLog struct {
-	start time.Time
-	step  string
-	calls []call
-	// lag is how late a scheduled operation (a CIBA poll) started.
+	// start is what the operation's latency counts from: when it began,
+	// or under --rate its slot; began is when it began.
+	start, began time.Time
+	step         string
+	calls        []call
+	// lag is how late a scheduled operation started: a CIBA poll after it
+	// fell due, or any operation after its slot under --rate.
 	lag    time.Duration
 	hasLag bool
 }
@@ -160,9 +163,11 @@ func (l *opLog) record(status int, d time.Duration) {
 
 // begin restarts the operation's clock: whatever it did before (waiting
 // for a poll to fall due, undoing the last operation's consent) is not part
-// of its latency.
+// of its latency. How late it began after its slot under --rate still is.
 func (l *opLog) begin() {
-	l.start = time.Now()
+	now := time.Now()
+	l.start = l.start.Add(now.Sub(l.began))
+	l.began = now
 	l.calls = l.calls[:0]
 }
 

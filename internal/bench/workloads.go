@@ -19,6 +19,9 @@ type workload struct {
 	// work is how many operations there are in all, for a workload whose
 	// work is fixed; its warm-up is the first tenth of them.
 	work func(f *fixture) int
+	// ownPace says why --rate cannot pace the workload, for one that keeps
+	// a pace of its own.
+	ownPace string
 }
 
 // Workloads lists the workload names in the order "all" runs them.
@@ -130,6 +133,7 @@ var workloads = []workload{
 		name: "ciba-pending", about: "poll --pending logins from phone number that nobody answers, each at its interval",
 		steps:   []string{"token"},
 		prepare: (*fixture).prepareCIBAPending,
+		ownPace: "its polls come at the server's poll interval, so --pending sets their rate",
 		op: func(ctx context.Context, f *fixture, v *vu, closed <-chan struct{}) error {
 			return f.pollPending(ctx, v, closed)
 		},
