@@ -26,6 +26,18 @@ import (
 // checkpointEvery is the least time between two checkpoints.
 const checkpointEvery = 100 * time.Millisecond
 
+// restartFrames is how long the log may grow (in pages, about 64 MB)
+// before the checkpointer makes it start over. The log starts over by
+// itself when a write finds it wholly copied and no reader in it; under a
+// steady load some reader is always in it (checkpoint starvation), and it
+// grew past 250 MB in a load test. A RESTART checkpoint then waits, briefly
+// and holding writes back, for the readers of the moment to finish, so the
+// next write starts the log over.
+const restartFrames = 16384
+
+// restartTimeout bounds how long a RESTART checkpoint holds writes back.
+const restartTimeout = 200 * time.Millisecond
+
 // checkpointer runs PASSIVE checkpoints on a connection of its own.
 type checkpointer struct {
 	db   *sql.DB
@@ -58,7 +70,10 @@ func (c *checkpointer) loop() {
 		}
 		// A failed checkpoint loses nothing: the pages stay in the log
 		// and the next one copies them.
-		c.checkpoint(context.Background())
+		logFrames, done, err := c.checkpoint(context.Background())
+		if err == nil && logFrames >= restartFrames && done == logFrames {
+			c.restart()
+		}
 		select {
 		case <-time.After(checkpointEvery):
 		case <-c.quit:
@@ -73,6 +88,14 @@ func (c *checkpointer) checkpoint(ctx context.Context) (logFrames, checkpointed 
 	var busy int
 	err = c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &checkpointed)
 	return logFrames, checkpointed, err
+}
+
+// restart makes the next write start the log over (see restartFrames).
+func (c *checkpointer) restart() {
+	ctx, cancel := context.WithTimeout(context.Background(), restartTimeout)
+	defer cancel()
+	var busy, logFrames, checkpointed int
+	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &checkpointed)
 }
 
 // finishTimeout bounds how long Close waits for another process's readers
