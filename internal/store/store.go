@@ -409,7 +409,10 @@ type WebhookAttempt struct {
 
 // Store is the storage seam. Updates take a closure so that the backend owns
 // the transaction: the closure sees the current record and returns the new
-// one, or an error that aborts the update and is returned as is.
+// one, or an error that aborts the update and is returned as is. A closure
+// runs while the backend holds its write (SQLite: on the one writer, which
+// every other write waits for), so it must be quick and must never call the
+// Store: hash, sign and read what it needs before the update.
 //
 // Every backend keeps the same contract, which storetest checks: times come
 // back in UTC truncated to microseconds (the zero time stays zero), slices
