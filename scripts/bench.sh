@@ -41,4 +41,4 @@ echo "bench: vippslogin dev (pid $pid) at $url, database $tmp/bench.db, commit $
 # shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
 "$BIN" bench --url "$url" --pid "$pid" \
 	--concurrency "${BENCH_CONCURRENCY:-32}" --warmup 1s --duration "${BENCH_DURATION:-5s}" \
-	--users 128 --codes 2000 --pending 2000 ${BENCH_FLAGS:-} all
+	--users 128 --codes 6000 --pending 2000 ${BENCH_FLAGS:-} all
