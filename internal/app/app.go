@@ -81,10 +81,14 @@ type Session struct {
 // Vipps.
 var dummyHash = secret.Hash("not-a-pin")
 
+// errWrongPIN refuses a sign-in. Its challenge names the way in, a phone
+// number and PIN in the body, since RFC 9110 §15.5.2 has every 401 carry
+// one.
 var errWrongPIN = &jsonapi.Problem{
 	Status: http.StatusUnauthorized,
 	Title:  http.StatusText(http.StatusUnauthorized),
 	Detail: "Wrong phone number or PIN.",
+	Header: http.Header{"WWW-Authenticate": {`PIN realm="vippslogin-app"`}},
 }
 
 func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {

@@ -123,6 +123,27 @@ func TestSignInErrors(t *testing.T) {
 	}
 }
 
+// TestSignInChallenge: a refused sign-in is a 401, and RFC 9110 §15.5.2
+// has every 401 name how to authenticate (WWW-Authenticate); a wrong PIN
+// and an unknown number get the same answer.
+func TestSignInChallenge(t *testing.T) {
+	_, client, _ := setup(t, newClock())
+	for _, body := range []string{
+		`{"phone_number": "4712345678", "pin": "0000"}`,
+		`{"phone_number": "4799999999", "pin": "1236"}`,
+	} {
+		resp, err := client.HTTP.Post(client.BaseURL+"/app/v1/sessions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `PIN realm="vippslogin-app"` {
+			t.Errorf("POST /app/v1/sessions %s = %d, WWW-Authenticate %q; want 401 with %q",
+				body, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), `PIN realm="vippslogin-app"`)
+		}
+	}
+}
+
 func TestLockOut(t *testing.T) {
 	c := newClock()
 	_, client, st := setup(t, c)
