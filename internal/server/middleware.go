@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -42,7 +43,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Logger.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				s.Logger.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", logPath(r.URL.Path), "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					jsonapi.WriteProblem(rec, jsonapi.Errorf(http.StatusInternalServerError,
 						"The server failed on this request; it has been logged with request id %s.", id))
@@ -54,7 +55,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.Logger.LogAttrs(ctx, level, "request",
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", logPath(r.URL.Path)),
 				slog.Int("status", rec.code()),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)),
@@ -62,6 +63,25 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// loginHandlePath is where a path carries a login's id (the app API's
+// requests/{id}): the id is a tabId or an auth_req_id, a bearer-like
+// handle to the login, so it must not reach the logs.
+const loginHandlePath = "/app/v1/requests/"
+
+// logPath is path as the logs may show it: with a login's id replaced by
+// {id}. (Query strings, which can hold codes, are never logged at all.)
+func logPath(path string) string {
+	before, after, found := strings.Cut(path, loginHandlePath)
+	if !found || after == "" {
+		return path
+	}
+	_, rest, _ := strings.Cut(after, "/")
+	if rest != "" {
+		rest = "/" + rest
+	}
+	return before + loginHandlePath + "{id}" + rest
 }
 
 // statusRecorder remembers the status and size of a response. Unwrap lets

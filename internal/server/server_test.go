@@ -54,6 +54,29 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
+// TestAccessLogHidesLoginHandles: the app API's paths carry a login's id
+// (a tabId or auth_req_id), which is as good as a bearer handle to the
+// login; the access log names the route instead (issue 11, point 3).
+func TestAccessLogHidesLoginHandles(t *testing.T) {
+	for _, path := range []string{
+		"/app/v1/requests/SECRET-HANDLE",
+		"/app/v1/requests/SECRET-HANDLE/approve",
+		"/app/v1/requests/SECRET-HANDLE/reject",
+		"/vipps/app/v1/requests/SECRET-HANDLE/approve",
+	} {
+		var logs bytes.Buffer
+		s, _ := newServer(t, "http://localhost", &logs)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", path, strings.NewReader("{}")))
+		if strings.Contains(logs.String(), "SECRET-HANDLE") || !strings.Contains(logs.String(), "/app/v1/requests/{id}") {
+			t.Errorf("POST %s logged %s; want the path with {id} for the handle", path, logs.String())
+		}
+	}
+	if got := logPath("/app/v1/requests"); got != "/app/v1/requests" {
+		t.Errorf("logPath of the list = %q, want it unchanged", got)
+	}
+}
+
 func TestRequestIDIsGeneratedWhenMissingOrBad(t *testing.T) {
 	var logs bytes.Buffer
 	s, _ := newServer(t, "http://localhost", &logs)
