@@ -149,6 +149,17 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 			return invalid("The parameter %s is longer than %d characters.", name, maxParamLength)
 		}
 	}
+	// Request objects (OIDC Core §6) are not supported, as discovery says:
+	// refused rather than ignored, since a code_challenge or nonce sent only
+	// inside one would otherwise be dropped without a word (§6.1, §6.2).
+	if _, ok := params["request"]; ok {
+		return store.LoginRequest{}, &Error{Code: "request_not_supported",
+			Description: "Request objects (the request parameter) are not supported; send each parameter in the query or the form instead."}
+	}
+	if _, ok := params["request_uri"]; ok {
+		return store.LoginRequest{}, &Error{Code: "request_uri_not_supported",
+			Description: "request_uri is not supported; send each parameter in the query or the form instead."}
+	}
 	if !slices.Contains(client.Flows, store.FlowBrowser) {
 		return store.LoginRequest{}, &Error{Code: "unauthorized_client", Description: "This client is not allowed to use Vipps Login in the browser."}
 	}

@@ -172,6 +172,11 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 		{"unknown flow", func(v url.Values) { v.Set("requested_flow", "teleport") }, "invalid_request", "teleport"},
 		{"bad final_redirect_is_app", func(v url.Values) { v.Set("final_redirect_is_app", "yes") }, "invalid_request", "final_redirect_is_app"},
 		{"huge parameter", func(v url.Values) { v.Set("nonce", strings.Repeat("n", 3000)) }, "invalid_request", "longer than"},
+		// OIDC Core §6.1, §6.2: a request object would otherwise be dropped
+		// without a word, and with it a code_challenge or nonce sent only there.
+		{"request object", func(v url.Values) { v.Set("request", "eyJhbGciOiJub25lIn0.e30.") }, "request_not_supported", "request"},
+		{"empty request object", func(v url.Values) { v.Set("request", "") }, "request_not_supported", "request"},
+		{"request_uri", func(v url.Values) { v.Set("request_uri", "https://shop.example/req.jwt") }, "request_uri_not_supported", "request_uri"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
