@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,32 +42,37 @@ const (
 type qrText struct {
 	Title, Lead, ImageAlt, Scan, NoAppTitle, NoApp, OpenTestApp, Address string
 	NotFoundTitle, NotFound                                              string
+	UnavailableTitle, Unavailable                                        string
 }
 
 var qrTexts = map[string]qrText{
 	web.Norwegian: {
-		Title:         "Logg inn med Vipps",
-		Lead:          "Denne QR-koden logger deg inn hos",
-		ImageAlt:      "QR-kode for innlogging med Vipps",
-		Scan:          "Skann koden med Vipps-appen, bekreft i appen, og du er logget inn.",
-		NoAppTitle:    "Har du ikke Vipps-appen?",
-		NoApp:         "Dette er en vippslogin-testserver: testappen spiller telefonen din. Åpne den, logg inn, og skann koden ved å lime inn adressen nedenfor under «Skann QR».",
-		OpenTestApp:   "Åpne testappen",
-		Address:       "Kodens adresse",
-		NotFoundTitle: "Ukjent QR-kode",
-		NotFound:      "Denne QR-koden logger ingen inn: den er slettet, eller har aldri fantes. Be butikken om en ny.",
+		Title:            "Logg inn med Vipps",
+		Lead:             "Denne QR-koden logger deg inn hos",
+		ImageAlt:         "QR-kode for innlogging med Vipps",
+		Scan:             "Skann koden med Vipps-appen, bekreft i appen, og du er logget inn.",
+		NoAppTitle:       "Har du ikke Vipps-appen?",
+		NoApp:            "Dette er en vippslogin-testserver: testappen spiller telefonen din. Åpne den, logg inn, og skann koden ved å lime inn adressen nedenfor under «Skann QR».",
+		OpenTestApp:      "Åpne testappen",
+		Address:          "Kodens adresse",
+		NotFoundTitle:    "Ukjent QR-kode",
+		NotFound:         "Denne QR-koden logger ingen inn: den er slettet, eller har aldri fantes. Be butikken om en ny.",
+		UnavailableTitle: "Vipps Login er ikke tilgjengelig",
+		Unavailable:      "QR-koden kan ikke vises akkurat nå. Prøv igjen om litt.",
 	},
 	web.English: {
-		Title:         "Log in with Vipps",
-		Lead:          "This QR code logs you in at",
-		ImageAlt:      "QR code for logging in with Vipps",
-		Scan:          "Scan the code with the Vipps app, confirm in the app, and you are logged in.",
-		NoAppTitle:    "No Vipps app?",
-		NoApp:         "This is a vippslogin test server: the test app plays your phone. Open it, log in, and scan the code by pasting the address below under \"Scan QR\".",
-		OpenTestApp:   "Open the test app",
-		Address:       "The code's address",
-		NotFoundTitle: "Unknown QR code",
-		NotFound:      "This QR code logs nobody in: it was deleted, or never existed. Ask the shop for a current one.",
+		Title:            "Log in with Vipps",
+		Lead:             "This QR code logs you in at",
+		ImageAlt:         "QR code for logging in with Vipps",
+		Scan:             "Scan the code with the Vipps app, confirm in the app, and you are logged in.",
+		NoAppTitle:       "No Vipps app?",
+		NoApp:            "This is a vippslogin test server: the test app plays your phone. Open it, log in, and scan the code by pasting the address below under \"Scan QR\".",
+		OpenTestApp:      "Open the test app",
+		Address:          "The code's address",
+		NotFoundTitle:    "Unknown QR code",
+		NotFound:         "This QR code logs nobody in: it was deleted, or never existed. Ask the shop for a current one.",
+		UnavailableTitle: "Vipps Login is unavailable",
+		Unavailable:      "The QR code cannot be shown just now. Try again in a moment.",
 	},
 }
 
@@ -84,7 +90,14 @@ func (p *QRPages) page(w http.ResponseWriter, r *http.Request) {
 		web.ErrorPageLang(w, r, http.StatusNotFound, lang, t.NotFoundTitle, t.NotFound)
 		return
 	case err != nil:
-		web.ErrorPageLang(w, r, http.StatusInternalServerError, lang, "Error", err.Error())
+		// The page says nothing of the store's trouble; the log does.
+		status := http.StatusInternalServerError
+		if errors.Is(err, store.ErrUnavailable) {
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", jsonapi.RetryAfter)
+		}
+		slog.ErrorContext(r.Context(), "qr page", "err", err)
+		web.ErrorPageLang(w, r, status, lang, t.UnavailableTitle, t.Unavailable)
 		return
 	}
 	qrURL := flow.QRURL(p.BaseURL, q.ID)

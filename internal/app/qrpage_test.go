@@ -214,3 +214,23 @@ func TestQRPage(t *testing.T) {
 		t.Errorf("an unknown code's page: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestQRPageUnavailable: with the database gone the page answers 503 with
+// Retry-After and a message for people, never the store's error text
+// (issue 11, point 9).
+func TestQRPageUnavailable(t *testing.T) {
+	st := testenv.SQLite(t)
+	p := &QRPages{Store: st, BaseURL: "https://vipps.example"}
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	st.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", flow.QRPath+"AbCd1234", nil)
+	req.Header.Set("Accept-Language", "en")
+	mux.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" ||
+		!strings.Contains(body, "Try again in a moment") || strings.Contains(body, "sqlite") || strings.Contains(body, "closed") {
+		t.Errorf("QR page with the store closed = %d, Retry-After %q:\n%s", rec.Code, rec.Header().Get("Retry-After"), body)
+	}
+}

@@ -43,6 +43,12 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	var clientID, sid string
 	if hint := params.Get("id_token_hint"); hint != "" {
 		c, err := p.verifyHint(r, hint)
+		if errors.Is(err, errNoKeys) {
+			// The page says nothing of the store's trouble; the log does.
+			p.logError(r, "end session: signing keys", err)
+			web.ErrorPage(w, r, http.StatusServiceUnavailable, "Vipps Login is unavailable", "Try again in a moment.")
+			return
+		}
 		if err != nil {
 			page("Invalid logout request", "The id_token_hint is not an ID token this server issued: "+err.Error())
 			return
@@ -116,7 +122,7 @@ func (p *Provider) verifyHint(r *http.Request, hint string) (hintClaims, error) 
 	}
 	set, err := p.Keys.JWKS(r.Context())
 	if err != nil {
-		return hintClaims{}, err
+		return hintClaims{}, fmt.Errorf("%w: %w", errNoKeys, err)
 	}
 	var c struct {
 		jwt.Claims
@@ -130,6 +136,10 @@ func (p *Provider) verifyHint(r *http.Request, hint string) (hintClaims, error) 
 	}
 	return hintClaims{clientID: c.Audience[0], sid: c.SID}, nil
 }
+
+// errNoKeys means the signing keys to check an id_token_hint with could not
+// be had: the server's trouble, not the request's.
+var errNoKeys = errors.New("the signing keys could not be read")
 
 // basePath is the base URL's path without a trailing slash.
 func basePath(baseURL string) string {
