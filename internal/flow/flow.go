@@ -99,14 +99,10 @@ func Consent(ctx context.Context, st store.Store, phone, clientID string, scopes
 
 // Widened is the consent to save when the user allows scopes at the client
 // on top of old, what they allowed before (the zero Consent if nothing):
-// the scopes that need consent, then the old ones not among them.
+// store.WidenScopes of the scopes that need consent. The store widens the
+// consent it holds when it writes, so old being stale loses nothing.
 func Widened(old store.Consent, phone, clientID string, scopes []string, now time.Time) store.Consent {
-	all := ConsentScopes(scopes)
-	for _, s := range old.Scopes {
-		if !slices.Contains(all, s) {
-			all = append(all, s)
-		}
-	}
+	all := store.WidenScopes(old.Scopes, ConsentScopes(scopes))
 	return store.Consent{PhoneNumber: phone, ClientID: clientID, Scopes: all, CreatedAt: now, UpdatedAt: now}
 }
 

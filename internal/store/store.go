@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -260,6 +261,20 @@ type Consent struct {
 	UpdatedAt   time.Time
 }
 
+// WidenScopes is the one rule for adding to a consent: the added scopes,
+// then those of old that are not among them. A consent only ever widens
+// this way; revoking it is DeleteConsent. The PostgreSQL store states the
+// same rule in SQL (widenConsentSQL), and storetest holds both to it.
+func WidenScopes(old, added []string) []string {
+	all := slices.Clip(slices.Clone(added))
+	for _, s := range old {
+		if !slices.Contains(all, s) {
+			all = append(all, s)
+		}
+	}
+	return all
+}
+
 // AuthCode is an authorization code (RFC 6749 §4.1.2), stored by digest.
 type AuthCode struct {
 	// Hash is secret.Digest of the code.
@@ -310,10 +325,13 @@ type AccessToken struct {
 // LoginRequest it changes (Store.UpdateLoginRequestWith): the event owed to
 // the client, the consent the user gave, the code or the access token the
 // step issues. Each one that is not nil is written as its own method would
-// (EnqueueWebhook, SaveConsent, CreateAuthCode, CreateAccessToken), in the
-// same transaction, so a crash can neither end a login without its code
-// nor issue a code for a login that did not end. The zero Effects writes
-// nothing more than the update.
+// (EnqueueWebhook, CreateAuthCode, CreateAccessToken), in the same
+// transaction, so a crash can neither end a login without its code nor
+// issue a code for a login that did not end. The Consent is not saved as
+// SaveConsent replaces: its scopes are added to the consent stored at that
+// moment (WidenScopes), read in the same transaction, so two logins that
+// each widen a consent cannot lose the other's scopes. The zero Effects
+// writes nothing more than the update.
 type Effects struct {
 	Webhook     *Webhook
 	Consent     *Consent

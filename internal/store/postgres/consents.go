@@ -32,6 +32,18 @@ const saveConsentSQL = `INSERT INTO consents (` + consentColumns + `)
 	ON CONFLICT (phone_number, client_id) DO UPDATE SET
 		scopes = excluded.scopes, updated_at = excluded.updated_at`
 
+// widenConsentSQL adds a consent's scopes to the stored one, or creates it:
+// store.WidenScopes in SQL, the added scopes then the stored ones not among
+// them, under the row lock the upsert takes.
+const widenConsentSQL = `INSERT INTO consents (` + consentColumns + `)
+	VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (phone_number, client_id) DO UPDATE SET
+		scopes = excluded.scopes || COALESCE((
+			SELECT jsonb_agg(old.scope ORDER BY old.n)
+			FROM jsonb_array_elements(consents.scopes) WITH ORDINALITY AS old (scope, n)
+			WHERE NOT excluded.scopes @> jsonb_build_array(old.scope)), '[]'::jsonb),
+		updated_at = excluded.updated_at`
+
 func consentArgs(c store.Consent) ([]any, error) {
 	scopes, err := listJSON(c.Scopes)
 	if err != nil {

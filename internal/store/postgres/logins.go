@@ -111,7 +111,7 @@ func queueEffects(b *pgx.Batch, e store.Effects) error {
 		if err != nil {
 			return err
 		}
-		b.Queue(saveConsentSQL, args...)
+		b.Queue(widenConsentSQL, args...)
 	}
 	if e.AuthCode != nil {
 		args, err := authCodeArgs(*e.AuthCode)

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -33,6 +35,21 @@ func saveConsent(tx *wtx, c store.Consent) error {
 		return fmt.Errorf("save consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
 	}
 	return nil
+}
+
+// widenConsent adds c's scopes to the consent stored in tx
+// (store.WidenScopes), or saves c when there is none. The single writer
+// makes the read and the write one step.
+func widenConsent(tx *wtx, c store.Consent) error {
+	old, err := scanConsent(tx.queryRow(`SELECT `+consentColumns+` FROM consents
+		WHERE phone_number = ? AND client_id = ?`, c.PhoneNumber, c.ClientID))
+	switch {
+	case err == nil:
+		c.Scopes = store.WidenScopes(old.Scopes, c.Scopes)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("widen consent of %q to %q: %w", c.PhoneNumber, c.ClientID, err)
+	}
+	return saveConsent(tx, c)
 }
 
 // GetConsent returns the user's consent to the client, or store.ErrNotFound.

@@ -115,7 +115,7 @@ func writeEffects(tx *wtx, e store.Effects) error {
 		}
 	}
 	if e.Consent != nil {
-		if err := saveConsent(tx, *e.Consent); err != nil {
+		if err := widenConsent(tx, *e.Consent); err != nil {
 			return err
 		}
 	}

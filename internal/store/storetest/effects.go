@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,20 +87,57 @@ func testLoginRequestUpdateWith(t *testing.T, s store.Store) {
 	must(t, "GetAccessToken", tokErr)
 	equal(t, "the created token", tok, wantAccessToken(*e.AccessToken))
 
-	// A consent effect replaces the stored consent as SaveConsent does,
-	// keeping its CreatedAt.
+	// A consent effect widens the stored consent (store.WidenScopes): its
+	// scopes first, then the stored ones it lacks; CreatedAt stays.
 	again := effectsFor("again")
 	wider := *again.Consent
-	wider.Scopes, wider.CreatedAt, wider.UpdatedAt = []string{"name", "email"}, at(time.Hour), at(time.Hour)
+	wider.Scopes, wider.CreatedAt, wider.UpdatedAt = []string{"email", "name"}, at(time.Hour), at(time.Hour)
 	_, err = s.UpdateLoginRequestWith(ctx, r.ID, func(old store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		return old, store.Effects{Consent: &wider}, nil
 	})
 	must(t, "UpdateLoginRequestWith of a consent only", err)
 	consent, err = s.GetConsent(ctx, wider.PhoneNumber, wider.ClientID)
 	must(t, "GetConsent", err)
-	wantReplaced := wider
-	wantReplaced.CreatedAt = e.Consent.CreatedAt
-	equal(t, "the replaced consent", consent, wantConsent(wantReplaced))
+	wantWidened := wider
+	wantWidened.Scopes = []string{"email", "name", "done"}
+	wantWidened.CreatedAt = e.Consent.CreatedAt
+	equal(t, "the widened consent", consent, wantConsent(wantWidened))
+}
+
+// testLoginRequestUpdateWithConsentRace ends many logins of one user at one
+// client at once, each consenting to a scope of its own on top of what it
+// read before any of them wrote, as concurrent consent pages and app
+// approvals do: the consent ends up with every scope, none lost to a stale
+// read.
+func testLoginRequestUpdateWithConsentRace(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createUsersAndClients(t, s, []string{"4712345678"}, []string{"shop"})
+	const n = 10
+	for i := range n {
+		must(t, "CreateLoginRequest", s.CreateLoginRequest(ctx, newLoginRequest(fmt.Sprint("login-", i), "4712345678")))
+	}
+	var errs [n]error
+	race(t, s, n, func(i int) {
+		_, errs[i] = s.UpdateLoginRequestWith(ctx, fmt.Sprint("login-", i), func(old store.LoginRequest) (store.LoginRequest, store.Effects, error) {
+			c := newConsent("4712345678", "shop")
+			c.Scopes = []string{fmt.Sprint("scope-", i)}
+			old.Status = store.LoginDone
+			return old, store.Effects{Consent: &c}, nil
+		})
+	})
+	for i, err := range errs {
+		must(t, fmt.Sprint("UpdateLoginRequestWith ", i), err)
+	}
+	got, err := s.GetConsent(ctx, "4712345678", "shop")
+	must(t, "GetConsent", err)
+	if len(got.Scopes) != n {
+		t.Fatalf("the consent after %d concurrent widenings has scopes %q, want all %d", n, got.Scopes, n)
+	}
+	for i := range n {
+		if !slices.Contains(got.Scopes, fmt.Sprint("scope-", i)) {
+			t.Errorf("the consent lost scope-%d: %q", i, got.Scopes)
+		}
+	}
 }
 
 // testLoginRequestUpdateWithRollback checks that an update and its effects

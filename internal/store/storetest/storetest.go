@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginRequestUpdateWith", testLoginRequestUpdateWith},
 		{"LoginRequestUpdateWithRollback", testLoginRequestUpdateWithRollback},
 		{"LoginRequestUpdateWithConcurrent", testLoginRequestUpdateWithConcurrent},
+		{"LoginRequestUpdateWithConsentRace", testLoginRequestUpdateWithConsentRace},
 
 		{"BrowserSessionCreateGet", testBrowserSessionCreateGet},
 		{"BrowserSessionCreateExists", testBrowserSessionCreateExists},
