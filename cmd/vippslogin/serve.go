@@ -75,9 +75,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev}
 	printBanner(stdout, cfg, ln.Addr(), baseURL, kek)
-	go srv.Janitor(ctx, server.JanitorInterval)
-	go srv.Webhooks(ctx)
-	return server.Serve(ctx, ln, srv.Handler(), logger)
+	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
 }
 
 // openStore opens the SQLite file or the PostgreSQL database cfg.DB names.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
@@ -100,6 +101,23 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
 	return nil
+}
+
+// Run serves the server on ln, with the janitor and the webhook deliverer
+// beside it, until ctx is done or serving fails. It returns only once the
+// listener has shut down and both background loops have stopped, so the
+// caller may close the store: a sweep or a delivery must not be cut off by
+// a closing database, nor write after it.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var bg sync.WaitGroup
+	bg.Go(func() { s.Janitor(ctx, JanitorInterval) })
+	bg.Go(func() { s.Webhooks(ctx) })
+	err := Serve(ctx, ln, s.Handler(), s.Logger)
+	cancel()
+	bg.Wait()
+	return err
 }
 
 // ShutdownTimeout is how long in-flight requests get to finish once the
