@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -170,7 +169,7 @@ func (f *fixture) measure(ctx context.Context, w workload) Result {
 	for _, t := range tallies {
 		sum.merge(t)
 	}
-	r := Result{Workload: w.name, Seconds: math.Round(until.Sub(from).Seconds()*1000) / 1000, Server: server}
+	r := Result{Workload: w.name, Seconds: until.Sub(from).Seconds(), Server: server} // summarize rounds it
 	if from.IsZero() {
 		r.Seconds = 0
 	}

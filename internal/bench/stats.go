@@ -122,12 +122,15 @@ type ErrorStats struct {
 }
 
 // summarize fills r's figures from t; order names the steps in the order
-// an operation makes them, for the report.
+// an operation makes them, for the report. The rate comes from r.Seconds
+// as measured, which is then rounded to the millisecond for the report: a
+// run of a few fast operations takes less than one.
 func (t *tally) summarize(r *Result, order []string) {
 	r.Ops, r.FailedOps, r.UntimedCalls = t.ops, t.failed, t.untimed
 	if r.Seconds > 0 {
 		r.OpsPerSec = math.Round(float64(t.ops)/r.Seconds*10) / 10
 	}
+	r.Seconds = math.Round(r.Seconds*1000) / 1000
 	if t.ops > 0 {
 		r.CallsPerOp = math.Round(float64(t.opCalls)/float64(t.ops)*100) / 100
 	}

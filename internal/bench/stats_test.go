@@ -81,3 +81,17 @@ func TestTallySummary(t *testing.T) {
 		t.Errorf("errors = %+v", r.Errors)
 	}
 }
+
+// TestSummarizeShortRun: a run shorter than the millisecond the report
+// rounds to still has its rate (TestBenchEveryWorkload once saw jwks at
+// 0 ops/s: three 0.07 ms calls per worker).
+func TestSummarizeShortRun(t *testing.T) {
+	a := newTally()
+	a.add(&opLog{calls: []call{{"jwks", 200, 50 * time.Microsecond}}}, 50*time.Microsecond, nil)
+	a.add(&opLog{calls: []call{{"jwks", 200, 50 * time.Microsecond}}}, 50*time.Microsecond, nil)
+	r := Result{Seconds: 0.0002}
+	a.summarize(&r, []string{"jwks"})
+	if r.OpsPerSec != 10000 || r.Seconds != 0 {
+		t.Errorf("2 ops in 0.2 ms: %v ops/s over %v s; want 10000 over 0 (rounded)", r.OpsPerSec, r.Seconds)
+	}
+}
