@@ -2,7 +2,6 @@ package admin
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/redirect"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -54,16 +54,17 @@ func (p problems) err() error {
 }
 
 // validateClient checks a client record as it would be stored, after
-// defaults or a patch were applied; dev relaxes the QR webhook's scheme.
+// defaults or a patch were applied; dev allows plain http:// to any host
+// in the redirect URIs and the QR webhook.
 func validateClient(c store.Client, dev bool) problems {
 	var p problems
 	if !validClientID(c.ID) {
 		p.addf("client_id %q must be 1–100 characters, each a letter, digit, '.', '_' or '-'.", c.ID)
 	}
 	p.name("name", c.Name, true)
-	p.uriList("redirect_uris", c.RedirectURIs)
-	p.uriList("app_callback_uris", c.AppCallbackURIs)
-	p.uriList("post_logout_redirect_uris", c.PostLogoutRedirectURIs)
+	p.uriList("redirect_uris", c.RedirectURIs, dev)
+	p.uriList("app_callback_uris", c.AppCallbackURIs, dev)
+	p.uriList("post_logout_redirect_uris", c.PostLogoutRedirectURIs, dev)
 	if !slices.Contains(authMethods, c.TokenEndpointAuthMethod) {
 		p.addf("token_endpoint_auth_method %q is not supported; use %q or %q.", c.TokenEndpointAuthMethod, store.AuthSecretBasic, store.AuthSecretPost)
 	}
@@ -112,48 +113,14 @@ func (p *problems) name(field, v string, required bool) {
 	}
 }
 
-func (p *problems) uriList(field string, uris []string) {
+func (p *problems) uriList(field string, uris []string, dev bool) {
 	for i, u := range uris {
-		if why := checkRedirectURI(u); why != "" {
+		if why := redirect.Problem(u, dev); why != "" {
 			p.addf("%s[%d] %q %s.", field, i, u, why)
 		} else if slices.Index(uris, u) < i {
 			p.addf("%s lists %q twice.", field, u)
 		}
 	}
-}
-
-// checkRedirectURI says what is wrong with a redirect or app callback URI,
-// or returns "". Vipps requires an absolute URL without a fragment, and for
-// a custom scheme a path after it ("myapp://path-to-something", not
-// "myapp://").
-func checkRedirectURI(raw string) string {
-	if len(raw) > 2000 {
-		return "is longer than 2000 characters"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "is not a valid URL"
-	}
-	if u.Scheme == "" {
-		return "must be an absolute URL with a scheme, such as https://example.com/callback or myapp://callback"
-	}
-	if strings.Contains(raw, "#") {
-		return "must not have a fragment (#…)"
-	}
-	switch u.Scheme {
-	case "http", "https":
-		if u.Host == "" {
-			return "must name a host, such as https://example.com/callback"
-		}
-	case "javascript", "data", "vbscript", "file":
-		return fmt.Sprintf("uses the %s: scheme, which cannot be a redirect target", u.Scheme)
-	default:
-		rest := strings.TrimPrefix(raw[len(u.Scheme)+1:], "//")
-		if strings.Trim(rest, "/") == "" {
-			return fmt.Sprintf("uses a custom scheme and so needs a path after it, such as %s://callback", u.Scheme)
-		}
-	}
-	return ""
 }
 
 // webhook checks an optional URL the server POSTs to.
@@ -174,19 +141,10 @@ func (p *problems) webhook(field, raw string) {
 // still use http://localhost.
 func (p *problems) secureWebhook(field, raw string) {
 	u, err := url.Parse(raw)
-	if raw == "" || err != nil || u.Scheme != "http" || loopbackHost(u.Hostname()) {
+	if raw == "" || err != nil || u.Scheme != "http" || redirect.Loopback(u.Hostname()) {
 		return // fine, or webhook already said what is wrong
 	}
 	p.addf("%s %q must use https://: its body logs a user in. Plain http:// is allowed only to a loopback host (localhost, 127.0.0.1, [::1]) or in dev mode.", field, raw)
-}
-
-// loopbackHost reports whether host is localhost or a loopback address.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // subset checks that every value is allowed and listed once, and suggests

@@ -3,27 +3,11 @@ package login
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 
+	"github.com/vippslogin/vippslogin/internal/redirect"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
 )
-
-// appScheme reports whether a final redirect goes to an app by a custom
-// scheme (demo-app://callback), not to a web page. Schemes that run code or
-// read local data never count: the admin API refuses them as redirect URIs,
-// and this page must not be the one place that lets them through.
-func appScheme(to string) bool {
-	u, err := url.Parse(to)
-	if err != nil || u.Scheme == "" {
-		return false
-	}
-	switch u.Scheme {
-	case "http", "https", "javascript", "data", "vbscript", "file", "blob", "about", "filesystem":
-		return false
-	}
-	return true
-}
 
 // renderBackToApp is the final_redirect_is_app compatibility page
 // (vipps-login-api-2.0 "Authorization endpoint": "compatibility features to
@@ -34,9 +18,15 @@ func appScheme(to string) bool {
 // refresh, which Chromium follows to a custom scheme while the page stays
 // shown) and a button that does it with a tap. to is the redirect URI the
 // client registered, with the code or the error that flow.Complete added.
-func (p *Pages) renderBackToApp(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, to string) {
+func (p *Pages) renderBackToApp(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, to string) error {
+	if !redirect.App(to) {
+		// The page trusts to as a URL, so it checks the rule itself
+		// rather than rely on every caller.
+		return loginError(r, lr, http.StatusBadRequest, errUnsafeRedirect)
+	}
 	v := p.newView(r, lr, func(t text) string { return t.BackTitle })
-	v.Refresh = template.URL(to) // a registered redirect URI, checked by appScheme
+	v.Refresh = template.URL(to) // a registered redirect URI, checked by redirect.App
 	v.BackURL = v.Refresh
 	web.Render(w, r, http.StatusOK, "backtoapp.html", v)
+	return nil
 }

@@ -102,15 +102,32 @@ func TestFinalRedirectPlain(t *testing.T) {
 	}
 }
 
-func TestAppScheme(t *testing.T) {
-	for to, want := range map[string]bool{
-		"demo-app://callback?code=x": true, "com.example.app:/oauth?code=x": true,
-		"https://shop.example/cb": false, "http://localhost/cb": false, "HTTPS://shop.example/cb": false,
-		"javascript:alert(1)": false, "JavaScript:alert(1)": false, "data:text/html,x": false, "file:///etc/passwd": false,
-		"vbscript:x": false, "/relative": false, "": false, "%zz://x": false,
+// TestUnsafeRedirectRefused: a login whose redirect URI is not a place a
+// browser may be sent (a row older than the registration rule) ends on an
+// error page, never in a Location header or the back-to-app page's meta
+// refresh (issue 11, point 11).
+func TestUnsafeRedirectRefused(t *testing.T) {
+	for _, tc := range []struct {
+		redirect string
+		isApp    bool
+	}{
+		{"javascript:alert(document.domain)//cb", true},
+		{"javascript:alert(document.domain)//cb", false},
+		{"view-source:https://evil.example/cb", true},
+		{"chrome://settings/cb", true},
+		{"data:text/html,<script>alert(1)</script>", true},
 	} {
-		if got := appScheme(to); got != want {
-			t.Errorf("appScheme(%q) = %v", to, got)
+		e := newEnv(t)
+		b := e.browser(t)
+		id := loginUntilApproved(t, e, b, false)
+		e.update(t, id, toApp(tc.redirect, tc.isApp))
+		r := b.index(t, id)
+		if r.status != http.StatusBadRequest || r.header.Get("Location") != "" || strings.Contains(r.body, tc.redirect) {
+			t.Errorf("%s (final_redirect_is_app=%v): status %d, Location %q, page names the URI: %v",
+				tc.redirect, tc.isApp, r.status, r.header.Get("Location"), strings.Contains(r.body, tc.redirect))
+		}
+		if !strings.Contains(r.body, "Cannot send you back") {
+			t.Errorf("%s: the page does not say why", tc.redirect)
 		}
 	}
 }

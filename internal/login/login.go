@@ -20,6 +20,7 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/redirect"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
@@ -285,9 +286,11 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, lr store.LoginR
 		return err
 	}
 	p.setBrowserToken(w)
-	if lr.FinalRedirectIsApp && appScheme(to) {
-		p.renderBackToApp(w, r, lr, to)
-		return nil
+	switch {
+	case !redirect.Target(to):
+		return loginError(r, lr, http.StatusBadRequest, errUnsafeRedirect)
+	case lr.FinalRedirectIsApp && redirect.App(to):
+		return p.renderBackToApp(w, r, lr, to)
 	}
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusSeeOther)

@@ -48,6 +48,9 @@ const (
 	// errUnavailable: the database cannot be reached; the login is as it
 	// was, and the same step may work in a moment.
 	errUnavailable
+	// errUnsafeRedirect: the client's redirect URI is not a place a browser
+	// may be sent (redirect.Target), a record older than the rule.
+	errUnsafeRedirect
 )
 
 // texts holds the pages' words in Norwegian bokmål and English.
@@ -89,16 +92,17 @@ var texts = map[string]text{
 			"accountNumbers": "Kontonummer",
 		},
 		Errors: map[errorKind]message{
-			errNotFound:     {"Fant ikke innloggingen", "Denne innloggingen finnes ikke eller har utløpt. Gå tilbake til butikken og start på nytt."},
-			errOtherBrowser: {"Annen nettleser", "Denne innloggingen ble startet i en annen nettleser. Gå tilbake til butikken og start på nytt i denne nettleseren."},
-			errDone:         {"Allerede fullført", "Denne innloggingen er allerede fullført. Gå tilbake til butikken for å logge inn på nytt."},
-			errBadRequest:   {"Ugyldig forespørsel", "Skjemaet kunne ikke leses. Gå tilbake og prøv igjen."},
-			errCrossOrigin:  {"Forespørselen ble avvist", "Skjemaet ble sendt fra et annet nettsted. Gå tilbake til butikken og start på nytt."},
-			errBadReturn:    {"Ugyldig lenke", "Denne lenken for å fullføre innloggingen er ugyldig eller allerede brukt. Gå tilbake til butikken og start på nytt."},
-			errNotApproved:  {"Ikke bekreftet ennå", "Innloggingen er ikke bekreftet i Vipps-appen ennå. Bekreft den i appen, og åpne lenken på nytt."},
-			errMovedOn:      {"Fortsatt i en annen nettleser", "Vipps-appen sendte innloggingen videre til en annen nettleser, der den fullføres. Du kan lukke denne siden."},
-			errServer:       {"Noe gikk galt", "Vi kunne ikke fullføre dette nå. Prøv igjen om litt, og oppgi forespørsels-ID-en hvis du kontakter oss."},
-			errUnavailable:  {"Midlertidig utilgjengelig", "Vipps Login får ikke kontakt med databasen akkurat nå. Innloggingen er som den var: prøv igjen om litt."},
+			errNotFound:       {"Fant ikke innloggingen", "Denne innloggingen finnes ikke eller har utløpt. Gå tilbake til butikken og start på nytt."},
+			errOtherBrowser:   {"Annen nettleser", "Denne innloggingen ble startet i en annen nettleser. Gå tilbake til butikken og start på nytt i denne nettleseren."},
+			errDone:           {"Allerede fullført", "Denne innloggingen er allerede fullført. Gå tilbake til butikken for å logge inn på nytt."},
+			errBadRequest:     {"Ugyldig forespørsel", "Skjemaet kunne ikke leses. Gå tilbake og prøv igjen."},
+			errCrossOrigin:    {"Forespørselen ble avvist", "Skjemaet ble sendt fra et annet nettsted. Gå tilbake til butikken og start på nytt."},
+			errBadReturn:      {"Ugyldig lenke", "Denne lenken for å fullføre innloggingen er ugyldig eller allerede brukt. Gå tilbake til butikken og start på nytt."},
+			errNotApproved:    {"Ikke bekreftet ennå", "Innloggingen er ikke bekreftet i Vipps-appen ennå. Bekreft den i appen, og åpne lenken på nytt."},
+			errMovedOn:        {"Fortsatt i en annen nettleser", "Vipps-appen sendte innloggingen videre til en annen nettleser, der den fullføres. Du kan lukke denne siden."},
+			errUnsafeRedirect: {"Kan ikke sende deg tilbake", "Tjenesten har registrert en adresse å sende deg tilbake til som ikke er en nett- eller app-adresse. Tjenesten må registrere en https:// eller app-adresse; du kan lukke denne siden."},
+			errServer:         {"Noe gikk galt", "Vi kunne ikke fullføre dette nå. Prøv igjen om litt, og oppgi forespørsels-ID-en hvis du kontakter oss."},
+			errUnavailable:    {"Midlertidig utilgjengelig", "Vipps Login får ikke kontakt med databasen akkurat nå. Innloggingen er som den var: prøv igjen om litt."},
 		},
 	},
 	web.English: {
@@ -138,16 +142,17 @@ var texts = map[string]text{
 			"accountNumbers": "Bank account numbers",
 		},
 		Errors: map[errorKind]message{
-			errNotFound:     {"Login not found", "This login does not exist or has expired. Go back to the shop and start again."},
-			errOtherBrowser: {"Another browser", "This login was started in another browser. Go back to the shop and start again in this browser."},
-			errDone:         {"Already completed", "This login has already been completed. Go back to the shop to log in again."},
-			errBadRequest:   {"Bad request", "The form could not be read. Go back and try again."},
-			errCrossOrigin:  {"Request refused", "The form was sent from another site. Go back to the shop and start again."},
-			errBadReturn:    {"Link not valid", "This link to finish the login is not valid, or it has already been used. Go back to the shop and start again."},
-			errNotApproved:  {"Not confirmed yet", "The login has not been confirmed in the Vipps app yet. Confirm it in the app, then open the link again."},
-			errMovedOn:      {"Continued in another browser", "The Vipps app sent this login on to another browser, where it finishes. You can close this page."},
-			errServer:       {"Something went wrong", "We could not finish this just now. Try again in a moment, and quote the request id if you contact us."},
-			errUnavailable:  {"Temporarily unavailable", "Vipps Login cannot reach its database just now. The login is as it was: try again in a moment."},
+			errNotFound:       {"Login not found", "This login does not exist or has expired. Go back to the shop and start again."},
+			errOtherBrowser:   {"Another browser", "This login was started in another browser. Go back to the shop and start again in this browser."},
+			errDone:           {"Already completed", "This login has already been completed. Go back to the shop to log in again."},
+			errBadRequest:     {"Bad request", "The form could not be read. Go back and try again."},
+			errCrossOrigin:    {"Request refused", "The form was sent from another site. Go back to the shop and start again."},
+			errBadReturn:      {"Link not valid", "This link to finish the login is not valid, or it has already been used. Go back to the shop and start again."},
+			errNotApproved:    {"Not confirmed yet", "The login has not been confirmed in the Vipps app yet. Confirm it in the app, then open the link again."},
+			errMovedOn:        {"Continued in another browser", "The Vipps app sent this login on to another browser, where it finishes. You can close this page."},
+			errUnsafeRedirect: {"Cannot send you back", "The service registered an address to return you to that is not a web or app address. The service must register an https:// or app address; you can close this page."},
+			errServer:         {"Something went wrong", "We could not finish this just now. Try again in a moment, and quote the request id if you contact us."},
+			errUnavailable:    {"Temporarily unavailable", "Vipps Login cannot reach its database just now. The login is as it was: try again in a moment."},
 		},
 	},
 }
