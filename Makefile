@@ -24,8 +24,10 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
 # PostgreSQL tests run when VIPPSLOGIN_TEST_POSTGRES is set (.ci/run sets it).
+# The reporter prints what go test prints, then which tests skipped and why
+# (scripts/testreport); it runs go test itself, so that its exit status counts.
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) run ./scripts/testreport $(GO) test -race -count=1 -timeout 20m -json ./...
 
 build:
 	$(GO) build -o bin/vippslogin ./cmd/vippslogin
