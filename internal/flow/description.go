@@ -3,6 +3,7 @@ package flow
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrorDescription returns s made of only the characters an OAuth
@@ -12,7 +13,8 @@ import (
 // through it, so one that quotes the client's input is valid whatever that
 // input was. A forbidden character becomes what reads closest:
 //
-//	'"' → '\''    '\' → '/'    '§' → "section "    '…' → "..."
+//	'"' → '\''    '\' → '/'    '…' → "..."
+//	'§' → "section", spaced from what it cites ("§2.3.1" → "section 2.3.1")
 //	newline, tab and other white space → ' '
 //	any other control or non-ASCII character, or invalid UTF-8 → '?'
 func ErrorDescription(s string) string {
@@ -29,7 +31,7 @@ func ErrorDescription(s string) string {
 			b.WriteByte('/')
 		case r == '§':
 			b.WriteString("section")
-			if !strings.HasPrefix(s[i+len("§"):], " ") {
+			if next, _ := utf8.DecodeRuneInString(s[i+len("§"):]); next != utf8.RuneError && !unicode.IsSpace(next) {
 				b.WriteByte(' ')
 			}
 		case r == '…':

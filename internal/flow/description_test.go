@@ -1,8 +1,12 @@
 package flow
 
 import (
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // validDescription reports whether s is a valid error_description
@@ -26,7 +30,8 @@ func TestErrorDescription(t *testing.T) {
 		{"backslash", `C:\path\x`, "C:/path/x"},
 		{"section sign", "as RFC 6749 §2.3.1 requires", "as RFC 6749 section 2.3.1 requires"},
 		{"section sign and space", "RFC 6749 § 5.2", "RFC 6749 section 5.2"},
-		{"section sign at the end", "see §", "see section "},
+		{"section sign at the end", "see §", "see section"},
+		{"section sign and newline", "§\n1", "section 1"},
 		{"ellipsis", "https://shop.example/a-long…", "https://shop.example/a-long..."},
 		{"newline", "line one\nline two", "line one line two"},
 		{"carriage return", "a\r\nb", "a  b"},
@@ -73,6 +78,33 @@ func TestErrorDescriptionEveryByte(t *testing.T) {
 		if validDescription(s) && ErrorDescription(s) != s {
 			t.Errorf("ErrorDescription(%q) = %q; an allowed byte must pass unchanged", s, ErrorDescription(s))
 		}
+	}
+}
+
+// TestEndKeepsTheDescriptionValid ends a failed login, as the login pages
+// and the app API do through End, with a stored description that holds
+// forbidden characters: the redirect carries it in the allowed set.
+func TestEndKeepsTheDescriptionValid(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	r := store.LoginRequest{
+		ID: "tab-1", Status: store.LoginFailed, RedirectURI: "https://shop.example/callback?x=1", State: "state-123",
+		Error: "access_denied", ErrorDescription: "The user said \"no\" \\ (§4.1.2.1)\n\tæ\x00",
+	}
+	ended, code, to, err := End(r, "https://vipps.example/access-management-1.0/access/", now)
+	if err != nil || code != nil || ended.Status != store.LoginDone {
+		t.Fatalf("End = %v, code %v, status %s", err, code, ended.Status)
+	}
+	u, err := url.Parse(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	want := "The user said 'no' / (section 4.1.2.1)  ??"
+	if got := q.Get("error_description"); got != want || !validDescription(got) {
+		t.Errorf("error_description = %q, want %q", got, want)
+	}
+	if q.Get("error") != "access_denied" || q.Get("state") != "state-123" || q.Get("x") != "1" || q.Get("iss") == "" {
+		t.Errorf("redirect = %s, want error, state, iss and the URI's own query", to)
 	}
 }
 
