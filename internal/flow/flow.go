@@ -142,11 +142,12 @@ func WithQuery(uri string, params url.Values) string {
 }
 
 // ErrorRedirect is where an error goes: the redirect URI with error,
-// error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207).
+// error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207). The
+// description is kept to the characters §4.1.2.1 allows (ErrorDescription).
 func ErrorRedirect(redirectURI, state, issuer, code, description string) string {
 	v := url.Values{"error": {code}, "iss": {issuer}}
 	if description != "" {
-		v.Set("error_description", description)
+		v.Set("error_description", ErrorDescription(description))
 	}
 	if state != "" {
 		v.Set("state", state)

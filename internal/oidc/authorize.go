@@ -168,10 +168,10 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 	case "":
 		return invalid("response_type is required and must be code.")
 	default:
-		return store.LoginRequest{}, &Error{Code: "unsupported_response_type", Description: fmt.Sprintf("response_type %q is not supported; use code.", rt)}
+		return store.LoginRequest{}, &Error{Code: "unsupported_response_type", Description: fmt.Sprintf("response_type '%s' is not supported; use code.", rt)}
 	}
 	if rm := params.Get("response_mode"); rm != "" && rm != "query" {
-		return invalid("response_mode %q is not supported; use query or leave it out.", rm)
+		return invalid("response_mode '%s' is not supported; use query or leave it out.", rm)
 	}
 	state := params.Get("state")
 	if len(state) < minStateLength {
@@ -189,10 +189,10 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 		method = "plain" // RFC 7636 §4.3
 	}
 	if method != "" && method != "plain" && method != "S256" {
-		return invalid("code_challenge_method %q is not supported; use S256 or plain.", method)
+		return invalid("code_challenge_method '%s' is not supported; use S256 or plain.", method)
 	}
 	if challenge != "" && (len(challenge) < pkceMinLength || len(challenge) > pkceMaxLength || !pkceChars.MatchString(challenge)) {
-		return invalid("code_challenge must be %d to %d characters of A-Z, a-z, 0-9, -, ., _ and ~ (RFC 7636 §4.2).", pkceMinLength, pkceMaxLength)
+		return invalid("code_challenge must be %d to %d characters of A-Z, a-z, 0-9, -, ., _ and ~ (RFC 7636 section 4.2).", pkceMinLength, pkceMaxLength)
 	}
 	if len(params.Get("nonce")) > maxNonceLength {
 		return invalid("nonce is longer than %d characters.", maxNonceLength)
@@ -207,7 +207,7 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 	case "true":
 		finalIsApp = true
 	default:
-		return invalid("final_redirect_is_app must be true or false, not %q.", v)
+		return invalid("final_redirect_is_app must be true or false, not '%s'.", v)
 	}
 	special.Kind = store.KindLogin
 	special.ClientID = client.ID
@@ -234,7 +234,7 @@ func requestScopes(client store.Client, raw string) ([]string, *Error) {
 		case !slices.Contains(store.Scopes, s):
 			continue
 		case !slices.Contains(client.Scopes, s):
-			return nil, &Error{Code: "invalid_scope", Description: fmt.Sprintf("The client is not granted the scope %q.", s)}
+			return nil, &Error{Code: "invalid_scope", Description: fmt.Sprintf("The client is not granted the scope '%s'.", s)}
 		case !slices.Contains(scopes, s):
 			scopes = append(scopes, s)
 		}

@@ -38,7 +38,7 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 	case "", flow.NoDialog, flow.AppToApp, flow.AppToAppV2, flow.AutomaticReturn:
 		r.RequestedFlow = f
 	default:
-		return invalid("requested_flow %q is unknown; use no_dialog, app_to_app, app_to_app_v2 or automatic_return_from_vipps_app, or leave it out.", f)
+		return invalid("requested_flow '%s' is unknown; use no_dialog, app_to_app, app_to_app_v2 or automatic_return_from_vipps_app, or leave it out.", f)
 	}
 
 	callback := params.Get("app_callback_uri")
@@ -52,7 +52,7 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 			Description: "app_callback_uri must be an absolute URI without a fragment, such as merchant-app://callback."}
 	case callback != "" && !slices.Contains(client.AppCallbackURIs, callback):
 		return store.LoginRequest{}, &Error{Code: "app_callback_uri_not_registered",
-			Description: fmt.Sprintf("The app_callback_uri %q is not registered for this client; app callback URIs must match exactly.", callback)}
+			Description: fmt.Sprintf("The app_callback_uri '%s' is not registered for this client; app callback URIs must match exactly.", callback)}
 	}
 	r.AppCallbackURI = callback
 	if r.RequestedFlow == flow.AppToAppV2 && pkceMethod != "S256" {
@@ -72,16 +72,16 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 			// One Vipps account per phone, and consent is asked whenever
 			// it does not cover the scopes: nothing to do.
 		default:
-			return invalid("prompt %q is unknown; use none or login.", p)
+			return invalid("prompt '%s' is unknown; use none or login.", p)
 		}
 	}
 	if slices.Contains(strings.Fields(params.Get("prompt")), "none") && len(strings.Fields(params.Get("prompt"))) > 1 {
-		return invalid("prompt=none cannot be combined with other prompt values (OIDC Core §3.1.2.1).")
+		return invalid("prompt=none cannot be combined with other prompt values (OIDC Core section 3.1.2.1).")
 	}
 
 	if v := params.Get("max_age"); v != "" {
 		if !maxAgeSyntax.MatchString(v) {
-			return invalid("max_age must be a whole number of seconds, not %q.", v)
+			return invalid("max_age must be a whole number of seconds, not '%s'.", v)
 		}
 		n, _ := strconv.Atoi(v)
 		if n == 0 {
@@ -104,7 +104,7 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 	}
 	if m := params.Get("market"); m != "" {
 		if !slices.Contains(markets, strings.ToUpper(m)) {
-			return invalid("market must be one of NO, DK, FI and SE, not %q.", m)
+			return invalid("market must be one of NO, DK, FI and SE, not '%s'.", m)
 		}
 		r.Market = strings.ToUpper(m)
 	}

@@ -94,7 +94,7 @@ func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
 			return invalid("%s", mismatch(req.redirectURI, client.RedirectURIs))
 		}
 	default:
-		return invalid("requested_flow %q is not supported; leave it out, or use %s.", req.requestedFlow, LoginToWebpage)
+		return invalid("requested_flow '%s' is not supported; leave it out, or use %s.", req.requestedFlow, LoginToWebpage)
 	}
 
 	if req.scopes, err = cibaScopes(client, form, req.requestedFlow == LoginToWebpage); err != nil {
@@ -113,7 +113,7 @@ func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
 	if raw := form.Get("requested_expiry"); form.Has("requested_expiry") {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < int(cibaMinExpiry/time.Second) || n > int(cibaMaxExpiry/time.Second) {
-			return invalid("requested_expiry must be a whole number of seconds from %d to %d, not %q.",
+			return invalid("requested_expiry must be a whole number of seconds from %d to %d, not '%s'.",
 				int(cibaMinExpiry/time.Second), int(cibaMaxExpiry/time.Second), raw)
 		}
 		req.expiry = time.Duration(n) * time.Second
@@ -142,7 +142,7 @@ func notificationToken(client store.Client, form url.Values) (string, *Error) {
 		return "", oauthError(ErrInvalidRequest, "client_notification_token is longer than %d characters.", cibaMaxNotificationToken)
 	case !b64token.MatchString(token):
 		return "", oauthError(ErrInvalidRequest,
-			"client_notification_token must be a bearer token (RFC 6750 §2.1): letters, digits and -._~+/, then optional '=' padding.")
+			"client_notification_token must be a bearer token (RFC 6750 section 2.1): letters, digits and -._~+/, then optional '=' padding.")
 	}
 	return token, nil
 }
@@ -191,7 +191,7 @@ func cibaScopes(client store.Client, form url.Values, needOpenID bool) ([]string
 		case !slices.Contains(store.Scopes, s):
 			continue
 		case !slices.Contains(client.Scopes, s):
-			return nil, oauthError(ErrInvalidScope, "The client is not granted the scope %q.", s)
+			return nil, oauthError(ErrInvalidScope, "The client is not granted the scope '%s'.", s)
 		case !slices.Contains(scopes, s):
 			scopes = append(scopes, s)
 		}

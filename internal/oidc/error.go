@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -64,7 +65,8 @@ type errorBody struct {
 }
 
 // writeError writes e as the JSON error response of RFC 6749 §5.2, never
-// cached (§5.1).
+// cached (§5.1). The description is kept to the characters §5.2 allows
+// (flow.ErrorDescription), whatever client input it quotes.
 func writeError(w http.ResponseWriter, e *Error) {
 	status := e.Status
 	if status == 0 {
@@ -86,7 +88,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(errorBody{e.Code, e.Description, e.Hint, e.ErrorCode})
+	json.NewEncoder(w).Encode(errorBody{e.Code, flow.ErrorDescription(e.Description), e.Hint, e.ErrorCode})
 }
 
 // ErrTemporarilyUnavailable is the answer while the database cannot be

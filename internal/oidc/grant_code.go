@@ -174,7 +174,7 @@ func checkVerifier(c store.AuthCode, verifier string) error {
 
 // errBadVerifier answers a code_verifier that is not one (RFC 7636 §4.1).
 func errBadVerifier() *Error {
-	return oauthError(ErrInvalidGrant, "The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1).")
+	return oauthError(ErrInvalidGrant, "The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 section 4.1).")
 }
 
 // validVerifier reports whether v is a code_verifier as RFC 7636 §4.1

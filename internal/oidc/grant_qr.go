@@ -69,5 +69,5 @@ func (k authReqKind) errInBrowser() *Error {
 
 // errNotAllowed answers a client without the flow the grant belongs to.
 func (k authReqKind) errNotAllowed() *Error {
-	return oauthError(ErrUnauthorizedClient, "The client is not allowed %s, which this grant belongs to: its flows must include %q.", k.name, k.flow)
+	return oauthError(ErrUnauthorizedClient, "The client is not allowed %s, which this grant belongs to: its flows must include '%s'.", k.name, k.flow)
 }

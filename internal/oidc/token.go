@@ -73,7 +73,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := p.grant(gt)
 	if g == nil {
-		return oauthError(ErrUnsupportedGrantType, "The grant_type %q is not supported.", gt)
+		return oauthError(ErrUnsupportedGrantType, "The grant_type '%s' is not supported.", gt)
 	}
 	resp, err := g(r.Context(), r, form)
 	if err != nil {

@@ -2,11 +2,11 @@ package oidc
 
 import (
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"strings"
 
+	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -107,10 +107,10 @@ func invalidToken(description string) *Error {
 }
 
 // withBearerChallenge adds the Bearer challenge carrying e's code and
-// description (RFC 6750 §3). Descriptions never hold '"' or '\', which the
-// challenge's syntax does not allow.
+// description (RFC 6750 §3). flow.ErrorDescription keeps out '"' and '\',
+// which would end or escape the quoted string, and what else §3 forbids.
 func withBearerChallenge(e *Error) *Error {
-	e.Header = http.Header{"Www-Authenticate": {fmt.Sprintf(`Bearer realm="vippslogin", error=%q, error_description=%q`, e.Code, e.Description)}}
+	e.Header = http.Header{"Www-Authenticate": {`Bearer realm="vippslogin", error="` + e.Code + `", error_description="` + flow.ErrorDescription(e.Description) + `"`}}
 	return e
 }
 
