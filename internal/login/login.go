@@ -49,11 +49,7 @@ const (
 // from another site (http.CrossOriginProtection); the pages themselves
 // refuse to be framed (web.SecurityHeaders).
 func (p *Pages) Mount(mux *http.ServeMux) {
-	cop := http.NewCrossOriginProtection()
-	if u, err := url.Parse(p.BaseURL); err == nil && u.Host != "" {
-		// Behind a proxy the Host header may not be the public one.
-		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
-	}
+	cop := web.CrossOriginProtection(p.BaseURL)
 	cop.SetDenyHandler(p.handler(func(http.ResponseWriter, *http.Request) error {
 		return &pageError{status: http.StatusForbidden, kind: errCrossOrigin}
 	}))

@@ -65,8 +65,7 @@ func (p *Provider) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+IssuerPath+"oauth2/auth", p.authorize)
 	p.mountTokens(mux)
 	p.mountCIBA(mux)
-	mux.HandleFunc("GET "+IssuerPath+"oauth2/sessions/logout", p.endSession)
-	mux.HandleFunc("POST "+IssuerPath+"oauth2/sessions/logout", p.endSession)
+	p.mountLogout(mux)
 }
 
 // Discovery is the OpenID Provider Metadata document (OpenID Connect
