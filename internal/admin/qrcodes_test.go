@@ -133,3 +133,32 @@ func TestQRWebhookURLScheme(t *testing.T) {
 		t.Errorf("dev mode: %v", err)
 	}
 }
+
+// The CIBA ping carries the client's notification token as a bearer
+// token, so it is held to the QR webhook's rule (CIBA Core §14).
+func TestCIBAPingURLScheme(t *testing.T) {
+	e := newEnv(t, token)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://shop.example/ping", true},
+		{"http://localhost:3000/ping", true},
+		{"http://[::1]/ping", true},
+		{"http://shop.example/ping", false},
+		{"http://10.0.0.7/ping", false},
+	} {
+		_, err := e.client.CreateClient(ctx, admin.ClientRequest{Name: "Shop", Flows: []string{"ciba"}, CIBAPingURL: tc.url})
+		if tc.ok && err != nil {
+			t.Errorf("%s: %v", tc.url, err)
+		}
+		if !tc.ok {
+			problem(t, err, http.StatusBadRequest, "ciba_ping_url", "https://", "bearer", "loopback")
+		}
+	}
+	e.api.DevMode = true
+	if _, err := e.client.CreateClient(ctx, admin.ClientRequest{Name: "Shop", Flows: []string{"ciba"}, CIBAPingURL: "http://shop.example/ping"}); err != nil {
+		t.Errorf("dev mode: %v", err)
+	}
+}

@@ -77,10 +77,11 @@ func validateClient(c store.Client, dev bool) problems {
 	}
 	p.subset("scopes", c.Scopes, store.Scopes)
 	p.webhook("qr_webhook_url", c.QRWebhookURL)
-	if !dev {
-		p.secureWebhook("qr_webhook_url", c.QRWebhookURL)
-	}
 	p.webhook("ciba_ping_url", c.CIBAPingURL)
+	if !dev {
+		p.secureWebhook("qr_webhook_url", c.QRWebhookURL, "its body logs a user in")
+		p.secureWebhook("ciba_ping_url", c.CIBAPingURL, "it carries the client_notification_token as a bearer token")
+	}
 	p.webhook("consent_webhook_url", c.ConsentWebhookURL)
 	return p
 }
@@ -135,16 +136,17 @@ func (p *problems) webhook(field, raw string) {
 }
 
 // secureWebhook refuses a plain http:// URL to a host other than a
-// loopback one (localhost, 127.0.0.0/8, ::1) for a webhook whose body logs
-// a user in: the QR webhook's JWS is redeemable for tokens, so it must not
-// cross a network in the clear. A merchant testing on the same machine may
-// still use http://localhost.
-func (p *problems) secureWebhook(field, raw string) {
+// loopback one (localhost, 127.0.0.0/8, ::1) for a webhook that carries a
+// credential, why: the QR webhook's JWS is redeemable for tokens and the
+// CIBA ping carries the client's bearer token, so neither may cross a
+// network in the clear. A merchant testing on the same machine may still
+// use http://localhost.
+func (p *problems) secureWebhook(field, raw, why string) {
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || u.Scheme != "http" || redirect.Loopback(u.Hostname()) {
 		return // fine, or webhook already said what is wrong
 	}
-	p.addf("%s %q must use https://: its body logs a user in. Plain http:// is allowed only to a loopback host (localhost, 127.0.0.1, [::1]) or in dev mode.", field, raw)
+	p.addf("%s %q must use https://: %s. Plain http:// is allowed only to a loopback host (localhost, 127.0.0.1, [::1]) or in dev mode.", field, raw, why)
 }
 
 // subset checks that every value is allowed and listed once, and suggests
