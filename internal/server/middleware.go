@@ -121,12 +121,43 @@ func (r *statusRecorder) code() int {
 // an error logged deep in a handler can be matched to its access log line.
 type LogHandler struct{ slog.Handler }
 
-// Handle implements slog.Handler.
+// Handle implements slog.Handler. A "path" attribute is shown as logPath
+// shows it, whichever package logged it: the oidc, jsonapi and login
+// handlers log the path of a request that failed.
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if hidesPath(r) {
+		r = redactPath(r)
+	}
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}
 	return h.Handler.Handle(ctx, r)
+}
+
+// hidesPath reports whether r has a "path" that logPath changes.
+func hidesPath(r slog.Record) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "path" && a.Value.Kind() == slog.KindString {
+			p := a.Value.String()
+			found = logPath(p) != p
+		}
+		return !found
+	})
+	return found
+}
+
+// redactPath returns r with its "path" attributes passed through logPath.
+func redactPath(r slog.Record) slog.Record {
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "path" && a.Value.Kind() == slog.KindString {
+			a.Value = slog.StringValue(logPath(a.Value.String()))
+		}
+		out.AddAttrs(a)
+		return true
+	})
+	return out
 }
 
 // WithAttrs implements slog.Handler.

@@ -183,3 +183,28 @@ func TestSweepDeletesExpiredAppSessions(t *testing.T) {
 		t.Errorf("the sweep did not log its count: %s", logs.String())
 	}
 }
+
+// TestErrorLogHidesLoginHandles: the line a package logs for a request
+// that failed (here the app API's, with the database closed) shows the
+// path as the access log does, whoever logged it.
+func TestErrorLogHidesLoginHandles(t *testing.T) {
+	var logs bytes.Buffer
+	s, st := newServer(t, "http://localhost", &logs)
+	old := slog.Default()
+	slog.SetDefault(s.Logger)
+	t.Cleanup(func() { slog.SetDefault(old) })
+	st.Close()
+	req := httptest.NewRequest("POST", "/app/v1/requests/SECRET-HANDLE/approve", strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer some-app-session")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code < 500 {
+		t.Fatalf("status %d with the store closed; the test needs a request that fails and is logged", rec.Code)
+	}
+	if lines := strings.Count(logs.String(), "\n"); lines < 2 {
+		t.Fatalf("logged %d lines, want the failure's and the access log's: %s", lines, logs.String())
+	}
+	if strings.Contains(logs.String(), "SECRET-HANDLE") {
+		t.Errorf("the log holds the login's handle: %s", logs.String())
+	}
+}
