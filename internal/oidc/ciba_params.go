@@ -67,6 +67,11 @@ func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
 		}
 	}
 	var req cibaRequest
+	if form.Has("request") || form.Has("request_uri") {
+		// Refused rather than ignored, as at authorize: what a signed
+		// request carried would be dropped without a word.
+		return invalid("Signed authentication requests (request, request_uri; CIBA Core section 7.1.1) are not supported; send each parameter in the form instead.")
+	}
 	if form.Has("login_hint_token") || form.Has("id_token_hint") {
 		return invalid("Send exactly one hint, login_hint; login_hint_token and id_token_hint are not supported.")
 	}

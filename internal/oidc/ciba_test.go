@@ -82,6 +82,8 @@ func TestCIBAStartErrors(t *testing.T) {
 		{"body too large", set("pad", strings.Repeat("a", maxFormBody)), basic, 400, ErrInvalidRequest, ""},
 		{"parameter too long", set("state", strings.Repeat("s", 2049)), basic, 400, ErrInvalidRequest, ""},
 		{"no login_hint", del("login_hint"), basic, 400, ErrInvalidRequest, ""},
+		{"signed request", set("request", "eyJhbGciOiJub25lIn0.e30."), basic, 400, ErrInvalidRequest, ""},
+		{"request_uri", set("request_uri", "https://shop.example/req"), basic, 400, ErrInvalidRequest, ""},
 		{"login_hint_token", set("login_hint_token", "x"), basic, 400, ErrInvalidRequest, ""},
 		{"id_token_hint", set("id_token_hint", "x"), basic, 400, ErrInvalidRequest, ""},
 		{"bare number", set("login_hint", adaPhone), basic, 400, ErrInvalidRequest, ""},
