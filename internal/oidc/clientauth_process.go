@@ -9,7 +9,7 @@ import (
 )
 
 // Unknown client_ids get their dummy check (secret.VerifyAbsent, a PBKDF2
-// at the production count: ~0.2 s of a core) at most absentPerSecond times
+// at the production count: ~0.1 s of a core) at most absentPerSecond times
 // a second per process, in bursts of up to absentBurst. They make no record
 // in the store, so nothing else bounds them: without the budget anyone
 // could keep the server's cores busy with random client_ids. Beyond it an
