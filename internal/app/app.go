@@ -76,10 +76,8 @@ type Session struct {
 	ExpiresIn int    `json:"expires_in"`
 }
 
-// dummyHash is verified against when the phone number is unknown, so that a
-// wrong number takes as long as a wrong PIN and does not reveal who has
-// Vipps.
-var dummyHash = secret.Hash("not-a-pin")
+// pinLockout is the PIN sign-in's lock-out (secret.Lockout).
+var pinLockout = secret.Lockout{Attempts: MaxPINAttempts, Lock: LockDuration}
 
 // errWrongPIN refuses a sign-in. Its challenge names the way in, a phone
 // number and PIN in the body, since RFC 9110 §15.5.2 has every 401 carry
@@ -120,31 +118,39 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 // that every replica sees the same count. The slow hash is checked outside
 // the transaction; the transaction then decides with the current count, so
 // parallel guesses are all counted and none gets in once the user is locked.
+// An unknown number costs what a wrong PIN costs (secret.VerifyAbsent), so
+// the answer's time does not tell who has Vipps either.
+//
+// A right PIN whose hash is older than secret.Iterations is hashed again
+// (outside the transaction: it is slow on purpose) and stored with the
+// sign-in's own write, unless the PIN changed meanwhile.
 func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, error) {
 	user, err := a.Store.GetUser(ctx, phone)
 	if errors.Is(err, store.ErrNotFound) {
-		secret.Verify(dummyHash, pin)
+		secret.VerifyAbsent(pin)
 		return store.User{}, errWrongPIN
 	}
 	if err != nil {
 		return store.User{}, err
 	}
 	correct := secret.Verify(user.PINHash, pin)
+	checked, rehashed := user.PINHash, ""
+	if correct && secret.NeedsRehash(checked) {
+		rehashed = secret.Hash(pin)
+	}
 	var outcome error
 	user, err = a.Store.UpdateUser(ctx, phone, func(u store.User) (store.User, error) {
 		now := a.now()
 		outcome = nil
-		if now.Before(u.LockedUntil) {
-			outcome = locked(u.LockedUntil.Sub(now))
+		if secret.Locked(u.LockedUntil, now) {
+			outcome = locked(u.LockedUntil, now)
 			return u, nil
 		}
 		if !correct {
-			u.FailedPINAttempts++
+			u.FailedPINAttempts, u.LockedUntil = pinLockout.Fail(u.FailedPINAttempts, u.LockedUntil, now)
 			outcome = errWrongPIN
-			if u.FailedPINAttempts >= MaxPINAttempts {
-				u.FailedPINAttempts = 0
-				u.LockedUntil = now.Add(LockDuration)
-				outcome = locked(LockDuration)
+			if secret.Locked(u.LockedUntil, now) {
+				outcome = locked(u.LockedUntil, now)
 			}
 			u.UpdatedAt = now
 			return u, nil
@@ -154,6 +160,9 @@ func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, erro
 			u.LockedUntil = time.Time{}
 			u.UpdatedAt = now
 		}
+		if rehashed != "" && u.PINHash == checked {
+			u.PINHash = rehashed
+		}
 		return u, nil
 	})
 	if err != nil {
@@ -162,11 +171,8 @@ func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, erro
 	return user, outcome
 }
 
-func locked(left time.Duration) *jsonapi.Problem {
-	secs := int(left.Round(time.Second).Seconds())
-	if secs < 1 {
-		secs = 1
-	}
+func locked(until, now time.Time) *jsonapi.Problem {
+	secs := secret.RetryAfter(until, now)
 	minutes := (secs + 59) / 60
 	return &jsonapi.Problem{
 		Status: http.StatusTooManyRequests,

@@ -4,16 +4,42 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // badCredentials is the one description for an unknown client and a wrong
-// secret, so that the answer does not tell which of the two it was.
+// secret, whatever the method, so that the answer does not tell which of
+// them it was.
 const badCredentials = "Client authentication failed: unknown client_id or wrong client_secret."
+
+// errNoSecret answers a request that sends no client_secret, with or
+// without a client_id. It depends on the request alone, never on the
+// stored client, so it is the same for a known and an unknown client_id.
+var errNoSecret = &Error{Code: ErrInvalidClient,
+	Description: "The request sends no client_secret: send the client_id and client_secret with HTTP Basic (client_secret_basic) or in the body (client_secret_post), as the client is registered."}
+
+// A client whose secret a person chose (the admin API's client_secret) is
+// locked for ClientAuthLock after ClientAuthAttempts wrong secrets in a
+// row, counted in the store so that every replica shares the count: about
+// a thousand guesses a day at most. Generated secrets (256 random bits,
+// nothing to guess, cheap to check) are not counted, so that nobody who
+// knows a client_id can lock a client out that uses one; rotating a
+// secret gives a generated one.
+const (
+	ClientAuthAttempts = 10
+	ClientAuthLock     = 15 * time.Minute
+)
+
+// clientLockout is the token endpoint's lockout (secret.Lockout).
+var clientLockout = secret.Lockout{Attempts: ClientAuthAttempts, Lock: ClientAuthLock}
 
 // authenticateClient authenticates the client of a token-endpoint request
 // (RFC 6749 §2.3.1) by the one method the client is registered for
@@ -23,37 +49,26 @@ const badCredentials = "Client authentication failed: unknown client_id or wrong
 // both at once is invalid_request (RFC 6749 §2.3: "MUST NOT use more than
 // one authentication method in each request"); anything else that fails is
 // invalid_client. The grants of every flow share it.
+//
+// The secret is checked before the method, and only a caller who proved
+// it learns how the client must authenticate: an unknown client and a
+// wrong secret get the one answer (badCredentials), whatever the method,
+// and an unknown client costs what a wrong chosen secret costs
+// (secret.VerifyAbsent). A chosen secret is under clientLockout.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (store.Client, error) {
-	basicID, basicSecret, hasBasic, err := basicCredentials(r)
+	id, pass, method, err := clientCredentials(r, form)
 	if err != nil {
 		return store.Client{}, err
 	}
-	_, hasPostSecret := form["client_secret"]
-	var id, pass, method string
-	switch {
-	case hasBasic && hasPostSecret:
-		return store.Client{}, oauthError(ErrInvalidRequest,
-			"The request authenticates the client twice, with HTTP Basic and with client_secret in the body; use only the method the client is registered for.")
-	case hasBasic:
-		if fid := form.Get("client_id"); fid != "" && fid != basicID {
-			return store.Client{}, oauthError(ErrInvalidRequest,
-				"The client_id in the body is not the one in the Authorization header.")
-		}
-		id, pass, method = basicID, basicSecret, store.AuthSecretBasic
-	case hasPostSecret:
-		id, pass, method = form.Get("client_id"), form.Get("client_secret"), store.AuthSecretPost
-	default:
-		id = form.Get("client_id")
-	}
-	if id == "" {
-		return store.Client{}, oauthError(ErrInvalidClient,
-			"The request has no client authentication: send the client_id and client_secret with HTTP Basic (client_secret_basic) or in the body (client_secret_post), as the client is registered.")
-	}
 	c, err := p.Store.GetClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, oauthError(ErrInvalidClient, badCredentials)
+		p.auth.checkAbsent(pass, p.now())
+		return store.Client{}, errBadCredentials()
 	}
 	if err != nil {
+		return store.Client{}, err
+	}
+	if err := p.checkSecret(ctx, c, pass); err != nil {
 		return store.Client{}, err
 	}
 	if method != c.TokenEndpointAuthMethod {
@@ -61,10 +76,148 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 			"The client is registered for %s and must authenticate %s; this request %s.",
 			c.TokenEndpointAuthMethod, methodHow(c.TokenEndpointAuthMethod), requestHow(method))
 	}
-	if !p.secrets.Verify(c.SecretHash, pass) {
-		return store.Client{}, oauthError(ErrInvalidClient, badCredentials)
-	}
 	return c, nil
+}
+
+// clientCredentials reads the client_id, the client_secret and the method
+// that carried them from the request. A request with no client_secret is
+// errNoSecret.
+func clientCredentials(r *http.Request, form url.Values) (id, pass, method string, err error) {
+	basicID, basicSecret, hasBasic, err := basicCredentials(r)
+	if err != nil {
+		return "", "", "", err
+	}
+	_, hasPostSecret := form["client_secret"]
+	switch {
+	case hasBasic && hasPostSecret:
+		return "", "", "", oauthError(ErrInvalidRequest,
+			"The request authenticates the client twice, with HTTP Basic and with client_secret in the body; use only the method the client is registered for.")
+	case hasBasic:
+		if fid := form.Get("client_id"); fid != "" && fid != basicID {
+			return "", "", "", oauthError(ErrInvalidRequest,
+				"The client_id in the body is not the one in the Authorization header.")
+		}
+		id, pass, method = basicID, basicSecret, store.AuthSecretBasic
+	case hasPostSecret:
+		id, pass, method = form.Get("client_id"), form.Get("client_secret"), store.AuthSecretPost
+	default:
+		return "", "", "", errNoSecret
+	}
+	if id == "" {
+		return "", "", "", oauthError(ErrInvalidClient, "The request sends a client_secret but no client_id; send both.")
+	}
+	return id, pass, method, nil
+}
+
+// errBadCredentials is the answer to an unknown client or a wrong secret.
+func errBadCredentials() *Error {
+	return oauthError(ErrInvalidClient, badCredentials)
+}
+
+// checkSecret checks pass against c's stored secret. A chosen secret is
+// checked under clientLockout, one check at a time per client in this
+// process (clientAuth.turn): the lock is read first, so that a locked
+// client is refused without a hash, not even a right secret getting in;
+// a wrong secret is counted before the next check starts, so that
+// parallel guesses cannot all be checked before the lock; a right one
+// clears the count. A right secret on an outdated hash is stored again at
+// the current count.
+func (p *Provider) checkSecret(ctx context.Context, c store.Client, pass string) error {
+	if !secret.Chosen(c.SecretHash) {
+		if !p.auth.check(c.SecretHash, pass) {
+			return errBadCredentials()
+		}
+		return nil
+	}
+	release, err := p.auth.turn(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	now := p.now()
+	f, err := p.Store.GetClientAuthFailures(ctx, c.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound): // deleted since it was read
+		return errBadCredentials()
+	case err != nil:
+		return err
+	case secret.Locked(f.LockedUntil, now):
+		return errClientLocked(f.LockedUntil, now)
+	}
+	if !p.auth.check(c.SecretHash, pass) {
+		f, err := p.Store.UpdateClientAuthFailures(ctx, c.ID, func(f store.ClientAuthFailures) (store.ClientAuthFailures, error) {
+			f.Failures, f.LockedUntil = clientLockout.Fail(f.Failures, f.LockedUntil, now)
+			return f, nil
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return errBadCredentials()
+		case err != nil:
+			return err
+		case secret.Locked(f.LockedUntil, now):
+			return errClientLocked(f.LockedUntil, now)
+		}
+		return errBadCredentials()
+	}
+	if f != (store.ClientAuthFailures{}) {
+		_, err := p.Store.UpdateClientAuthFailures(ctx, c.ID, func(store.ClientAuthFailures) (store.ClientAuthFailures, error) {
+			return store.ClientAuthFailures{}, nil
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if secret.NeedsRehash(c.SecretHash) {
+		p.upgradeSecret(ctx, c, pass)
+	}
+	return nil
+}
+
+// errClientLocked refuses a client locked by clientLockout until until.
+// It is not invalid_client, which RFC 6749 §5.2 answers with 401 and a
+// Basic challenge, telling the client to fix its credentials, which may be
+// right: the client is to wait, as temporarily_unavailable with 429 and
+// Retry-After say (this server answers an unreachable database with
+// temporarily_unavailable too).
+func errClientLocked(until, now time.Time) *Error {
+	secs := secret.RetryAfter(until, now)
+	return &Error{
+		Code: ErrTemporarilyUnavailable,
+		Description: "Too many wrong client secrets in a row: this client cannot authenticate for " +
+			strconv.Itoa((secs+59)/60) + " more minute(s), not even with the right secret. Check the client_secret the client sends, " +
+			"and retry after " + strconv.Itoa(secs) + " seconds.",
+		Status: http.StatusTooManyRequests,
+		Header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+	}
+}
+
+// errSecretChanged aborts the upgrade of a secret that was rotated since
+// it was checked.
+var errSecretChanged = errors.New("the client secret changed")
+
+// upgradeSecret stores a current Hash of pass, the secret of c that just
+// matched its outdated hash, unless the stored hash is no longer that one
+// (a rotation meanwhile wins). It runs once per outdated hash in this
+// process, so that requests racing with the first, or reading a client
+// cached from before, do not each pay for another Hash. A failure is
+// logged and changes nothing for the request, which has authenticated.
+func (p *Provider) upgradeSecret(ctx context.Context, c store.Client, pass string) {
+	old := c.SecretHash
+	if !p.auth.claimRehash(old) {
+		return
+	}
+	h := p.auth.secrets.Rehash(pass)
+	_, err := p.Store.UpdateClient(ctx, c.ID, func(cur store.Client) (store.Client, error) {
+		if cur.SecretHash != old {
+			return cur, errSecretChanged
+		}
+		cur.SecretHash = h
+		return cur, nil
+	})
+	if err != nil && !errors.Is(err, errSecretChanged) && !errors.Is(err, store.ErrNotFound) {
+		p.auth.unclaimRehash(old) // the next success tries again
+		slog.WarnContext(ctx, "client secret not rehashed", "client_id", c.ID, "err", err)
+	}
 }
 
 // basicCredentials reads the HTTP Basic credentials of r, if it has any.
@@ -106,13 +259,10 @@ func methodHow(method string) string {
 	return "with HTTP Basic in the Authorization header"
 }
 
-// requestHow says how a request authenticated: method is "" when it did not.
+// requestHow says how a request that proved the secret authenticated.
 func requestHow(method string) string {
-	switch method {
-	case store.AuthSecretBasic:
-		return "used HTTP Basic (client_secret_basic)"
-	case store.AuthSecretPost:
+	if method == store.AuthSecretPost {
 		return "sent client_secret in the body (client_secret_post)"
 	}
-	return "sent no client_secret"
+	return "used HTTP Basic (client_secret_basic)"
 }

@@ -32,7 +32,7 @@ var writeMethods = map[string]bool{
 	"RedeemAuthCode": true, "CreateAccessToken": true, "RevokeAccessToken": true,
 	"RevokeAccessTokensByCode": true, "PairwiseSubject": true, "EnqueueWebhook": true,
 	"ClaimWebhooks": true, "RecordWebhookAttempt": true, "CreateQRCode": true, "DeleteQRCode": true,
-	"CountHit": true,
+	"CountHit": true, "UpdateClientAuthFailures": true,
 }
 
 func (c *countingStore) hit(method string) {
@@ -336,4 +336,14 @@ func (c *countingStore) CountHit(ctx context.Context, key string, windowStart ti
 func (c *countingStore) Ping(ctx context.Context) error {
 	c.hit("Ping")
 	return c.Store.Ping(ctx)
+}
+
+func (c *countingStore) GetClientAuthFailures(ctx context.Context, clientID string) (store.ClientAuthFailures, error) {
+	c.hit("GetClientAuthFailures")
+	return c.Store.GetClientAuthFailures(ctx, clientID)
+}
+
+func (c *countingStore) UpdateClientAuthFailures(ctx context.Context, clientID string, update func(store.ClientAuthFailures) (store.ClientAuthFailures, error)) (store.ClientAuthFailures, error) {
+	c.hit("UpdateClientAuthFailures")
+	return c.Store.UpdateClientAuthFailures(ctx, clientID, update)
 }

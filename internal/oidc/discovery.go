@@ -17,7 +17,6 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
-	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -34,9 +33,9 @@ type Provider struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
-	// secrets remembers the client secrets this process verified, so that
-	// a chosen secret's PBKDF2 runs once, not on every token request.
-	secrets secret.VerifyCache
+	// auth is what client authentication keeps in this process: verified
+	// secrets, the unknown clients' budget, the chosen secrets' turns.
+	auth clientAuth
 
 	discoveryOnce sync.Once
 	discoveryJSON []byte

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"strings"
 	"sync"
 )
 
@@ -57,7 +56,7 @@ func (c *VerifyCache) Verify(hash, s string) bool {
 	if verify == nil {
 		verify = Verify
 	}
-	if !strings.HasPrefix(hash, pbkdf2Scheme+"$") {
+	if !Chosen(hash) {
 		return verify(hash, s)
 	}
 	tag := c.tag(hash, s)
@@ -75,6 +74,18 @@ func (c *VerifyCache) Verify(hash, s string) bool {
 	}
 	c.add(tag)
 	return true
+}
+
+// Rehash returns a new Hash of s, a secret just verified against an
+// outdated hash (NeedsRehash), and remembers it as verified: the next
+// request with s finds the stored new hash in the cache instead of paying
+// for it again. The old hash's entry ages out like a rotated secret's; if
+// the new hash is never stored (a secret rotated meanwhile), its entry
+// matches nothing.
+func (c *VerifyCache) Rehash(s string) string {
+	h := Hash(s)
+	c.add(c.tag(h, s))
+	return h
 }
 
 // tag is the HMAC of (hash, s), length-prefixed so that no two pairs share

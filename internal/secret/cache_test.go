@@ -107,3 +107,27 @@ func TestVerifyCacheTagsAreKeyed(t *testing.T) {
 		t.Error("(hash, secret) pairs that concatenate alike share a tag")
 	}
 }
+
+// Rehash makes the current count's hash of a secret verified against an
+// old one, and remembers it: the next check of the new hash costs no
+// PBKDF2, and the cache lets no other secret through it.
+func TestVerifyCacheRehash(t *testing.T) {
+	defer func(n int) { Iterations = n }(Iterations)
+	Iterations = 100
+	old := Hash("chosen-secret")
+	Iterations = 200
+	c, calls := countingCache(0)
+	if !c.Verify(old, "chosen-secret") || !NeedsRehash(old) {
+		t.Fatal("the old hash does not verify, or needs no rehash")
+	}
+	h := c.Rehash("chosen-secret")
+	if NeedsRehash(h) || !Verify(h, "chosen-secret") {
+		t.Fatalf("Rehash = %q: want a current hash of the secret", h)
+	}
+	if !c.Verify(h, "chosen-secret") || *calls != 1 {
+		t.Errorf("the new hash: PBKDF2 ran %d times in all, want 1 (the old hash's check only)", *calls)
+	}
+	if c.Verify(h, "wrong") || *calls != 2 {
+		t.Errorf("a wrong secret against the new hash: PBKDF2 ran %d times in all, want 2", *calls)
+	}
+}

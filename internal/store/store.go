@@ -591,6 +591,20 @@ type Store interface {
 	// a window once it started before its cutoff, so the cutoff must lie at
 	// least one window in the past.
 	CountHit(ctx context.Context, key string, windowStart time.Time) (int, error)
+
+	// GetClientAuthFailures returns the client's failed authentications
+	// (the zero ClientAuthFailures if it has none), or ErrNotFound for an
+	// unknown client. It writes nothing: the token endpoint reads it
+	// before it checks a chosen secret.
+	GetClientAuthFailures(ctx context.Context, clientID string) (ClientAuthFailures, error)
+	// UpdateClientAuthFailures reads the client's failed authentications,
+	// hands them to update and stores the result, in one transaction that
+	// holds the client's record, so that failures counted at once on any
+	// replicas are all counted and a lock set by one is seen by the next.
+	// An unknown client is ErrNotFound and nothing is stored; an error
+	// from update is returned as is and nothing is written. It changes
+	// nothing else of the client (not UpdatedAt).
+	UpdateClientAuthFailures(ctx context.Context, clientID string, update func(ClientAuthFailures) (ClientAuthFailures, error)) (ClientAuthFailures, error)
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

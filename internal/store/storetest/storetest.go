@@ -46,6 +46,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClientUpdateAbort", testClientUpdateAbort},
 		{"ClientUpdateKey", testClientUpdateKey},
 		{"ClientDelete", testClientDelete},
+		{"ClientAuthFailures", testClientAuthFailures},
+		{"ClientAuthFailuresUnknown", testClientAuthFailuresUnknown},
+		{"ClientAuthFailuresAbort", testClientAuthFailuresAbort},
+		{"ClientAuthFailuresConcurrent", testClientAuthFailuresConcurrent},
+		{"ClientAuthFailuresDeleteClient", testClientAuthFailuresDeleteClient},
 
 		{"UserCreateGet", testUserCreateGet},
 		{"UserCreateExists", testUserCreateExists},
