@@ -289,7 +289,7 @@ func FuzzClientBody(f *testing.F) {
 // phoneOK is the stored form of a phone number (DESIGN §3): the MSISDN's
 // 10 to 15 digits, country code first.
 func phoneOK(s string) bool {
-	if len(s) < 10 || len(s) > 15 {
+	if len(s) < 10 || len(s) > 15 || s[0] == '0' {
 		return false
 	}
 	return strings.Trim(s, "0123456789") == ""
@@ -324,6 +324,7 @@ func FuzzUserBody(f *testing.F) {
 		`{"phone_number":"4798765432","pin":"1236"}`,
 		`{"phone_number":"4798765432","pin":"123456","given_name":"Ada","family_name":"Lovelace","birthdate":"1815-12-10","email":"ada@example.com","email_verified":true,"nin":"10121550047","addresses":[{"street_address":"Gate 1","postal_code":"0150","region":"Oslo","country":"NO","address_type":"home","default":true}],"accounts":[{"account_name":"Main","account_number":"12345678903","bank_name":"Bank"}],"app_version":"2.0.0"}`,
 		`{"phone_number":"+4798765432","pin":"1236"}`,
+		`{"phone_number":"0798765432","pin":"1236"}`,
 		`{"phone_number":"98765432","pin":"1236"}`,
 		`{"phone_number":"4798765432","pin":"12a4"}`,
 		`{"phone_number":"4798765432","pin":"1236","birthdate":"2025-02-30"}`,

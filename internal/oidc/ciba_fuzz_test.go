@@ -1,10 +1,15 @@
 package oidc
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -206,6 +211,50 @@ func FuzzCIBAParams(f *testing.F) {
 			if !slices.Contains(client.Scopes, s) || !slices.Contains(requested, s) || slices.Index(req.scopes, s) != i {
 				t.Fatalf("scopes %q from %q for a client granted %q", req.scopes, form.Get("scope"), client.Scopes)
 			}
+		}
+	})
+}
+
+// FuzzUserExistsPhone: user-exists reads phoneNumber with the one phone
+// number rule, store.NormalizePhoneNumber: it answers exists iff the
+// number normalises to a user's, not-exists for any other well-formed
+// number, and invalid_request for the rest. The clock moves a window on
+// per call, so that the rate limit stays out of the way.
+func FuzzUserExistsPhone(f *testing.F) {
+	for _, s := range []string{
+		"4712345678", "12345678", "+47 123 45 678", "0047 12345678", "(+47) 123.45.678", "4712345679",
+		"123456789", "0712345678", "+4712345678 ", "47-12-34-56-78", "４７１２３４５６７８", "",
+	} {
+		f.Add(s)
+	}
+	e := newFuzzEnv(f)
+	const user = "4712345678"
+	if err := e.p.Store.CreateUser(f.Context(), store.User{PhoneNumber: user, PINHash: "x"}); err != nil {
+		f.Fatal(err)
+	}
+	start, calls := e.p.now(), 0
+	e.p.Now = func() time.Time { calls++; return start.Add(time.Duration(calls) * UserExistsWindow) }
+	f.Fuzz(func(t *testing.T, phone string) {
+		body, _ := json.Marshal(map[string]string{"phoneNumber": phone, "client_id": fuzzCIBA, "client_secret": fuzzSecret})
+		r := httptest.NewRequest(http.MethodPost, UserExistsPath, bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		e.mux.ServeHTTP(rec, r)
+		var got struct {
+			Exists *bool  `json:"exists"`
+			Error  string `json:"error"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		n, ok := store.NormalizePhoneNumber(phone)
+		switch {
+		case !ok:
+			if rec.Code != http.StatusBadRequest || got.Error != ErrInvalidRequest {
+				t.Fatalf("user-exists %q: %d %s, want invalid_request", phone, rec.Code, rec.Body)
+			}
+		case rec.Code != http.StatusOK || got.Exists == nil || *got.Exists != (n == user):
+			t.Fatalf("user-exists %q (%q): %d %s", phone, n, rec.Code, rec.Body)
 		}
 	})
 }
