@@ -16,16 +16,17 @@ import (
 // logout's post_logout_redirect_uri.
 func FuzzRedirectURIExact(f *testing.F) {
 	e := newFuzzEnv(f)
+	// Each seed costs four requests, so the near misses are spread over
+	// the registered URIs rather than multiplied by them.
 	for _, s := range append(append(append([]string{}, fuzzRedirects...), fuzzAppCallbacks...), fuzzPostLogout...) {
 		f.Add(s)
-		f.Add(s + "/")
-		f.Add(strings.TrimSuffix(s, "/"))
-		f.Add(strings.ToUpper(s))
-		f.Add(s + "#x")
-		f.Add(s + "?")
-		f.Add(" " + s)
-		f.Add(s + "\x00")
+		f.Add(strings.TrimSuffix(s, "/") + "/")
 	}
+	f.Add(strings.ToUpper(fuzzRedirects[0]))
+	f.Add(fuzzRedirects[0] + "#x")
+	f.Add(fuzzRedirects[0] + "?")
+	f.Add(" " + fuzzAppCallbacks[0])
+	f.Add(fuzzPostLogout[0] + "\x00")
 	f.Add("https://shop.example/cb?y=%2F&x=1")
 	f.Add("https://shop.example/cb?x=1&y=/")
 	f.Add("https://shop.example/café")
