@@ -4,7 +4,7 @@ STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: test fmt-check vet staticcheck unit chromium build run bench
 
-test: fmt-check vet staticcheck chromium unit
+test: fmt-check vet staticcheck chromium unit fuzz-smoke
 
 # The browser tests drive Debian's Chromium (chromedp, /usr/bin/chromium).
 chromium:
@@ -39,3 +39,15 @@ run:
 # a few seconds, one table, under two minutes (scripts/bench.sh).
 bench:
 	GO=$(GO) ./scripts/bench.sh
+
+# Every fuzz target (func FuzzXxx, found by scripts/fuzz.sh) for a couple of
+# seconds each, after the unit tests have run their seed corpora.
+# `make fuzz FUZZTIME=10m` runs each for as long as asked; FUZZ=<regexp>
+# picks targets by name.
+.PHONY: fuzz-smoke fuzz
+FUZZTIME ?= 1m
+fuzz-smoke:
+	GO=$(GO) FUZZTIME=2s FUZZ='$(FUZZ)' ./scripts/fuzz.sh
+
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' ./scripts/fuzz.sh

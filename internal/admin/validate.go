@@ -171,8 +171,8 @@ func (p *problems) subset(field string, values, allowed []string) {
 // birthdate. The PIN is checked separately, since the record holds its hash.
 func validateUser(u store.User, now time.Time) problems {
 	var p problems
-	if n := len(u.PhoneNumber); n < 10 || n > 15 || !digits(u.PhoneNumber) {
-		p.addf("phone_number %q must be an MSISDN of 10–15 digits, such as 4712345678, digits only, with country code and no '+'.", u.PhoneNumber)
+	if !store.ValidPhoneNumber(u.PhoneNumber) {
+		p.addf("phone_number %q must be an MSISDN of 10–15 digits, such as 4712345678, digits only, with the country code (which never starts with 0) and no '+'.", u.PhoneNumber)
 	}
 	p.name("given_name", u.GivenName, false)
 	p.name("family_name", u.FamilyName, false)

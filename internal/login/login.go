@@ -42,7 +42,6 @@ type Pages struct {
 const (
 	maxForm  = 64 << 10
 	maxTabID = 128
-	maxPhone = 32
 )
 
 // Mount registers the pages' routes. Form posts are refused when they come

@@ -223,7 +223,7 @@ func TestFormatHint(t *testing.T) {
 		if got != want {
 			t.Errorf("formatHint(%q) = %q, want %q", hint, got, want)
 		}
-		if n, ok := normalizePhone(got); got != "" && (!ok || n != hint) {
+		if n, ok := store.NormalizePhoneNumber(got); got != "" && (!ok || n != hint) {
 			t.Errorf("formatHint(%q) = %q does not read back: %q %v", hint, got, n, ok)
 		}
 	}

@@ -3,7 +3,6 @@ package login
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -28,7 +27,7 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 	}
 	typed, remember := r.PostForm.Get("phone_number"), r.PostForm.Get("remember") != ""
 	t := words(r, lr)
-	msisdn, ok := normalizePhone(typed)
+	msisdn, ok := store.NormalizePhoneNumber(typed)
 	if !ok {
 		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneMalformed, remember)
 		return nil
@@ -60,39 +59,6 @@ func (p *Pages) renderPhone(w http.ResponseWriter, r *http.Request, lr store.Log
 	v := p.newView(r, lr, func(t text) string { return t.PhoneTitle })
 	v.PhoneNumber, v.Message, v.Remember = typed, message, remember
 	web.Render(w, r, status, "phone.html", v)
-}
-
-// normalizePhone turns a typed phone number into the MSISDN Vipps knows
-// users by, e.g. 4712345678 (DESIGN §3). Eight digits alone are a Norwegian
-// number; otherwise the number has its country code, with or without "+" or
-// "00", and 10 to 15 digits in all (E.164). Spaces, dots, dashes and
-// parentheses are ignored.
-func normalizePhone(typed string) (string, bool) {
-	if len(typed) > maxPhone {
-		return "", false
-	}
-	s := strings.Map(func(c rune) rune {
-		if strings.ContainsRune(" \t.-()\u00a0", c) {
-			return -1
-		}
-		return c
-	}, typed)
-	prefixed := false
-	if rest, ok := strings.CutPrefix(s, "+"); ok {
-		s, prefixed = rest, true
-	} else if rest, ok := strings.CutPrefix(s, "00"); ok {
-		s, prefixed = rest, true
-	}
-	if s == "" || strings.Trim(s, "0123456789") != "" {
-		return "", false
-	}
-	switch {
-	case len(s) == 8 && !prefixed:
-		return "47" + s, true
-	case len(s) >= 10 && len(s) <= 15 && s[0] != '0':
-		return s, true
-	}
-	return "", false
 }
 
 // parseForm reads a posted form of at most maxForm bytes.

@@ -32,9 +32,9 @@ func TestNormalizePhone(t *testing.T) {
 		{"４７１２３４５６７８", ""},
 		{"+47 123 45 678                      ", ""},
 	} {
-		got, ok := normalizePhone(tc.typed)
+		got, ok := store.NormalizePhoneNumber(tc.typed)
 		if got != tc.want || ok != (tc.want != "") {
-			t.Errorf("normalizePhone(%q) = %q, %v; want %q", tc.typed, got, ok, tc.want)
+			t.Errorf("store.NormalizePhoneNumber(%q) = %q, %v; want %q", tc.typed, got, ok, tc.want)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -83,7 +82,7 @@ func (p *Provider) userExists(w http.ResponseWriter, r *http.Request) error {
 			Header:      http.Header{"Retry-After": {strconv.Itoa(secs)}},
 		}
 	}
-	phone, ok := normalizePhone(req.PhoneNumber)
+	phone, ok := store.NormalizePhoneNumber(req.PhoneNumber)
 	if !ok {
 		return oauthError(ErrInvalidRequest, "phoneNumber must be a phone number with its country code, such as 4712345678, or a Norwegian number's 8 digits.")
 	}
@@ -95,17 +94,6 @@ func (p *Provider) userExists(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeNoStore(w, userExistsResponse{Exists: true})
-}
-
-// normalizePhone turns a phone number as a merchant has it ("+47 123 45
-// 678", "4712345678", "12345678") into the MSISDN digits users are stored
-// by. Eight digits are a Norwegian number.
-func normalizePhone(s string) (string, bool) {
-	s = strings.TrimPrefix(strings.ReplaceAll(s, " ", ""), "+")
-	if norwegianNumber.MatchString(s) {
-		return "47" + s, true
-	}
-	return s, msisdn.MatchString(s)
 }
 
 // readJSON decodes a JSON request body of at most maxFormBody bytes.
