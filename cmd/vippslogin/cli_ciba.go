@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
 // The ciba command plays a merchant's server starting a login from a phone
@@ -130,9 +131,9 @@ func (o *cibaOptions) run(ctx context.Context) ([]byte, error) {
 	if err := o.discover(ctx, &meta); err != nil {
 		return nil, err
 	}
-	number := strings.TrimPrefix(strings.ReplaceAll(o.phone, " ", ""), "+")
-	if len(number) == 8 {
-		number = "47" + number
+	number, ok := store.NormalizePhoneNumber(o.phone, "")
+	if !ok {
+		return nil, usagef("--phone %q is not a phone number: give 8 digits for a Norwegian one, or the country code first, such as 4712345678", o.phone)
 	}
 	form := url.Values{"login_hint": {"urn:msisdn:" + number}, "scope": {o.scope}}
 	if o.bindingMessage != "" {

@@ -94,11 +94,11 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := jsonapi.Decode(w, r, &req); err != nil {
 		return err
 	}
-	phone := strings.TrimPrefix(strings.ReplaceAll(req.PhoneNumber, " ", ""), "+")
-	if phone == "" || req.PIN == "" {
+	if req.PhoneNumber == "" || req.PIN == "" {
 		return jsonapi.Errorf(http.StatusBadRequest, "Send both phone_number (e.g. 4712345678) and pin.")
 	}
-	if len(phone) > 20 || len(req.PIN) > 20 {
+	phone, ok := store.NormalizePhoneNumber(req.PhoneNumber, "")
+	if !ok || len(req.PIN) > 20 {
 		return errWrongPIN
 	}
 	user, err := a.checkPIN(r.Context(), phone, req.PIN)

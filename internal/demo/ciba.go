@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
 )
 
@@ -96,9 +97,12 @@ func (s *Shop) post(ctx context.Context, endpoint string, form url.Values) (int,
 // client and sends the browser to the waiting page, GET of the same URL.
 func (s *Shop) startCIBA(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	phone := strings.TrimPrefix(strings.ReplaceAll(r.PostFormValue("phone_number"), " ", ""), "+")
-	if len(phone) == 8 {
-		phone = "47" + phone
+	// The server reads the number again; normalising it here only lets
+	// the shop say at once that it is not one.
+	phone, ok := store.NormalizePhoneNumber(r.PostFormValue("phone_number"), "")
+	if !ok {
+		web.RenderDemo(w, r, http.StatusBadRequest, web.DemoPage{Error: "That is not a phone number: type 8 digits for a Norwegian one, or the country code first, such as +47 123 45 678."})
+		return
 	}
 	ctx := s.ctx(r)
 	provider, _, err := s.oauth(ctx)

@@ -216,14 +216,14 @@ func TestLoginHint(t *testing.T) {
 
 func TestFormatHint(t *testing.T) {
 	for hint, want := range map[string]string{
-		"4712345678": "+47 123 45 678", "4512345678": "+4512345678", "358401234567": "+358401234567",
+		"4712345678": "+47 123 45 678", "4512345678": "+45 12 34 56 78", "358401234567": "+358401234567",
 		"": "", "+4712345678": "", "47 12": "", "1234567890123456": "",
 	} {
 		got := formatHint(hint)
 		if got != want {
 			t.Errorf("formatHint(%q) = %q, want %q", hint, got, want)
 		}
-		if n, ok := store.NormalizePhoneNumber(got); got != "" && (!ok || n != hint) {
+		if n, ok := store.NormalizePhoneNumber(got, ""); got != "" && (!ok || n != hint) {
 			t.Errorf("formatHint(%q) = %q does not read back: %q %v", hint, got, n, ok)
 		}
 	}

@@ -252,3 +252,34 @@ func TestTimeoutOnPhonePage(t *testing.T) {
 	}
 	checkError(t, e, b.index(t, id).location(t), "access_denied", flow.TimeoutDescription)
 }
+
+// TestPhoneFollowsTheMarket: a number typed on the phone page is read in
+// the login's market (the spec's market: "Where the user is: NO, DK, FI
+// …"; issue 12, point 7): 8 digits on a market=DK login are a Danish
+// number, so a Danish user never starts a login for a Norwegian one, and
+// the hint shows the market's form.
+func TestPhoneFollowsTheMarket(t *testing.T) {
+	e := newEnv(t)
+	for _, phone := range []string{"4512345678", "358401234567"} {
+		if err := e.st.CreateUser(t.Context(), store.User{PhoneNumber: phone, PINHash: "x", GivenName: "Ada",
+			CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ market, typed, want, hint string }{
+		{"DK", "12 34 56 78", "4512345678", "+45 12 34 56 78"},
+		{"FI", "040 123 4567", "358401234567", "+358 40 123 4567"},
+		{"NO", "123 45 678", testUser, "+47 123 45 678"},
+		{"DK", "+47 123 45 678", testUser, "+45 12 34 56 78"},
+	} {
+		b := e.browser(t)
+		id := e.startWith(t, func(r *store.LoginRequest) { r.Market = tc.market })
+		if page := b.index(t, id); !strings.Contains(page.body, strings.ReplaceAll(tc.hint, "+", "&#43;")) {
+			t.Errorf("market %s: the phone page's hint lacks %s", tc.market, tc.hint)
+		}
+		b.enterPhone(t, id, tc.typed, false)
+		if got := e.get(t, id).PhoneNumber; got != tc.want {
+			t.Errorf("market %s: %q started a login for %s, want %s", tc.market, tc.typed, got, tc.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 	}
 	typed, remember := r.PostForm.Get("phone_number"), r.PostForm.Get("remember") != ""
 	t := words(r, lr)
-	msisdn, ok := store.NormalizePhoneNumber(typed)
+	msisdn, ok := store.NormalizePhoneNumber(typed, lr.Market)
 	if !ok {
 		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneMalformed, remember)
 		return nil

@@ -45,5 +45,8 @@ func formatHint(msisdn string) string {
 	if rest, ok := strings.CutPrefix(msisdn, "47"); ok && len(rest) == 8 {
 		return "+47 " + rest[:3] + " " + rest[3:5] + " " + rest[5:]
 	}
+	if rest, ok := strings.CutPrefix(msisdn, "45"); ok && len(rest) == 8 {
+		return "+45 " + rest[:2] + " " + rest[2:4] + " " + rest[4:6] + " " + rest[6:]
+	}
 	return "+" + msisdn
 }

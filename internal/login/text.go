@@ -59,10 +59,10 @@ var texts = map[string]text{
 		PhoneTitle:     "Logg inn med Vipps",
 		PhoneLead:      "Du logger inn hos",
 		PhoneLabel:     "Mobilnummer",
-		PhoneHint:      "For eksempel 123 45 678, eller med landskode: +47 123 45 678.",
+		PhoneHint:      "For eksempel {national}, eller med landskode: {international}.",
 		Remember:       "Husk meg i denne nettleseren",
 		Next:           "Neste",
-		PhoneMalformed: "Skriv mobilnummeret med 8 siffer (123 45 678), eller med landskode (+47 123 45 678).",
+		PhoneMalformed: "Skriv mobilnummeret {how} ({national}), eller med landskode ({international}).",
 		PhoneUnknown:   "Ingen Vipps-bruker med dette nummeret.",
 		WaitTitle:      "Bekreft i Vipps-appen",
 		WaitLead:       "Åpne Vipps-appen og velg det samme tallet som vises her:",
@@ -109,10 +109,10 @@ var texts = map[string]text{
 		PhoneTitle:     "Log in with Vipps",
 		PhoneLead:      "You are logging in to",
 		PhoneLabel:     "Mobile number",
-		PhoneHint:      "For example 123 45 678, or with the country code: +47 123 45 678.",
+		PhoneHint:      "For example {national}, or with the country code: {international}.",
 		Remember:       "Remember me in this browser",
 		Next:           "Next",
-		PhoneMalformed: "Enter the mobile number as 8 digits (123 45 678), or with the country code (+47 123 45 678).",
+		PhoneMalformed: "Enter the mobile number {how} ({national}), or with the country code ({international}).",
 		PhoneUnknown:   "No Vipps user with this number.",
 		WaitTitle:      "Confirm in the Vipps app",
 		WaitLead:       "Open the Vipps app and pick the same number as shown here:",
@@ -160,7 +160,36 @@ var texts = map[string]text{
 // words returns the pages' words for the login: in its language, and
 // speaking of MobilePay instead of Vipps in the markets that know MobilePay.
 func words(r *http.Request, lr store.LoginRequest) text {
-	return brandedTexts(web.Brand(lr.Market), lang(r, lr))
+	l := lang(r, lr)
+	return brandedTexts(web.Brand(lr.Market), l).forMarket(lr.Market, l)
+}
+
+// phoneForm is how a market's users write their mobile numbers, for the
+// phone page's hint and its error: the page reads a national number in
+// the login's market (store.NormalizePhoneNumber), so its examples are
+// that market's.
+type phoneForm struct {
+	national, international string
+	how                     map[string]string // by language
+}
+
+var phoneForms = map[string]phoneForm{
+	"NO": {"123 45 678", "+47 123 45 678", map[string]string{web.Norwegian: "med 8 siffer", web.English: "as 8 digits"}},
+	"DK": {"12 34 56 78", "+45 12 34 56 78", map[string]string{web.Norwegian: "med 8 siffer", web.English: "as 8 digits"}},
+	"FI": {"040 123 4567", "+358 40 123 4567", map[string]string{web.Norwegian: "som i Finland", web.English: "as written in Finland"}},
+	"SE": {"070 123 45 67", "+46 70 123 45 67", map[string]string{web.Norwegian: "som i Sverige", web.English: "as written in Sweden"}},
+}
+
+// forMarket fills the phone texts' examples with market's (Norway's when
+// the login has none).
+func (t text) forMarket(market, lang string) text {
+	f, ok := phoneForms[market]
+	if !ok {
+		f = phoneForms["NO"]
+	}
+	rep := strings.NewReplacer("{national}", f.national, "{international}", f.international, "{how}", f.how[lang])
+	t.PhoneHint, t.PhoneMalformed = rep.Replace(t.PhoneHint), rep.Replace(t.PhoneMalformed)
+	return t
 }
 
 // textsByBrand is texts in the words of each brand, re-branded once here

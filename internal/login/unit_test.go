@@ -32,7 +32,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"４７１２３４５６７８", ""},
 		{"+47 123 45 678                      ", ""},
 	} {
-		got, ok := store.NormalizePhoneNumber(tc.typed)
+		got, ok := store.NormalizePhoneNumber(tc.typed, "")
 		if got != tc.want || ok != (tc.want != "") {
 			t.Errorf("store.NormalizePhoneNumber(%q) = %q, %v; want %q", tc.typed, got, ok, tc.want)
 		}

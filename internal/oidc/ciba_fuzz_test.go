@@ -247,7 +247,7 @@ func FuzzUserExistsPhone(f *testing.F) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
-		n, ok := store.NormalizePhoneNumber(phone)
+		n, ok := store.NormalizePhoneNumber(phone, "")
 		switch {
 		case !ok:
 			if rec.Code != http.StatusBadRequest || got.Error != ErrInvalidRequest {

@@ -82,7 +82,7 @@ func (p *Provider) userExists(w http.ResponseWriter, r *http.Request) error {
 			Header:      http.Header{"Retry-After": {strconv.Itoa(secs)}},
 		}
 	}
-	phone, ok := store.NormalizePhoneNumber(req.PhoneNumber)
+	phone, ok := store.NormalizePhoneNumber(req.PhoneNumber, "")
 	if !ok {
 		return oauthError(ErrInvalidRequest, "phoneNumber must be a phone number with its country code, such as 4712345678, or a Norwegian number's 8 digits.")
 	}

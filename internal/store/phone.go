@@ -15,13 +15,32 @@ func ValidPhoneNumber(s string) bool {
 	return len(s) >= 10 && len(s) <= 15 && s[0] != '0' && strings.Trim(s, "0123456789") == ""
 }
 
+// CountryCode is the calling code of the phone numbers of a Vipps MobilePay
+// market (the authorize request's market): 45 for DK, 358 for FI, 46 for
+// SE, and Norway's 47 for NO and for no market.
+func CountryCode(market string) string {
+	switch market {
+	case "DK":
+		return "45"
+	case "FI":
+		return "358"
+	case "SE":
+		return "46"
+	}
+	return "47"
+}
+
 // NormalizePhoneNumber turns a phone number as a person types it or a
 // merchant holds it ("+47 123 45 678", "0047 12345678", "4712345678",
-// "12345678") into the stored form ValidPhoneNumber accepts. Eight digits
-// alone are a Norwegian number; otherwise the number has its country code,
-// with or without "+" or "00". Spaces, dots, dashes and parentheses are
-// ignored. Applied to its own output it changes nothing.
-func NormalizePhoneNumber(typed string) (string, bool) {
+// "12345678") into the stored form ValidPhoneNumber accepts. A number
+// without "+" or "00" and too short to carry a country code is national,
+// read in market's country (CountryCode): 8 digits in Norway and Denmark;
+// in Finland and Sweden, which write a trunk 0 before national numbers,
+// a number that starts with one 0, or has at most 9 digits. Anything else
+// has its country code, with or without "+" or "00". Spaces, dots, dashes
+// and parentheses are ignored. Applied to its own output it changes
+// nothing, in any market.
+func NormalizePhoneNumber(typed, market string) (string, bool) {
 	if len(typed) > maxTypedPhone {
 		return "", false
 	}
@@ -37,11 +56,26 @@ func NormalizePhoneNumber(typed string) (string, bool) {
 	} else if rest, ok := strings.CutPrefix(s, "00"); ok {
 		s, prefixed = rest, true
 	}
-	if len(s) == 8 && !prefixed && strings.Trim(s, "0123456789") == "" {
-		s = "47" + s
+	if !prefixed && s != "" && strings.Trim(s, "0123456789") == "" {
+		if national, ok := nationalNumber(s, market); ok {
+			s = CountryCode(market) + national
+		}
 	}
 	if !ValidPhoneNumber(s) {
 		return "", false
 	}
 	return s, true
+}
+
+// nationalNumber reports whether digits, typed without "+" or "00", are a
+// national number in market, and returns it without a trunk 0.
+func nationalNumber(digits, market string) (string, bool) {
+	switch market {
+	case "FI", "SE":
+		if rest, ok := strings.CutPrefix(digits, "0"); ok {
+			return rest, true
+		}
+		return digits, len(digits) <= 9
+	}
+	return digits, len(digits) == 8
 }
