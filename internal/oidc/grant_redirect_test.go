@@ -94,6 +94,12 @@ func TestRedirectGrantsHaveTheBrowserShape(t *testing.T) {
 				jsonNumber(payload["exp"])-jsonNumber(payload["iat"]) != 600 || payload["qr_id"] != nilIfEmpty(tc.qrID) {
 				t.Errorf("ID token %v %v", header, payload)
 			}
+			// The document's decoded ID tokens of these grants carry no
+			// nonce, and none was sent: unlike the browser flow's "nonce": "",
+			// the claim is left out.
+			if nonce, ok := payload["nonce"]; ok {
+				t.Errorf("nonce %#v in an ID token of a login that sent none", nonce)
+			}
 
 			// The access token works at userinfo for the browser's hour,
 			// 3599 s, and not a second more.
