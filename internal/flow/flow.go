@@ -246,6 +246,12 @@ func End(r store.LoginRequest, issuer string, now time.Time) (store.LoginRequest
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(CodeTTL),
 	}
+	// scope is "always the same as in the request query" (vipps-login-api
+	// "OAuth 2.0 Authorize"): authorize and the backchannel request keep
+	// the scopes in the order sent, once each, so their join is the
+	// request's string whenever that lists Vipps scopes one space apart,
+	// and otherwise the same scopes normalised, as the token response
+	// names them (TestRedirectScopeIsTheRequests, internal/oidc).
 	q := url.Values{
 		"code":  {code},
 		"state": {r.State},

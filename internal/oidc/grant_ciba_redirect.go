@@ -22,8 +22,11 @@ func (p *Provider) cibaRedirect(ctx context.Context, r *http.Request, form url.V
 // after approving a login of kind k (the ciba-redirect and qr-redirect
 // grants). Like an authorization code it is single use (a replay revokes
 // the tokens it issued), bound to its client and valid flow.CodeTTL, and
-// checked and its ID token signed before it is used; the tokens are those
-// of the poll of the same kind, with the auth_req_id of the login.
+// checked and its ID token signed before it is used (issueForCode). The
+// token response is the browser flow's, as Vipps' examples for both grants
+// show it (an ordinary access token, expires_in 3599, token_type bearer),
+// and the ID token the poll's, with the auth_req_id of the login (and for
+// QR the code scanned), as the document decodes it.
 func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form url.Values, k authReqKind) (*tokenResponse, error) {
 	client, err := p.authenticateClient(ctx, r, form)
 	if err != nil {
@@ -61,13 +64,7 @@ func (p *Provider) redeemAuthReqCode(ctx context.Context, r *http.Request, form 
 		Nonce: c.Nonce, SessionID: c.SessionID, ACR: c.ACR,
 		AuthTime: c.AuthTime, RequestedAt: c.RequestedAt, QRID: c.QRID, QRDescription: c.QRDescription,
 	}
-	access, tok := newCIBAToken(a, now)
-	res, err := p.cibaResponse(ctx, a, access, now)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.redeem(ctx, hash, now, tok); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return p.issueForCode(ctx, hash, c, now, func(access string) (string, error) {
+		return p.cibaIDToken(ctx, a, access, now)
+	})
 }

@@ -67,11 +67,24 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 		return nil, err
 	}
 
-	// The ID token is signed before the code is used and the access token
-	// stored, so that a failure leaves the code unused and no live token
-	// that nobody holds.
+	return p.issueForCode(ctx, hash, c, now, func(access string) (string, error) {
+		return p.browserIDToken(ctx, c, access, now)
+	})
+}
+
+// issueForCode uses the checked code c (with the hash) and answers with
+// the tokens of every grant that redeems a code: the authorization_code,
+// ciba-redirect and qr-redirect grants, whose token responses Vipps
+// documents alike (vipps-login-api-2.0 "OAuth 2.0 Token", "Redirect to
+// browser" step 4, "Initiate login from QR code with redirect to browser"
+// step 3): an opaque access token valid flow.AccessTokenTTL, expires_in
+// 3599, token_type bearer. idToken signs the grant's ID token for the
+// access token; it runs before the code is used and the access token
+// stored, so that a failure leaves the code unused and no live token that
+// nobody holds.
+func (p *Provider) issueForCode(ctx context.Context, hash string, c store.AuthCode, now time.Time, idToken func(access string) (string, error)) (*tokenResponse, error) {
 	access := secret.New()
-	idToken, err := p.browserIDToken(ctx, c, access, now)
+	signed, err := idToken(access)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +102,8 @@ func (p *Provider) authorizationCode(ctx context.Context, r *http.Request, form 
 	}
 	return &tokenResponse{
 		AccessToken: access,
-		IDToken:     idToken,
-		ExpiresIn:   int64(flow.AccessTokenTTL.Seconds()),
+		IDToken:     signed,
+		ExpiresIn:   int64(flow.AccessTokenTTL / time.Second),
 		Scope:       strings.Join(c.Scopes, " "),
 		TokenType:   "bearer",
 	}, nil

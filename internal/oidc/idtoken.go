@@ -17,7 +17,8 @@ import (
 // idTokenClaims are the claims of an ID token (OIDC Core §2, DESIGN §3).
 // The browser flow's token and the CIBA and QR ones share them; they differ
 // in Audience (an array in the browser flow, a string in CIBA and QR, as
-// Vipps' own tokens), lifetime, signing algorithm and the claims only they
+// Vipps' own tokens), lifetime, signing algorithm, nonce (always there in
+// the browser flow, only when sent in CIBA and QR) and the claims only they
 // carry.
 type idTokenClaims struct {
 	Issuer   string `json:"iss"`
@@ -32,8 +33,16 @@ type idTokenClaims struct {
 	SessionID   string `json:"sid"`
 	// AccessTokenHash is at_hash (OIDC Core §3.3.2.11).
 	AccessTokenHash string `json:"at_hash"`
-	Nonce           string `json:"nonce,omitempty"`
 	ACR             string `json:"acr,omitempty"`
+}
+
+// browserIDTokenClaims are the claims of the browser flow's ID token: the
+// shared ones and the nonce, there even when the authorization request
+// sent none, empty then, as in Vipps' example ID token (vipps-login-api
+// "ID Token": "nonce": "").
+type browserIDTokenClaims struct {
+	idTokenClaims
+	Nonce string `json:"nonce"`
 }
 
 // browserIDToken is the ID token of the authorization code flow (OIDC Core
@@ -50,19 +59,21 @@ func (p *Provider) browserIDToken(ctx context.Context, c store.AuthCode, accessT
 	if authTime.IsZero() {
 		authTime = c.CreatedAt
 	}
-	claims := idTokenClaims{
-		Issuer:          p.Issuer(),
-		Subject:         sub,
-		Audience:        []string{c.ClientID},
-		Expiry:          now.Add(flow.IDTokenTTL).Unix(),
-		IssuedAt:        now.Unix(),
-		AuthTime:        authTime.Unix(),
-		RequestedAt:     cmp.Or(c.RequestedAt, authTime).Unix(),
-		ID:              uuid.NewString(),
-		SessionID:       c.SessionID,
-		AccessTokenHash: accessTokenHash(accessToken),
-		Nonce:           c.Nonce,
-		ACR:             c.ACR,
+	claims := browserIDTokenClaims{
+		idTokenClaims: idTokenClaims{
+			Issuer:          p.Issuer(),
+			Subject:         sub,
+			Audience:        []string{c.ClientID},
+			Expiry:          now.Add(flow.IDTokenTTL).Unix(),
+			IssuedAt:        now.Unix(),
+			AuthTime:        authTime.Unix(),
+			RequestedAt:     cmp.Or(c.RequestedAt, authTime).Unix(),
+			ID:              uuid.NewString(),
+			SessionID:       c.SessionID,
+			AccessTokenHash: accessTokenHash(accessToken),
+			ACR:             c.ACR,
+		},
+		Nonce: c.Nonce,
 	}
 	return p.Keys.Sign(ctx, keys.RS256, claims)
 }
@@ -85,8 +96,11 @@ func accessTokenHash(accessToken string) string {
 // cibaIDTokenClaims are the claims of a CIBA or QR ID token: the shared
 // ones with the auth_req_id, under both names Vipps' own tokens use, and
 // for QR the code scanned (vipps-login-api "Initiate login from QR code").
+// The nonce is there only when the backchannel request sent one: the
+// document's decoded CIBA and QR ID tokens have none.
 type cibaIDTokenClaims struct {
 	idTokenClaims
+	Nonce     string `json:"nonce,omitempty"`
 	AuthReqID string `json:"auth_req_id"`
 	// AuthReqIDCamel is authReqId, as Vipps' tokens also carry it.
 	AuthReqIDCamel string `json:"authReqId"`
@@ -115,9 +129,9 @@ func (p *Provider) cibaIDToken(ctx context.Context, a cibaAuthn, accessToken str
 			ID:              uuid.NewString(),
 			SessionID:       a.SessionID,
 			AccessTokenHash: accessTokenHash(accessToken),
-			Nonce:           a.Nonce,
 			ACR:             a.ACR,
 		},
+		Nonce:          a.Nonce,
 		AuthReqID:      a.AuthReqID,
 		AuthReqIDCamel: a.AuthReqID,
 		QRID:           a.QRID,

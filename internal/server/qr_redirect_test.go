@@ -57,6 +57,11 @@ func TestQRRedirectEndToEnd(t *testing.T) {
 		t.Fatalf("qr-redirect: %d %v", status, tokens)
 	}
 	access := tokens["access_token"].(string)
+	// The browser flow's token response, as the document's example for
+	// this grant: "expires_in": 3599, "token_type": "bearer".
+	if strings.HasPrefix(access, "ciba.") || tokens["token_type"] != "bearer" || tokens["expires_in"] != float64(3599) {
+		t.Errorf("token response %v", tokens)
+	}
 	idt, err := e.prov.Verifier(&oidc.Config{ClientID: "web", Now: e.clock.Now}).Verify(e.ctx, tokens["id_token"].(string))
 	if err != nil {
 		t.Fatal(err)
