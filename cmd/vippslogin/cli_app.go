@@ -127,10 +127,11 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		out.Outcome, out.OpenURL = "approved", res.OpenURL
 	} else {
-		if err := c.RejectWith(ctx, req.ID, app.RejectRequest{Reason: reason}); err != nil {
+		res, err := c.RejectWith(ctx, req.ID, app.RejectRequest{Reason: reason})
+		if err != nil {
 			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, err)
 		}
-		out.Outcome, out.Reason = "rejected", reason
+		out.Outcome, out.Reason, out.OpenURL = "rejected", reason, res.OpenURL
 	}
 	return json.NewEncoder(stdout).Encode(out)
 }

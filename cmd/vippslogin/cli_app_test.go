@@ -139,11 +139,28 @@ func TestAppRejectWithUnknownReason(t *testing.T) {
 		t.Errorf("printed %+v, stored %+v", out, got)
 	}
 
+	// An app_to_app login goes back to the shop's app with the error, which
+	// the command prints as the open_url the real app would open: "Parameters
+	// state and possibly error will be passed as query parameters to the
+	// app_callback_uri."
+	r = pendingLogin(t, st, "4712345678")
+	_, err := st.UpdateLoginRequest(t.Context(), r.ID, func(lr store.LoginRequest) (store.LoginRequest, error) {
+		lr.RequestedFlow, lr.AppCallbackURI, lr.State = flow.AppToApp, "demo-app://callback", "state-123"
+		return lr, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, runApp, env, &out, "reject", "--phone", "4712345678", "--reason", "unknown")
+	if out.OpenURL != "demo-app://callback?error=unknown_reject_reason&state=state-123" {
+		t.Errorf("reject of an app_to_app login printed %+v, want the app callback with the error as open_url", out)
+	}
+
 	// A reason the API does not take is refused before anything waits or
 	// answers, with the ones there are; the login stays open.
 	r = pendingLogin(t, st, "4712345678")
 	var usage *usageError
-	_, err := cli(t, runApp, env, "reject", "--phone", "4712345678", "--reason", "cancelled", "--wait", "1m")
+	_, err = cli(t, runApp, env, "reject", "--phone", "4712345678", "--reason", "cancelled", "--wait", "1m")
 	if !errors.As(err, &usage) || !strings.Contains(err.Error(), `--reason must be "unknown"`) || !strings.Contains(err.Error(), "left out") {
 		t.Errorf("reject --reason cancelled = %v, want a usage error naming the reasons", err)
 	}

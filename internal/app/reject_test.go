@@ -23,7 +23,7 @@ func TestRejectWithUnknownReason(t *testing.T) {
 
 	// The browser that started the login is sent back with the error.
 	r := w.login(t, "4712345678")
-	if err := w.ada.RejectWith(ctx, r.ID, RejectRequest{Reason: RejectUnknown}); err != nil {
+	if _, err := w.ada.RejectWith(ctx, r.ID, RejectRequest{Reason: RejectUnknown}); err != nil {
 		t.Fatal(err)
 	}
 	if got := w.get(t, r.ID); got.Status != store.LoginFailed || got.Error != "unknown_reject_reason" || got.ErrorDescription != UnknownRejectDescription {

@@ -62,9 +62,11 @@ type RejectRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// ApproveResponse answers an approval. OpenURL is set when the flow goes on
-// in a browser or app that the phone must open (DESIGN §6); browser logins
-// carry on in the browser that started them, so it is empty for them.
+// ApproveResponse answers an approval or a rejection. OpenURL is set when
+// the flow goes on in a browser or app that the phone must open (DESIGN
+// §6), such as an app_to_app login's callback, which carries the error
+// after a rejection. Other browser logins carry on in the browser that
+// started them, so it is empty for them.
 type ApproveResponse struct {
 	OpenURL string `json:"open_url,omitempty"`
 }

@@ -23,7 +23,7 @@ func TestCIBARejectedForAnUnknownReason(t *testing.T) {
 		{app.RejectUnknown, "Something went wrong. Reject reason is unknown."},
 	} {
 		id := e.mustStart(cibaClient, cibaForm(nil))
-		if err := phone.RejectWith(e.ctx, id, app.RejectRequest{Reason: tt.reason}); err != nil {
+		if _, err := phone.RejectWith(e.ctx, id, app.RejectRequest{Reason: tt.reason}); err != nil {
 			t.Fatal(err)
 		}
 		resp, body := e.poll(cibaClient, id)
