@@ -27,7 +27,7 @@ type appVerb struct {
 
 var appVerbs = []appVerb{
 	{"approve", "approve the user's pending login, as the user would in the Vipps app", true},
-	{"reject", "reject the user's pending login; the client gets access_denied", false},
+	{"reject", "reject the user's pending login; the client gets access_denied (or unknown_reject_reason with --reason unknown)", false},
 }
 
 // appOutcome is the one JSON line the app command prints.
@@ -35,6 +35,7 @@ type appOutcome struct {
 	Request string `json:"request"`
 	Client  string `json:"client"`
 	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
 	OpenURL string `json:"open_url,omitempty"`
 }
 
@@ -67,11 +68,13 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 	pin := fs.String("pin", "1236", "the user's PIN (1236 is the PIN of every dev-mode test user)")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for a pending login to appear")
 	requestID := fs.String("request", "", "answer this request `id` (a mobile login's deeplink carries it) instead of the newest pending one")
-	var challenge string
+	var challenge, reason string
 	var remember bool
 	if verb.approve {
 		fs.StringVar(&challenge, "challenge", "", "the challenge the browser shows (required for a desktop login; a wrong one ends the login with wrong_challenge)")
 		fs.BoolVar(&remember, "remember", false, "have the browser remember the user (mobile logins; on desktop the phone-number page asks)")
+	} else {
+		fs.StringVar(&reason, "reason", "", "why the app rejects: leave it out for the user saying no (access_denied), or \"unknown\" (the login ends with unknown_reject_reason)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vippslogin app %s --phone <number> [flags]\n\nSign in as the user, wait for their pending login and %s it.\nPrints one JSON line: the request id, the client and the outcome.\n\nFlags:\n", verb.name, verb.name)
@@ -91,6 +94,9 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		return usagef("--phone is required, such as --phone 4712345678")
 	case *wait < 0:
 		return usagef("--wait must not be negative")
+	}
+	if p := app.CheckRejectReason(reason); p != nil {
+		return usagef("--%s", p.Detail)
 	}
 	c := &app.Client{
 		BaseURL: orDefault(*server, getenv("VIPPSLOGIN_SERVER"), "http://localhost:8080"),
@@ -121,10 +127,11 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		out.Outcome, out.OpenURL = "approved", res.OpenURL
 	} else {
-		if err := c.Reject(ctx, req.ID); err != nil {
+		res, err := c.RejectWith(ctx, req.ID, app.RejectRequest{Reason: reason})
+		if err != nil {
 			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, err)
 		}
-		out.Outcome = "rejected"
+		out.Outcome, out.Reason, out.OpenURL = "rejected", reason, res.OpenURL
 	}
 	return json.NewEncoder(stdout).Encode(out)
 }

@@ -124,6 +124,51 @@ func TestAppReject(t *testing.T) {
 	}
 }
 
+// --reason unknown has the app reject giving no reason it knows, which
+// ends the login with Vipps' custom redirect error "unknown_reject_reason
+// Something went wrong. Reject reason is unknown." (vipps-login-api-2.0
+// "Custom error codes").
+func TestAppRejectWithUnknownReason(t *testing.T) {
+	env, st := appServer(t)
+	r := pendingLogin(t, st, "4712345678")
+	var out appOutcome
+	ok(t, runApp, env, &out, "reject", "--phone", "4712345678", "--reason", "unknown")
+	got := loginStatus(t, st, r.ID)
+	if out != (appOutcome{Request: r.ID, Client: "Demo Shop", Outcome: "rejected", Reason: "unknown"}) ||
+		got.Status != store.LoginFailed || got.Error != "unknown_reject_reason" || got.ErrorDescription != app.UnknownRejectDescription {
+		t.Errorf("printed %+v, stored %+v", out, got)
+	}
+
+	// An app_to_app login goes back to the shop's app with the error, which
+	// the command prints as the open_url the real app would open: "Parameters
+	// state and possibly error will be passed as query parameters to the
+	// app_callback_uri."
+	r = pendingLogin(t, st, "4712345678")
+	_, err := st.UpdateLoginRequest(t.Context(), r.ID, func(lr store.LoginRequest) (store.LoginRequest, error) {
+		lr.RequestedFlow, lr.AppCallbackURI, lr.State = flow.AppToApp, "demo-app://callback", "state-123"
+		return lr, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, runApp, env, &out, "reject", "--phone", "4712345678", "--reason", "unknown")
+	if out.OpenURL != "demo-app://callback?error=unknown_reject_reason&state=state-123" {
+		t.Errorf("reject of an app_to_app login printed %+v, want the app callback with the error as open_url", out)
+	}
+
+	// A reason the API does not take is refused before anything waits or
+	// answers, with the ones there are; the login stays open.
+	r = pendingLogin(t, st, "4712345678")
+	var usage *usageError
+	_, err = cli(t, runApp, env, "reject", "--phone", "4712345678", "--reason", "cancelled", "--wait", "1m")
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), `--reason must be "unknown"`) || !strings.Contains(err.Error(), "left out") {
+		t.Errorf("reject --reason cancelled = %v, want a usage error naming the reasons", err)
+	}
+	if got := loginStatus(t, st, r.ID); got.Status != store.LoginWaiting {
+		t.Errorf("after a refused --reason the login is %s, want waiting", got.Status)
+	}
+}
+
 func TestAppErrors(t *testing.T) {
 	env, st := appServer(t)
 	// Nothing pending within the wait.
@@ -160,7 +205,7 @@ func TestAppErrors(t *testing.T) {
 	}
 
 	var usage *usageError
-	for _, args := range [][]string{{}, {"accept"}, {"approve"}, {"approve", "--phone", "4712345678", "extra"}, {"reject", "--phone", "1", "--challenge", "42"}} {
+	for _, args := range [][]string{{}, {"accept"}, {"approve"}, {"approve", "--phone", "4712345678", "extra"}, {"reject", "--phone", "1", "--challenge", "42"}, {"approve", "--phone", "1", "--reason", "unknown"}} {
 		if _, err := cli(t, runApp, env, args...); !errors.As(err, &usage) {
 			t.Errorf("app %q = %v, want a usage error", args, err)
 		}
@@ -176,6 +221,19 @@ func TestAppHelp(t *testing.T) {
 	for _, want := range []string{"--phone", "--pin", "1236", "--challenge", "--wait", "--request", "VIPPSLOGIN_SERVER"} {
 		if !strings.Contains(stderr.String(), strings.TrimPrefix(want, "-")) {
 			t.Errorf("approve -h does not mention %s:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestAppRejectHelp(t *testing.T) {
+	var stderr strings.Builder
+	err := runApp(context.Background(), []string{"reject", "-h"}, func(string) string { return "" }, &strings.Builder{}, &stderr)
+	if !errors.Is(err, errHelp) {
+		t.Errorf("reject -h = %v", err)
+	}
+	for _, want := range []string{"-reason", "unknown_reject_reason", "access_denied"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("reject -h does not mention %s:\n%s", want, stderr.String())
 		}
 	}
 }

@@ -14,6 +14,13 @@ import (
 // defaults: a generated UUID client_id and 256-bit client_secret,
 // token_endpoint_auth_method client_secret_basic, flows DefaultFlows and
 // scopes DefaultScopes.
+//
+// AppCallbackURIs is deprecated. An app_callback_uri is registered by
+// listing it among the RedirectURIs, as the Vipps portal has merchants do
+// (vipps-login-api-2.0: app_callback_uri_not_registered is "The app
+// callback uri is not registered as a redirect uri"). A URI listed here is
+// still accepted as an app_callback_uri, so that clients registered that
+// way keep working, but not as a redirect_uri.
 type ClientRequest struct {
 	ClientID string `json:"client_id,omitempty"`
 	// ClientSecret, when given, must be at least MinSecretLength characters.
@@ -33,6 +40,7 @@ type ClientRequest struct {
 // ClientPatch is the body of PATCH /admin/v1/clients/{client_id}: a field
 // that is present replaces the stored one, an absent (or null) one keeps it.
 // The id and secret cannot be patched; the secret has its own rotate call.
+// AppCallbackURIs is deprecated, as in ClientRequest.
 type ClientPatch struct {
 	Name                    *string   `json:"name,omitempty"`
 	RedirectURIs            *[]string `json:"redirect_uris,omitempty"`

@@ -19,6 +19,9 @@ const (
 	RejectedDescription       = "The user rejected the login in the Vipps app."
 	WrongChallengeDescription = "The user picked the wrong challenge in the Vipps app."
 	OutdatedAppDescription    = "The Vipps app is too old; update it."
+	// UnknownRejectDescription is Vipps' own description of
+	// unknown_reject_reason (vipps-login-api-2.0 "Custom error codes").
+	UnknownRejectDescription = "Something went wrong. Reject reason is unknown."
 )
 
 // approve answers POST /app/v1/requests/{id}/approve.
@@ -76,20 +79,57 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) error {
 	}, &resume, owed)
 }
 
-// reject answers POST /app/v1/requests/{id}/reject: the client gets
-// access_denied.
+// reject answers POST /app/v1/requests/{id}/reject, whose optional body
+// gives the reason (rejectReasons).
 func (a *API) reject(w http.ResponseWriter, r *http.Request) error {
 	phone, err := a.signedIn(r)
 	if err != nil {
 		return err
 	}
+	var body RejectRequest
+	if r.ContentLength != 0 {
+		if err := jsonapi.Decode(w, r, &body); err != nil {
+			return err
+		}
+	}
+	if p := CheckRejectReason(body.Reason); p != nil {
+		return p
+	}
+	ends := rejectReasons[body.Reason]
 	owed, err := a.answerEffects(r.Context(), phone, r.PathValue("id"), false, a.now())
 	if err != nil {
 		return err
 	}
 	return a.answer(w, r, phone, func(lr store.LoginRequest, now time.Time) (store.LoginRequest, *loginError, error) {
-		return (&loginError{code: "access_denied"}).fail(lr, RejectedDescription, now), nil, nil
+		return (&loginError{code: ends.code}).fail(lr, ends.description, now), nil, nil
 	}, nil, owed)
+}
+
+// rejectReasons are the reasons a rejection may give, each with the error
+// and description it ends the login with (DESIGN §6). No reason is the
+// user saying no, access_denied ("User cancelled the login"); RejectUnknown
+// is unknown_reject_reason ("Something went wrong. Reject reason is
+// unknown."): both Vipps' custom redirect errors (vipps-login-api-2.0
+// "Custom error codes"), which the browser, or an app_to_app callback,
+// receives. A CIBA or QR client polling the token endpoint gets
+// access_denied either way, with the description: that endpoint answers
+// "according to the standard" (CIBA Core §11, access_denied: "The end-user
+// denied the authorization request"), and Vipps adds only the error_code
+// values old_app and invalid_user to it.
+var rejectReasons = map[string]struct{ code, description string }{
+	"":            {"access_denied", RejectedDescription},
+	RejectUnknown: {"unknown_reject_reason", UnknownRejectDescription},
+}
+
+// CheckRejectReason returns nil for a reason a rejection may give, else
+// the 400 problem that names the ones there are. The CLI checks its
+// --reason with it before it waits for a login to reject.
+func CheckRejectReason(reason string) *jsonapi.Problem {
+	if _, ok := rejectReasons[reason]; ok {
+		return nil
+	}
+	return jsonapi.Errorf(http.StatusBadRequest,
+		"reason must be %q (the app cannot say why: the login ends with unknown_reject_reason) or left out (the user said no: access_denied), not %q.", RejectUnknown, reason)
 }
 
 // answerEffects are the records that the answer to request id may write

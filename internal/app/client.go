@@ -83,9 +83,19 @@ func (c *Client) Approve(ctx context.Context, id string, req ApproveRequest) (Ap
 	return out, c.do(ctx, http.MethodPost, "/app/v1/requests/"+url.PathEscape(id)+"/approve", req, &out)
 }
 
-// Reject declines a request; the client gets access_denied.
+// Reject declines a request as the user saying no; the client gets
+// access_denied.
 func (c *Client) Reject(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodPost, "/app/v1/requests/"+url.PathEscape(id)+"/reject", struct{}{}, nil)
+	_, err := c.RejectWith(ctx, id, RejectRequest{})
+	return err
+}
+
+// RejectWith declines a request giving req's reason: with RejectUnknown
+// the client gets unknown_reject_reason. The answer's OpenURL is set when
+// the phone goes back to the merchant's app with the error (app_to_app).
+func (c *Client) RejectWith(ctx context.Context, id string, req RejectRequest) (ApproveResponse, error) {
+	var out ApproveResponse
+	return out, c.do(ctx, http.MethodPost, "/app/v1/requests/"+url.PathEscape(id)+"/reject", req, &out)
 }
 
 // Consents returns the consents the user has given, by client id.

@@ -38,7 +38,7 @@ func TestPage(t *testing.T) {
 		}
 		all += body
 	}
-	for _, hook := range []string{"app-phone", "app-pin", "app-signin", "challenge-option", "app-approve", "app-reject", "app-remember"} {
+	for _, hook := range []string{"app-phone", "app-pin", "app-signin", "challenge-option", "app-approve", "app-reject", "app-reject-unknown", "app-remember"} {
 		if !strings.Contains(all, `"`+hook+`"`) {
 			t.Errorf("the test app has no data-testid %q", hook)
 		}

@@ -50,9 +50,23 @@ type ApproveRequest struct {
 	RememberBrowser bool `json:"remember_browser,omitempty"`
 }
 
-// ApproveResponse answers an approval. OpenURL is set when the flow goes on
-// in a browser or app that the phone must open (DESIGN §6); browser logins
-// carry on in the browser that started them, so it is empty for them.
+// RejectUnknown is the one reason a rejection may give (DESIGN §6): the
+// app cannot say why it rejects, and the login ends with Vipps' custom
+// error unknown_reject_reason instead of access_denied.
+const RejectUnknown = "unknown"
+
+// RejectRequest is the optional body of POST /app/v1/requests/{id}/reject.
+type RejectRequest struct {
+	// Reason is empty when the user said no, so that the client gets
+	// access_denied, or RejectUnknown.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ApproveResponse answers an approval or a rejection. OpenURL is set when
+// the flow goes on in a browser or app that the phone must open (DESIGN
+// §6), such as an app_to_app login's callback, which carries the error
+// after a rejection. Other browser logins carry on in the browser that
+// started them, so it is empty for them.
 type ApproveResponse struct {
 	OpenURL string `json:"open_url,omitempty"`
 }

@@ -67,12 +67,13 @@ func Seed(ctx context.Context, st store.Store, baseURL string, now time.Time) er
 
 func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Time) error {
 	callback, qrCallback := baseURL+"/demo/callback", baseURL+QRCallbackPath
+	// demo-app://callback, the app_to_app callback, is registered as a
+	// redirect URI, as the Vipps portal has merchants do.
 	c := store.Client{
 		ID:                      ClientID,
 		SecretHash:              secret.Hash(ClientSecret),
 		Name:                    "Demo Shop",
 		RedirectURIs:            []string{callback, "http://localhost:3000/callback", "demo-app://callback", qrCallback},
-		AppCallbackURIs:         []string{"demo-app://callback"},
 		PostLogoutRedirectURIs:  []string{baseURL + "/demo/"},
 		TokenEndpointAuthMethod: store.AuthSecretBasic,
 		Flows:                   []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},

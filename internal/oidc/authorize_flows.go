@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/redirect"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -47,12 +48,10 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 		return invalid("requested_flow=%s needs app_callback_uri, the URI that takes the user back to the app.", r.RequestedFlow)
 	case !slices.Contains(appFlowsNeeded, r.RequestedFlow) && callback != "":
 		return invalid("app_callback_uri is only used with requested_flow=app_to_app.")
-	case callback != "" && !wellFormedCallback(callback):
-		return store.LoginRequest{}, &Error{Code: "invalid_app_callback_uri",
-			Description: "app_callback_uri must be an absolute URI without a fragment, such as merchant-app://callback."}
-	case callback != "" && !slices.Contains(client.AppCallbackURIs, callback):
-		return store.LoginRequest{}, &Error{Code: "app_callback_uri_not_registered",
-			Description: fmt.Sprintf("The app_callback_uri '%s' is not registered for this client; app callback URIs must match exactly.", callback)}
+	case callback != "":
+		if e := checkAppCallback(client, callback); e != nil {
+			return store.LoginRequest{}, e
+		}
 	}
 	r.AppCallbackURI = callback
 	if r.RequestedFlow == flow.AppToAppV2 && pkceMethod != "S256" {
@@ -111,15 +110,31 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 	return r, nil
 }
 
-// wellFormedCallback accepts what the admin API accepts as an app callback
-// URI: absolute, no fragment, a custom scheme with something after it.
-func wellFormedCallback(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(raw, "#") {
-		return false
+// checkAppCallback says whether callback may be a login's app_callback_uri
+// (vipps-login-api-2.0 "App integration", "Custom error codes"): a URI of
+// a form a browser may be sent to ("invalid_app_callback_uri The app
+// callback uri is not on a valid format"), registered "as a redirect uri"
+// ("app_callback_uri_not_registered"): among the client's redirect_uris,
+// where the Vipps portal has merchants add both URIs. The app_callback_uris
+// list that vippslogin once required instead still counts, so that clients
+// registered that way keep working; it is deprecated.
+//
+// The form is redirect.Problem's, the rule every registered URI passed. Its
+// dev setting only decides whether a plain http:// URI to a host other than
+// a loopback one may be registered; that is the registration's question,
+// already answered for every URI the client has, so here any host is fine.
+func checkAppCallback(client store.Client, callback string) *Error {
+	if why := redirect.Problem(callback, true); why != "" {
+		return &Error{Code: "invalid_app_callback_uri",
+			Description: "The app_callback_uri " + why + "."}
 	}
-	if u.Scheme == "http" || u.Scheme == "https" {
-		return u.Host != ""
+	if slices.Contains(client.RedirectURIs, callback) || slices.Contains(client.AppCallbackURIs, callback) {
+		return nil
 	}
-	return strings.TrimPrefix(raw, u.Scheme+":") != "" && strings.TrimPrefix(raw, u.Scheme+"://") != ""
+	desc := fmt.Sprintf("The app_callback_uri '%s' is not registered as a redirect URI of this client; add it to the client's redirect URIs (merchant portal or admin API), exactly as sent.", callback)
+	if registered := slices.Concat(client.RedirectURIs, client.AppCallbackURIs); len(registered) > 0 {
+		near := closest(callback, registered)
+		desc += fmt.Sprintf(" The closest registered one is '%s': %s.", near, difference(callback, near))
+	}
+	return &Error{Code: "app_callback_uri_not_registered", Description: desc}
 }

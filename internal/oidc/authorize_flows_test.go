@@ -131,3 +131,55 @@ func TestAuthorizeSpecialFlowErrors(t *testing.T) {
 		})
 	}
 }
+
+// An app_callback_uri is registered by listing it among the client's
+// redirect URIs, as the Vipps portal has merchants do. The Vipps Login API
+// ("App integration"): "Both URIs must be added in the portal.vipps.no",
+// and its custom redirect errors: "app_callback_uri_not_registered The app
+// callback uri is not registered as a redirect uri" and
+// "invalid_app_callback_uri The app callback uri is not on a valid format".
+func TestAppCallbackIsARedirectURI(t *testing.T) {
+	p, h := authorizeEnv(t)
+	portal := store.Client{ID: "portal", Name: "Configured as in the Vipps portal",
+		RedirectURIs:            []string{testRedirect, "merchant-app://callback", "https://shop.example/app-callback"},
+		TokenEndpointAuthMethod: store.AuthSecretBasic, Flows: []string{store.FlowBrowser}, Scopes: []string{"openid"}}
+	if err := p.Store.CreateClient(context.Background(), portal); err != nil {
+		t.Fatal(err)
+	}
+	start := func(client, callback string) *http.Response {
+		t.Helper()
+		q := authorizeQuery(func(v url.Values) {
+			v.Set("client_id", client)
+			v.Set("scope", "openid")
+			v.Set("requested_flow", "app_to_app")
+			v.Set("app_callback_uri", callback)
+		})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", IssuerPath+"oauth2/auth?"+q.Encode(), nil))
+		return rec.Result()
+	}
+	for _, tt := range []struct{ client, callback string }{
+		{"portal", "merchant-app://callback"},
+		{"portal", "https://shop.example/app-callback"}, // the guide's own example is an https URI
+		{"shop", "shop-app://callback"},                 // the deprecated app_callback_uris list still counts
+	} {
+		loc, _ := url.Parse(start(tt.client, tt.callback).Header.Get("Location"))
+		r, err := p.Store.GetLoginRequest(context.Background(), loc.Query().Get("tabId"))
+		if err != nil || r.AppCallbackURI != tt.callback || r.RequestedFlow != "app_to_app" {
+			t.Errorf("client %s, app_callback_uri %s: sent to %s (%v); want an app_to_app login with that callback", tt.client, tt.callback, loc, err)
+		}
+	}
+	for _, tt := range []struct{ client, callback, code, desc string }{
+		{"portal", "other-app://callback", "app_callback_uri_not_registered", "redirect URI"},
+		{"portal", "merchant-app://callback/", "app_callback_uri_not_registered", "ends with a slash"}, // exact match, and the near miss named
+		{"portal", "javascript:alert(1)", "invalid_app_callback_uri", "javascript"},
+		{"portal", "merchant-app://", "invalid_app_callback_uri", "path"},
+		{"portal", "/relative/callback", "invalid_app_callback_uri", "absolute"},
+	} {
+		loc, _ := url.Parse(start(tt.client, tt.callback).Header.Get("Location"))
+		q := loc.Query()
+		if q.Get("error") != tt.code || !strings.Contains(q.Get("error_description"), tt.desc) {
+			t.Errorf("app_callback_uri %s: redirect %s; want error=%s with %q", tt.callback, loc, tt.code, tt.desc)
+		}
+	}
+}

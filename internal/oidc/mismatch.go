@@ -20,15 +20,21 @@ func mismatch(sent string, registered []string) string {
 	if len(registered) == 0 {
 		return fmt.Sprintf("The redirect_uri %q is not registered for this client, which has no redirect URIs at all. Register it in the merchant portal or the admin API.", sent)
 	}
-	closest := registered[0]
-	best := distance(sent, closest)
+	near := closest(sent, registered)
+	return fmt.Sprintf("The redirect_uri %q is not registered for this client; redirect URIs must match a registered one exactly. The closest registered one is %q: %s.",
+		sent, near, difference(sent, near))
+}
+
+// closest is the registered URI nearest to sent; registered is not empty.
+func closest(sent string, registered []string) string {
+	near := registered[0]
+	best := distance(sent, near)
 	for _, r := range registered[1:] {
 		if d := distance(sent, r); d < best {
-			closest, best = r, d
+			near, best = r, d
 		}
 	}
-	return fmt.Sprintf("The redirect_uri %q is not registered for this client; redirect URIs must match a registered one exactly. The closest registered one is %q: %s.",
-		sent, closest, difference(sent, closest))
+	return near
 }
 
 // difference says in words how sent differs from registered.

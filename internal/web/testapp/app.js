@@ -225,6 +225,16 @@
     }
     card.append(el("button", { type: "button", class: "secondary", "data-testid": "app-reject",
       onclick: () => answer(r, card, "reject", {}) }, "Reject"));
+    // The Vipps app may also reject without knowing why: the client then
+    // gets unknown_reject_reason instead of access_denied. Tucked away, as
+    // it is for testing how a client handles that error.
+    const help = "reject-unknown-help-" + r.id;
+    card.append(el("details", { class: "more", "data-testid": "app-more" },
+      el("summary", {}, "More ways to answer"),
+      el("p", { class: "muted small", id: help },
+        "Reject as the app does when it cannot say why: the shop gets the error unknown_reject_reason instead of access_denied."),
+      el("button", { type: "button", class: "secondary", "data-testid": "app-reject-unknown", "aria-describedby": help,
+        onclick: () => answer(r, card, "reject", { reason: "unknown" }) }, "Reject, reason unknown")));
     return card;
   }
 
@@ -235,10 +245,12 @@
     try {
       const res = await api("POST", `v1/requests/${encodeURIComponent(r.id)}/${action}`, body);
       dropCard(r.id, card);
+      const rejected = action !== "approve";
       if (res && res.open_url) {
-        showNotice("Approved. ", el("a", { href: res.open_url, "data-testid": "open-url" }, "Continue"));
+        // An app_to_app login goes back to the shop's app either way.
+        showNotice(rejected ? "Rejected. " : "Approved. ", el("a", { href: res.open_url, "data-testid": "open-url" }, "Continue"));
       } else {
-        showNotice(action !== "approve" ? `Rejected: ${r.client_name} was told no.`
+        showNotice(rejected ? (body.reason ? `Rejected: ${r.client_name} was told the reason is ${body.reason}.` : `Rejected: ${r.client_name} was told no.`)
           : r.kind === "qr" ? `Approved: ${r.client_name} is told you logged in.`
           : `Approved: continue in the browser with ${r.client_name}.`);
       }
