@@ -52,14 +52,16 @@ func FuzzRedirectURIExact(f *testing.F) {
 		}
 
 		// authorize app_to_app: the login starts iff app_callback_uri is
-		// registered as an app callback.
+		// registered, among the redirect URIs ("registered as a redirect
+		// uri", Vipps) or in the deprecated app callback list.
 		v := validAuthorize()
 		v.Set("requested_flow", "app_to_app")
 		v.Set("app_callback_uri", sent)
 		rec = e.serve(false, "oauth2/auth", v.Encode())
 		loc = rec.Header().Get("Location")
-		if started := strings.HasPrefix(loc, loginLocation); started != exactlyIn(sent, browser.AppCallbackURIs) {
-			t.Fatalf("authorize: app_callback_uri %q got %d, Location %q; registered %q", sent, rec.Code, loc, browser.AppCallbackURIs)
+		registered := exactlyIn(sent, browser.RedirectURIs) || exactlyIn(sent, browser.AppCallbackURIs)
+		if started := strings.HasPrefix(loc, loginLocation); started != registered {
+			t.Fatalf("authorize: app_callback_uri %q got %d, Location %q; registered %q and %q", sent, rec.Code, loc, browser.RedirectURIs, browser.AppCallbackURIs)
 		}
 
 		// CIBA login_to_webpage.
