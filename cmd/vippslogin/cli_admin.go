@@ -174,7 +174,7 @@ func clientCreate(fs *flag.FlagSet) adminRun {
 	fs.StringVar(&req.ClientID, "client-id", "", "client_id (default: a generated UUID)")
 	fs.StringVar(&req.ClientSecret, "client-secret", "", "client_secret, at least 8 characters (default: a generated one)")
 	fs.Var(&listFlag{values: &req.RedirectURIs}, "redirect-uri", "a redirect `URI` (repeatable)")
-	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "an app callback `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "deprecated: add the app callback as a --redirect-uri, as Vipps does; an app callback `URI` (repeatable)")
 	fs.Var(&listFlag{values: &req.PostLogoutRedirectURIs}, "post-logout-redirect-uri", "where logout may send the browser, a `URI` (repeatable)")
 	fs.Var(&listFlag{values: &req.Flows, split: true}, "flow", "`flows` among browser, ciba, qr (repeatable or comma separated; default browser)")
 	fs.Var(&listFlag{values: &req.Scopes, split: true}, "scope", "allowed `scopes` (repeatable or comma/space separated; default all but nin and accountNumbers)")
