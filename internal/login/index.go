@@ -74,7 +74,7 @@ func (p *Pages) step(w http.ResponseWriter, r *http.Request, lr store.LoginReque
 		return p.created(w, r, lr, "")
 	case store.LoginWaiting:
 		if lr.Mobile {
-			return p.renderDeeplink(w, r, lr)
+			return p.renderDeeplink(w, r, lr, false)
 		}
 		v := p.newView(r, lr, func(t text) string { return t.WaitTitle })
 		v.Script, v.Challenge, v.Note = "status.js", lr.Challenge, v.T.WaitNote
@@ -129,7 +129,10 @@ func (p *Pages) created(w http.ResponseWriter, r *http.Request, lr store.LoginRe
 			x.Status = store.LoginWaiting
 			x.ExpiresAt = p.now().Add(flow.LoginTTL)
 		})
-		return p.moved(w, r, lr, err)
+		if err != nil {
+			return p.moved(w, r, lr, err)
+		}
+		return p.renderDeeplink(w, r, lr, true)
 	}
 	if claim != "" {
 		if lr, err = p.bound(r, lr, claim); err != nil {
@@ -252,10 +255,30 @@ func (p *Pages) approved(w http.ResponseWriter, r *http.Request, lr store.LoginR
 // renderDeeplink shows a phone the way into the app: for the simulated app,
 // its page for this login (vipps-login-api-2.0 "Mobile flow - deeplink
 // based flow"). The page follows the login like the wait page does.
-func (p *Pages) renderDeeplink(w http.ResponseWriter, r *http.Request, lr store.LoginRequest) error {
+//
+// open is true on the view that sends the login to the app: then the page
+// opens the app by itself, as Vipps' landing page "will automatically
+// trigger a deeplink to the Vipps app", with a meta refresh (no script)
+// after deeplinkOpenAfter seconds; its button stays for when that does
+// not happen. Later views (the user back from the app, a reload) only
+// offer the button, so that coming back never throws the user into the
+// app again.
+func (p *Pages) renderDeeplink(w http.ResponseWriter, r *http.Request, lr store.LoginRequest, open bool) error {
 	v := p.newView(r, lr, func(t text) string { return t.DeeplinkTitle })
 	v.Script, v.Note = "status.js", v.T.DeeplinkNote
 	v.AppURL = p.BaseURL + "/app/?request=" + url.QueryEscape(lr.ID)
+	if open {
+		// Our own page: the base URL the operator configured, and the
+		// login's id, escaped; no redirect rule is needed for it.
+		v.Refresh, v.RefreshAfter = template.URL(v.AppURL), deeplinkOpenAfter
+	}
 	web.Render(w, r, http.StatusOK, "deeplink.html", v)
 	return nil
 }
+
+// deeplinkOpenAfter is how many seconds the deeplink page shows before it
+// opens the app. The simulated app is a web page, so it opens in the
+// login's own tab, and the user comes back by Back: a refresh after 1 s
+// or less would take the page's place in the history (Chromium, WebKit),
+// and Back would skip the login for the shop.
+const deeplinkOpenAfter = 2

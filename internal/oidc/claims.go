@@ -96,21 +96,42 @@ func addressClaims(addrs []store.Address) (addressClaim, []addressClaim) {
 	return toAddressClaim(addrs[def]), others
 }
 
-// toAddressClaim formats an address as Vipps does: street, then postal code
-// and region, then country, one per line ("Suburbia 23\n2101 OSLO\nNO").
+// toAddressClaim is a as an address claim, formatted by formattedAddress.
 func toAddressClaim(a store.Address) addressClaim {
+	return addressClaim{
+		StreetAddress: a.StreetAddress,
+		PostalCode:    a.PostalCode,
+		Region:        a.Region,
+		Country:       a.Country,
+		Formatted:     formattedAddress(a),
+		AddressType:   a.AddressType,
+	}
+}
+
+// formattedAddress is the address claim's "formatted" member: the street
+// (with its "Unit, floor or other details" line, if any), then postal code
+// and region on one line, then the country, separated by newlines
+// ("Suburbia 23\n2101 OSLO\nNO"). Empty parts are left out; an address
+// with none is "".
+//
+// vipps-login-api-2.0 has two examples that disagree. This follows the one
+// in its API reference ("Userinfo": "Suburbia 23\\n2101 OSLO\\nNO"), which
+// the Login and CIBA OpenAPI documents, the newer Userinfo API guide and
+// the Userinfo OpenAPI document ("Robert Levins gate 5\n0154 Oslo") all
+// share, and which is how a Norwegian address is written (postal code and
+// town on one line). The call-by-call examples of the CIBA and QR flows
+// put postal code and region on lines of their own
+// ("jghj khhjhhkjh\n0603\nOSLO\nNO"): one hand-edited response (its sub
+// is not even a UUID) repeated in each flow. The FAQ says nothing of the
+// format. The doubled
+// backslash of the reference example is the document's JSON escaping:
+// OIDC Core §5.1.1 separates lines with a newline character, as here.
+func formattedAddress(a store.Address) string {
 	var lines []string
 	for _, line := range []string{a.StreetAddress, strings.TrimSpace(a.PostalCode + " " + a.Region), a.Country} {
 		if line != "" {
 			lines = append(lines, line)
 		}
 	}
-	return addressClaim{
-		StreetAddress: a.StreetAddress,
-		PostalCode:    a.PostalCode,
-		Region:        a.Region,
-		Country:       a.Country,
-		Formatted:     strings.Join(lines, "\n"),
-		AddressType:   a.AddressType,
-	}
+	return strings.Join(lines, "\n")
 }

@@ -77,41 +77,56 @@ func TestBrowserDesktopLogin(t *testing.T) {
 	}
 }
 
+// TestBrowserMobileLogin plays a phone: the deeplink page opens the test
+// app by itself (in the same tab: the app is a web page), the user signs
+// in there and approves, asking to be remembered, then goes back to the
+// browser, where the login goes on to consent and the shop.
 func TestBrowserMobileLogin(t *testing.T) {
 	e := startE2E(t)
 	const iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 	ctx := newChrome(t, iPhone)
 	type css = chromedp.CSS
-	deeplink := css(`a[href*="/app/?request="]`)
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.BaseURL+"/demo/login"), chromedp.WaitVisible(deeplink)); err != nil {
+	hook := func(id string) css { return css(`[data-testid="` + id + `"]`) }
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.BaseURL+"/demo/login"), chromedp.WaitVisible(hook("open-app"))); err != nil {
 		t.Fatalf("deeplink page: %v", err)
-	}
-	href, err := chromedp.Run(ctx, chromedp.AttributeValue(deeplink, "href"))
-	if err != nil || !href.Exists {
-		t.Fatalf("deeplink href: %v", err)
 	}
 	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name="phone_number"],[data-testid="challenge"]').length`))
 	if n != 0 {
 		t.Error("the mobile page shows a phone input or a challenge")
 	}
-	u, _ := url.Parse(href.Value)
-	id := u.Query().Get("request")
-	c := &app.Client{BaseURL: e.BaseURL}
-	bg := context.Background()
-	if _, err := c.SignIn(bg, devseed.Ada, devseed.PIN); err != nil {
-		t.Fatal(err)
+	// No tap: the page opens the app, which asks the user to sign in.
+	err := chromedp.Do(ctx,
+		chromedp.WaitVisible(hook("app-phone")),
+		chromedp.SendKeys(hook("app-phone"), devseed.Ada),
+		chromedp.SendKeys(hook("app-pin"), devseed.PIN),
+		chromedp.Click(hook("app-signin")),
+		chromedp.WaitVisible(hook("app-remember")),
+		chromedp.Click(hook("app-remember")),
+		chromedp.Click(hook("app-approve")),
+		chromedp.WaitNotPresent(hook("app-approve")),
+	)
+	if err != nil {
+		t.Fatalf("approve in the app the deeplink opened: %v", err)
 	}
-	if _, err := c.Approve(bg, id, app.ApproveRequest{RememberBrowser: true}); err != nil {
-		t.Fatalf("approve from the deeplink: %v", err)
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	u, _ := url.Parse(loc)
+	if u == nil || u.Path != "/app/" || u.Query().Get("request") == "" {
+		t.Errorf("the deeplink opened %q, want the test app with the login's request", loc)
 	}
 	err = chromedp.Do(ctx,
+		chromedp.NavigateBack(),
 		chromedp.WaitVisible(css(`button[name="action"][value="accept"]`)),
 		chromedp.Click(css(`button[name="action"][value="accept"]`)),
 		chromedp.WaitVisible(css(`[data-testid="demo-welcome"]`)),
 	)
 	welcome, _ := chromedp.Run(ctx, chromedp.Text(css(`[data-testid="demo-welcome"]`)))
 	if err != nil || !strings.Contains(welcome, "Ada Lovelace") {
-		t.Fatalf("after the app approved: %v, %q", err, welcome)
+		t.Fatalf("back in the browser after the app approved: %v, %q", err, welcome)
+	}
+	c := &app.Client{BaseURL: e.BaseURL}
+	bg := context.Background()
+	if _, err := c.SignIn(bg, devseed.Ada, devseed.PIN); err != nil {
+		t.Fatal(err)
 	}
 	bs, err := c.Browsers(bg)
 	if err != nil || len(bs) != 1 {

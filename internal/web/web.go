@@ -58,6 +58,11 @@ type Page struct {
 	// refresh, which the Content-Security-Policy does not restrict), or "".
 	// It must be a URL the server trusts: html/template does not filter it.
 	Refresh template.URL
+	// RefreshAfter is how many seconds the page shows before Refresh goes:
+	// 0 for at once. Chromium and WebKit put a refresh of 1 s or less in
+	// the page's place in the history, so that Back skips the page; after
+	// 2 s or more, Back comes back to it.
+	RefreshAfter int
 }
 
 // NewPage returns the layout data for the page that answers r.
