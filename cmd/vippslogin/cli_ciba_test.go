@@ -68,7 +68,7 @@ func TestCIBAStartCommand(t *testing.T) {
 			slept = append(slept, d)
 			switch len(slept) {
 			case 1:
-				clk.Add(d - time.Second) // too soon: the next poll gets slow_down
+				clk.Add(d - 2*time.Second) // clearly too soon: the next poll gets slow_down
 			case 2:
 				reqs, err := phone.Requests(ctx, 0)
 				if err != nil || len(reqs) != 1 || reqs[0].BindingMessage != "ABC-123" {

@@ -43,6 +43,9 @@ const (
 	// adds cibaSlowDownStep to it.
 	cibaInterval     = 5 * time.Second
 	cibaSlowDownStep = 5 * time.Second
+	// cibaPollSlack is how early a poll may come and still be on time
+	// (pollTooSoon): ordinary timer and network jitter.
+	cibaPollSlack = time.Second
 	// MinCIBAAge is the age below which a user gets invalid_user.
 	MinCIBAAge = 15
 )
