@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -81,7 +82,7 @@ func TestClientCommands(t *testing.T) {
 		PostLogoutRedirectURIs: []string{"https://demo.example/bye"},
 		Flows:                  []string{"browser", "ciba", "qr"}, Scopes: []string{"openid", "name", "email", "nin"},
 		QRWebhookURL: "https://demo.example/qr", CIBAPingURL: "https://demo.example/ping", ConsentWebhookURL: "https://demo.example/consent",
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CIBAInterval: 5, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if !sameJSON(t, c, want) {
 		t.Errorf("client create printed %+v, want %+v", c, want)
@@ -121,6 +122,48 @@ func TestClientCommands(t *testing.T) {
 	var p *jsonapi.Problem
 	if !errors.As(err, &p) || p.Status != 404 || !strings.Contains(err.Error(), `No client has client_id "demo-client"`) {
 		t.Errorf("client get of a deleted client = %v, want the 404 with its detail", err)
+	}
+}
+
+// client create and update take --ciba-interval, the poll interval of the
+// client's logins from phone number (a vippslogin extension; Vipps' 5 s
+// unless set); update changes only the fields given as flags.
+func TestClientCIBAIntervalCommands(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	var c admin.ClientResponse
+	ok(t, runClient, env, &c, "create", "--client-id", "ci", "--name", "CI shop", "--flow", "ciba",
+		"--redirect-uri", "https://ci.example/cb", "--ciba-interval", "1")
+	if c.CIBAInterval != 1 {
+		t.Errorf("client create --ciba-interval 1 printed %+v", c)
+	}
+	ok(t, runClient, env, &c, "update", "ci", "--ciba-interval", "30")
+	if stored, _ := st.GetClient(t.Context(), "ci"); c.CIBAInterval != 30 || stored.CIBAInterval != 30*time.Second ||
+		c.Name != "CI shop" || !slices.Equal(c.Flows, []string{"ciba"}) || !slices.Equal(c.RedirectURIs, []string{"https://ci.example/cb"}) {
+		t.Errorf("client update --ciba-interval 30 printed %+v, stored %v; want only the interval changed", c, stored.CIBAInterval)
+	}
+	ok(t, runClient, env, &c, "update", "ci", "--name", "Renamed", "--redirect-uri", "", "--flow", "browser,ciba")
+	if c.Name != "Renamed" || len(c.RedirectURIs) != 0 || !slices.Equal(c.Flows, []string{"browser", "ciba"}) || c.CIBAInterval != 30 {
+		t.Errorf("client update of name, redirect URIs and flows printed %+v", c)
+	}
+	ok(t, runClient, env, &c, "create", "--client-id", "plain", "--name", "Plain")
+	if c.CIBAInterval != 5 {
+		t.Errorf("client create without --ciba-interval printed ciba_interval %d, want 5", c.CIBAInterval)
+	}
+
+	_, err := cli(t, runClient, env, "update", "ci", "--ciba-interval", "61")
+	if err == nil || !strings.Contains(err.Error(), "ciba_interval 61 must be a whole number of seconds from 1 to 60") {
+		t.Errorf("client update --ciba-interval 61 = %v, want the API's 400", err)
+	}
+	var usage *usageError
+	for _, args := range [][]string{
+		{"update", "ci"},
+		{"update", "ci", "--ciba-interval", "fast"},
+		{"create", "--name", "x", "--ciba-interval", "1.5"},
+	} {
+		if _, err := cli(t, runClient, env, args...); !errors.As(err, &usage) {
+			t.Errorf("%v = %v, want a usage error", args, err)
+		}
 	}
 }
 
@@ -240,7 +283,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token", runClient, noToken, []string{"list"}, true, false, []string{"--admin-token", "VIPPSLOGIN_ADMIN_TOKEN", "dev-admin-token"}},
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
-		{"unknown subcommand", runClient, env, []string{"update"}, true, false, []string{`"update"`, "create, list, get, delete, rotate-secret"}},
+		{"unknown subcommand", runClient, env, []string{"edit"}, true, false, []string{`"edit"`, "create, list, get, update, delete, rotate-secret"}},
 		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},

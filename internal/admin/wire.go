@@ -35,6 +35,10 @@ type ClientRequest struct {
 	QRWebhookURL            string   `json:"qr_webhook_url,omitempty"`
 	CIBAPingURL             string   `json:"ciba_ping_url,omitempty"`
 	ConsentWebhookURL       string   `json:"consent_webhook_url,omitempty"`
+	// CIBAInterval is the CIBA poll interval in seconds, MinCIBAInterval
+	// to MaxCIBAInterval; absent means Vipps' 5 (store.DefaultCIBAInterval).
+	// A vippslogin extension: Vipps has no such setting.
+	CIBAInterval *int `json:"ciba_interval,omitempty"`
 }
 
 // ClientPatch is the body of PATCH /admin/v1/clients/{client_id}: a field
@@ -52,10 +56,12 @@ type ClientPatch struct {
 	QRWebhookURL            *string   `json:"qr_webhook_url,omitempty"`
 	CIBAPingURL             *string   `json:"ciba_ping_url,omitempty"`
 	ConsentWebhookURL       *string   `json:"consent_webhook_url,omitempty"`
+	CIBAInterval            *int      `json:"ciba_interval,omitempty"`
 }
 
 // ClientResponse is a client as the API shows it. ClientSecret is only set
 // in the answer to a create; no other answer carries the secret.
+// CIBAInterval is in seconds: 5 unless the client set another.
 type ClientResponse struct {
 	ClientID                string    `json:"client_id"`
 	ClientSecret            string    `json:"client_secret,omitempty"`
@@ -69,6 +75,7 @@ type ClientResponse struct {
 	QRWebhookURL            string    `json:"qr_webhook_url"`
 	CIBAPingURL             string    `json:"ciba_ping_url"`
 	ConsentWebhookURL       string    `json:"consent_webhook_url"`
+	CIBAInterval            int       `json:"ciba_interval"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
 }
@@ -171,6 +178,7 @@ func clientResponse(c store.Client) ClientResponse {
 		QRWebhookURL:            c.QRWebhookURL,
 		CIBAPingURL:             c.CIBAPingURL,
 		ConsentWebhookURL:       c.ConsentWebhookURL,
+		CIBAInterval:            int(c.CIBAPollInterval() / time.Second),
 		CreatedAt:               c.CreatedAt,
 		UpdatedAt:               c.UpdatedAt,
 	}

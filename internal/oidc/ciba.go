@@ -39,9 +39,8 @@ const (
 	cibaDefaultExpiry = 600 * time.Second
 	cibaMinExpiry     = 60 * time.Second
 	cibaMaxExpiry     = 900 * time.Second
-	// cibaInterval is the poll interval a request starts with; slow_down
-	// adds cibaSlowDownStep to it.
-	cibaInterval     = 5 * time.Second
+	// cibaSlowDownStep is what slow_down adds to a request's interval,
+	// which starts as its client's (store.Client.CIBAPollInterval).
 	cibaSlowDownStep = 5 * time.Second
 	// cibaPollSlack is how early a poll may come and still be on time
 	// (pollTooSoon): ordinary timer and network jitter.
@@ -92,6 +91,7 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		return oerr
 	}
 	now := p.now()
+	interval := client.CIBAPollInterval()
 	user, err := p.Store.GetUser(ctx, params.phone)
 	if errors.Is(err, store.ErrNotFound) {
 		return oauthError(ErrUnknownUserID, "No Vipps user has the phone number in login_hint%s.", params.hintAdvice)
@@ -117,7 +117,7 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		RequestedFlow:     params.requestedFlow,
 		BindingMessage:    params.bindingMessage,
 		NotificationToken: params.notificationToken,
-		PollInterval:      cibaInterval,
+		PollInterval:      interval,
 		PhoneNumber:       user.PhoneNumber,
 		Status:            store.LoginWaiting,
 		CreatedAt:         now,
@@ -146,7 +146,7 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 	return writeNoStore(w, cibaResponse{
 		AuthReqID: req.ID,
 		ExpiresIn: int64(params.expiry / time.Second),
-		Interval:  int64(cibaInterval / time.Second),
+		Interval:  int64(interval / time.Second),
 	})
 }
 

@@ -88,6 +88,40 @@ func TestCIBAPollToleratesJitter(t *testing.T) {
 	})
 }
 
+// Vipps: "we do return an interval parameter which indicates the minimum
+// amount of time in seconds that the Client MUST wait between polling
+// requests". A client's ciba_interval (a vippslogin extension, so that a
+// merchant's CI need not wait 5 s a poll) is that interval: in the answer,
+// in the stored request, and in the poll rule, whose slack is then a fifth
+// of it.
+func TestCIBAClientInterval(t *testing.T) {
+	e := newCIBAEnv(t)
+	if _, err := e.st.UpdateClient(e.ctx, cibaClient, func(c store.Client) (store.Client, error) {
+		c.CIBAInterval = time.Second
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.start(cibaClient, cibaForm(nil))
+	if resp.StatusCode != 200 || body["interval"] != float64(1) {
+		t.Fatalf("start: %d %v, want interval 1", resp.StatusCode, body)
+	}
+	id := body["auth_req_id"].(string)
+	if r := e.request(id); r.PollInterval != time.Second {
+		t.Errorf("stored PollInterval = %v, want 1s", r.PollInterval)
+	}
+	e.pollSteps(cibaClient, id, []pollStep{
+		{0, ErrAuthorizationPending, time.Second},
+		{time.Second, ErrAuthorizationPending, time.Second},
+		{800 * time.Millisecond, ErrAuthorizationPending, time.Second},
+		{799 * time.Millisecond, ErrSlowDown, 6 * time.Second},
+	})
+	// The other client keeps Vipps' 5 seconds.
+	if resp, body := e.start(cibaPostClient, cibaForm(func(v url.Values) { v.Set("login_hint", "urn:msisdn:"+nilsPhone) })); body["interval"] != float64(5) {
+		t.Errorf("start for a client without ciba_interval: %d %v, want interval 5", resp.StatusCode, body)
+	}
+}
+
 func TestPollTooSoon(t *testing.T) {
 	last := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -55,8 +55,27 @@ type Client struct {
 	QRWebhookURL      string
 	CIBAPingURL       string
 	ConsentWebhookURL string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// CIBAInterval is the poll interval of the client's logins from phone
+	// number, the backchannel answer's "interval": a vippslogin extension
+	// (DESIGN §5) so that a merchant's CI need not wait Vipps' 5 seconds
+	// per poll. Zero is not set: DefaultCIBAInterval (CIBAPollInterval).
+	CIBAInterval time.Duration
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// DefaultCIBAInterval is the poll interval Vipps answers a backchannel
+// authentication request with (vipps-login-api "Call by call":
+// "interval": 5), which a client has unless its CIBAInterval says another.
+const DefaultCIBAInterval = 5 * time.Second
+
+// CIBAPollInterval is the poll interval of c's logins from phone number:
+// CIBAInterval, or DefaultCIBAInterval when that is not set.
+func (c Client) CIBAPollInterval() time.Duration {
+	if c.CIBAInterval == 0 {
+		return DefaultCIBAInterval
+	}
+	return c.CIBAInterval
 }
 
 // User is a Vipps user: the person who confirms logins in the app.
