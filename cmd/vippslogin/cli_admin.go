@@ -76,6 +76,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 				return printJSON(w)(c.GetUser(ctx, phone))
 			}
 		}},
+		{"update", "<phone_number>", "change the fields given as flags; the others stay", userUpdate},
 		{"delete", "<phone_number>", "delete a user and their sessions", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
 				return deleted(w, "user", phone, c.DeleteUser(ctx, phone))
@@ -242,25 +243,41 @@ func clientFlags(fs *flag.FlagSet, req *admin.ClientRequest, update bool) {
 		})
 }
 
+// userStringFlags are a user's text fields as flags, shared by user create
+// and user update: where each goes in a create's body and in a patch.
+var userStringFlags = []struct {
+	name, usage string
+	field       func(*admin.UserRequest) *string
+	patch       func(*admin.UserPatch) **string // nil: not patchable
+}{
+	{"phone", "phone number: digits with country code, such as 4712345678 (required to create)",
+		func(u *admin.UserRequest) *string { return &u.PhoneNumber }, nil},
+	{"pin", "PIN, 4–6 digits (required to create)",
+		func(u *admin.UserRequest) *string { return &u.PIN }, func(p *admin.UserPatch) **string { return &p.PIN }},
+	{"given-name", "given name",
+		func(u *admin.UserRequest) *string { return &u.GivenName }, func(p *admin.UserPatch) **string { return &p.GivenName }},
+	{"family-name", "family name",
+		func(u *admin.UserRequest) *string { return &u.FamilyName }, func(p *admin.UserPatch) **string { return &p.FamilyName }},
+	{"birthdate", "birthdate, YYYY-MM-DD",
+		func(u *admin.UserRequest) *string { return &u.Birthdate }, func(p *admin.UserPatch) **string { return &p.Birthdate }},
+	{"email", "email address",
+		func(u *admin.UserRequest) *string { return &u.Email }, func(p *admin.UserPatch) **string { return &p.Email }},
+	{"nin", "national identity number, 11 digits",
+		func(u *admin.UserRequest) *string { return &u.NIN }, func(p *admin.UserPatch) **string { return &p.NIN }},
+	{"app-version", "version of the user's app (an old one makes logins fail)",
+		func(u *admin.UserRequest) *string { return &u.AppVersion }, func(p *admin.UserPatch) **string { return &p.AppVersion }},
+}
+
+// activeUsage is the --active flag's help.
+const activeUsage = "the account is active; --active=false makes one that cannot log in (login from phone number answers error_code=invalid_user)"
+
 func userCreate(fs *flag.FlagSet) adminRun {
 	var flagged admin.UserRequest
-	strs := []struct {
-		name, usage string
-		field       func(*admin.UserRequest) *string
-	}{
-		{"phone", "phone number: digits with country code, such as 4712345678 (required)", func(u *admin.UserRequest) *string { return &u.PhoneNumber }},
-		{"pin", "PIN, 4–6 digits (required)", func(u *admin.UserRequest) *string { return &u.PIN }},
-		{"given-name", "given name", func(u *admin.UserRequest) *string { return &u.GivenName }},
-		{"family-name", "family name", func(u *admin.UserRequest) *string { return &u.FamilyName }},
-		{"birthdate", "birthdate, YYYY-MM-DD", func(u *admin.UserRequest) *string { return &u.Birthdate }},
-		{"email", "email address", func(u *admin.UserRequest) *string { return &u.Email }},
-		{"nin", "national identity number, 11 digits", func(u *admin.UserRequest) *string { return &u.NIN }},
-		{"app-version", "version of the user's app (an old one makes logins fail)", func(u *admin.UserRequest) *string { return &u.AppVersion }},
-	}
-	for _, s := range strs {
+	for _, s := range userStringFlags {
 		fs.StringVar(s.field(&flagged), s.name, "", s.usage)
 	}
 	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
+	active := fs.Bool("active", true, activeUsage)
 	file := fs.String("json", "", "a JSON `file` with a whole user body (addresses, accounts, …); flags override its fields")
 	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
 		var req admin.UserRequest
@@ -276,16 +293,55 @@ func userCreate(fs *flag.FlagSet) adminRun {
 			}
 		}
 		fs.Visit(func(f *flag.Flag) {
-			for _, s := range strs {
+			for _, s := range userStringFlags {
 				if s.name == f.Name {
 					*s.field(&req) = *s.field(&flagged)
 				}
 			}
-			if f.Name == "email-verified" {
+			switch f.Name {
+			case "email-verified":
 				req.EmailVerified = flagged.EmailVerified
+			case "active":
+				req.Active = active
 			}
 		})
 		return printJSON(w)(c.CreateUser(ctx, req))
+	}
+}
+
+// userUpdate patches a user with the flags given; the fields of the flags
+// not given stay as they are.
+func userUpdate(fs *flag.FlagSet) adminRun {
+	var flagged admin.UserRequest
+	for _, s := range userStringFlags {
+		if s.patch != nil {
+			fs.StringVar(s.field(&flagged), s.name, "", s.usage)
+		}
+	}
+	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
+	var active *bool
+	fs.BoolFunc("active", activeUsage+"; --active=true activates it again", func(s string) error {
+		v, err := strconv.ParseBool(s)
+		active = &v
+		return err
+	})
+	return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
+		var p admin.UserPatch
+		fs.Visit(func(f *flag.Flag) {
+			for _, s := range userStringFlags {
+				if s.name == f.Name && s.patch != nil {
+					*s.patch(&p) = s.field(&flagged)
+				}
+			}
+			if f.Name == "email-verified" {
+				p.EmailVerified = &flagged.EmailVerified
+			}
+		})
+		p.Active = active
+		if p == (admin.UserPatch{}) {
+			return usagef("nothing to change: give the fields to change as flags, such as --active=false (see user update -h)")
+		}
+		return printJSON(w)(c.UpdateUser(ctx, phone, p))
 	}
 }
 

@@ -255,6 +255,52 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
+// user create and update take --active: a user whose account is not active
+// (Vipps: "the user's account is not active") cannot log in, and login
+// from phone number answers error_code=invalid_user. update changes only
+// the fields given as flags.
+func TestUserActiveCommands(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	var u admin.UserResponse
+	ok(t, runUser, env, &u, "create", "--phone", "4712345678", "--pin", "1236", "--given-name", "Ada")
+	if !u.Active {
+		t.Errorf("user create without --active printed %+v, want active", u)
+	}
+	ok(t, runUser, env, &u, "create", "--phone", "4712345679", "--pin", "1236", "--active=false")
+	if stored, _ := st.GetUser(t.Context(), "4712345679"); u.Active || !stored.Inactive {
+		t.Errorf("user create --active=false printed %+v, stored Inactive %v", u, stored.Inactive)
+	}
+	ok(t, runUser, env, &u, "update", "4712345678", "--active=false")
+	if u.Active || u.GivenName != "Ada" {
+		t.Errorf("user update --active=false printed %+v; want inactive, the rest kept", u)
+	}
+	ok(t, runUser, env, &u, "update", "4712345678", "--family-name", "Lovelace", "--email-verified", "--pin", "9999")
+	stored, _ := st.GetUser(t.Context(), "4712345678")
+	if u.Active || u.FamilyName != "Lovelace" || !u.EmailVerified || !secret.Verify(stored.PINHash, "9999") {
+		t.Errorf("user update of other fields printed %+v; want them changed and the user left inactive", u)
+	}
+	ok(t, runUser, env, &u, "update", "--active", "4712345678")
+	if !u.Active {
+		t.Errorf("user update --active printed %+v, want active again", u)
+	}
+
+	var usage *usageError
+	for _, args := range [][]string{
+		{"update", "4712345678"},
+		{"update", "4712345678", "--phone", "4712345670"},
+		{"update", "4712345678", "--active=maybe"},
+	} {
+		if _, err := cli(t, runUser, env, args...); !errors.As(err, &usage) {
+			t.Errorf("%v = %v, want a usage error", args, err)
+		}
+	}
+	_, err := cli(t, runUser, env, "update", "4712345678", "--birthdate", "2100-01-01")
+	if err == nil || !strings.Contains(err.Error(), "future") {
+		t.Errorf("user update with a future birthdate = %v, want the API's 400", err)
+	}
+}
+
 func TestKeysCommands(t *testing.T) {
 	url, _ := adminServer(t)
 	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
@@ -284,7 +330,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
 		{"unknown subcommand", runClient, env, []string{"edit"}, true, false, []string{`"edit"`, "create, list, get, update, delete, rotate-secret"}},
-		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, delete"}},
+		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},
 		{"extra argument", runKeys, env, []string{"rotate", "now"}, true, false, []string{"no arguments"}},

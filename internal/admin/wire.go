@@ -106,6 +106,10 @@ type UserRequest struct {
 	Addresses     []store.Address `json:"addresses"`
 	Accounts      []store.Account `json:"accounts"`
 	AppVersion    string          `json:"app_version,omitempty"`
+	// Active is whether the account is active; absent means true. A user
+	// who is not active cannot sign in to the app nor log in, and login
+	// from phone number answers error_code=invalid_user.
+	Active *bool `json:"active,omitempty"`
 }
 
 // UserBatch is the body of POST /admin/v1/users/batch: 1 to MaxBatchUsers
@@ -134,6 +138,9 @@ type UserPatch struct {
 	Addresses     *[]store.Address `json:"addresses,omitempty"`
 	Accounts      *[]store.Account `json:"accounts,omitempty"`
 	AppVersion    *string          `json:"app_version,omitempty"`
+	// Active false deactivates the user, which also signs them out of
+	// their app and browsers; true activates them again.
+	Active *bool `json:"active,omitempty"`
 }
 
 // UserResponse is a user as the API shows it: never the PIN or its hash.
@@ -149,6 +156,7 @@ type UserResponse struct {
 	Addresses     []store.Address `json:"addresses"`
 	Accounts      []store.Account `json:"accounts"`
 	AppVersion    string          `json:"app_version"`
+	Active        bool            `json:"active"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 	LockedUntil   *time.Time      `json:"locked_until,omitempty"`
@@ -196,6 +204,7 @@ func userResponse(u store.User, now time.Time) UserResponse {
 		Addresses:     nonNil(u.Addresses),
 		Accounts:      nonNil(u.Accounts),
 		AppVersion:    u.AppVersion,
+		Active:        !u.Inactive,
 		CreatedAt:     u.CreatedAt,
 		UpdatedAt:     u.UpdatedAt,
 	}
