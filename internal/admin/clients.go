@@ -184,6 +184,23 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 	return jsonapi.Write(w, http.StatusOK, SecretResponse{ClientID: id, ClientSecret: plain})
 }
 
+// MinCIBAInterval and MaxCIBAInterval bound a client's ciba_interval, in
+// seconds: at least 1, so that polling stays polling, and at most 60, so
+// that a login from phone number still ends within its minimum lifetime
+// of 60 seconds (requested_expiry) at one poll.
+const (
+	MinCIBAInterval = 1
+	MaxCIBAInterval = 60
+)
+
+// cibaInterval checks a ciba_interval given in a create or a patch.
+func (p *problems) cibaInterval(seconds int) {
+	if seconds < MinCIBAInterval || seconds > MaxCIBAInterval {
+		p.addf("ciba_interval %d must be a whole number of seconds from %d to %d; leave it out for Vipps' %d.",
+			seconds, MinCIBAInterval, MaxCIBAInterval, int(store.DefaultCIBAInterval/time.Second))
+	}
+}
+
 func noClient(id string) string {
 	return fmt.Sprintf("No client has client_id %q; GET /admin/v1/clients lists them.", id)
 }

@@ -26,15 +26,6 @@ var DefaultScopes = slices.DeleteFunc(slices.Clone(store.Scopes), func(s string)
 // browser flow, which every Vipps Login integration uses. Read-only.
 var DefaultFlows = []string{store.FlowBrowser}
 
-// MinCIBAInterval and MaxCIBAInterval bound a client's ciba_interval, in
-// seconds: at least 1, so that polling stays polling, and at most 60, so
-// that a login from phone number still ends within its minimum lifetime
-// of 60 seconds (requested_expiry) at one poll.
-const (
-	MinCIBAInterval = 1
-	MaxCIBAInterval = 60
-)
-
 // MinSecretLength is the shortest client secret the API accepts when one is
 // given rather than generated: short enough for a memorable test secret like
 // demo-secret, long enough to rule out an accidental "x".
@@ -111,14 +102,6 @@ func validClientID(id string) bool {
 func (p *problems) secret(s string) {
 	if utf8.RuneCountInString(s) < MinSecretLength {
 		p.addf("client_secret must be at least %d characters; leave it out to have a strong one generated.", MinSecretLength)
-	}
-}
-
-// cibaInterval checks a ciba_interval given in a create or a patch.
-func (p *problems) cibaInterval(seconds int) {
-	if seconds < MinCIBAInterval || seconds > MaxCIBAInterval {
-		p.addf("ciba_interval %d must be a whole number of seconds from %d to %d; leave it out for Vipps' %d.",
-			seconds, MinCIBAInterval, MaxCIBAInterval, int(store.DefaultCIBAInterval/time.Second))
 	}
 }
 
