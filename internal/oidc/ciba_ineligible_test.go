@@ -38,10 +38,19 @@ func TestCIBAIneligibleUserAnsweredAtThePoll(t *testing.T) {
 		{"account not active", "urn:msisdn:" + inactivePhone, inactivePhone, ErrorCodeInvalidUser, "no active Vipps account"},
 		{"under 15", "urn:msisdn:" + youngPhone, youngPhone, ErrorCodeInvalidUser, "under 15"},
 		{"outdated app", "urn:msisdn:" + oldAppPhone, oldAppPhone, ErrorCodeOldApp, "too old"},
+		// The redirect variant's browser is never sent a code; its poll
+		// says why.
+		{"login_to_webpage, no account", "urn:msisdn:4799999997", "4799999997", ErrorCodeInvalidUser, "no active Vipps account"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := e.start(cibaClient, cibaForm(func(v url.Values) { v.Set("login_hint", tt.hint) }))
+			resp, body := e.start(cibaClient, cibaForm(func(v url.Values) {
+				v.Set("login_hint", tt.hint)
+				if strings.HasPrefix(tt.name, "login_to_webpage") {
+					v.Set("requested_flow", LoginToWebpage)
+					v.Set("redirect_uri", shopCallback)
+				}
+			}))
 			id, _ := body["auth_req_id"].(string)
 			if resp.StatusCode != 200 || id == "" || body["expires_in"] != float64(600) || body["interval"] != float64(5) || len(body) != 3 {
 				t.Fatalf("start: %d %v; want 200 as for any user", resp.StatusCode, body)
