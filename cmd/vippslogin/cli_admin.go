@@ -43,6 +43,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 				return printJSON(w)(c.GetClient(ctx, id))
 			}
 		}},
+		{"update", "<client_id>", "change the fields given as flags; the others stay", clientUpdate},
 		{"delete", "<client_id>", "delete a client", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
 				return deleted(w, "client", id, c.DeleteClient(ctx, id))
@@ -75,6 +76,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 				return printJSON(w)(c.GetUser(ctx, phone))
 			}
 		}},
+		{"update", "<phone_number>", "change the fields given as flags; the others stay", userUpdate},
 		{"delete", "<phone_number>", "delete a user and their sessions", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
 				return deleted(w, "user", phone, c.DeleteUser(ctx, phone))
@@ -170,42 +172,112 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func clientCreate(fs *flag.FlagSet) adminRun {
 	var req admin.ClientRequest
-	fs.StringVar(&req.Name, "name", "", "the name users see when they log in (required)")
 	fs.StringVar(&req.ClientID, "client-id", "", "client_id (default: a generated UUID)")
 	fs.StringVar(&req.ClientSecret, "client-secret", "", "client_secret, at least 8 characters (default: a generated one)")
-	fs.Var(&listFlag{values: &req.RedirectURIs}, "redirect-uri", "a redirect `URI` (repeatable)")
-	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "deprecated: add the app callback as a --redirect-uri, as Vipps does; an app callback `URI` (repeatable)")
-	fs.Var(&listFlag{values: &req.PostLogoutRedirectURIs}, "post-logout-redirect-uri", "where logout may send the browser, a `URI` (repeatable)")
-	fs.Var(&listFlag{values: &req.Flows, split: true}, "flow", "`flows` among browser, ciba, qr (repeatable or comma separated; default browser)")
-	fs.Var(&listFlag{values: &req.Scopes, split: true}, "scope", "allowed `scopes` (repeatable or comma/space separated; default all but nin and accountNumbers)")
-	fs.StringVar(&req.TokenEndpointAuthMethod, "auth-method", "", "client_secret_basic or client_secret_post (default client_secret_basic)")
-	fs.StringVar(&req.QRWebhookURL, "qr-webhook-url", "", "URL the QR flow POSTs its JWS to")
-	fs.StringVar(&req.CIBAPingURL, "ciba-ping-url", "", "CIBA ping callback URL")
-	fs.StringVar(&req.ConsentWebhookURL, "consent-webhook-url", "", "URL told when a user revokes consent")
+	clientFlags(fs, &req, false)
 	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
 		return printJSON(w)(c.CreateClient(ctx, req))
 	}
 }
 
+// clientUpdate patches a client with the flags given: each one replaces
+// that field (a list flag the whole list, and an empty value clears it);
+// the fields of the flags not given stay as they are.
+func clientUpdate(fs *flag.FlagSet) adminRun {
+	var req admin.ClientRequest
+	clientFlags(fs, &req, true)
+	return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+		var p admin.ClientPatch
+		fields := map[string]func(){
+			"name":                     func() { p.Name = &req.Name },
+			"redirect-uri":             func() { p.RedirectURIs = &req.RedirectURIs },
+			"app-callback-uri":         func() { p.AppCallbackURIs = &req.AppCallbackURIs },
+			"post-logout-redirect-uri": func() { p.PostLogoutRedirectURIs = &req.PostLogoutRedirectURIs },
+			"flow":                     func() { p.Flows = &req.Flows },
+			"scope":                    func() { p.Scopes = &req.Scopes },
+			"auth-method":              func() { p.TokenEndpointAuthMethod = &req.TokenEndpointAuthMethod },
+			"qr-webhook-url":           func() { p.QRWebhookURL = &req.QRWebhookURL },
+			"ciba-ping-url":            func() { p.CIBAPingURL = &req.CIBAPingURL },
+			"consent-webhook-url":      func() { p.ConsentWebhookURL = &req.ConsentWebhookURL },
+			"ciba-interval":            func() { p.CIBAInterval = req.CIBAInterval },
+		}
+		changed := false
+		fs.Visit(func(f *flag.Flag) {
+			if set, ok := fields[f.Name]; ok {
+				set()
+				changed = true
+			}
+		})
+		if !changed {
+			return usagef("nothing to change: give the fields to change as flags, such as --ciba-interval 1 (see client update -h)")
+		}
+		return printJSON(w)(c.UpdateClient(ctx, id, p))
+	}
+}
+
+// clientFlags registers the flags of a client's fields on fs, into req;
+// update says them as changes rather than as defaults.
+func clientFlags(fs *flag.FlagSet, req *admin.ClientRequest, update bool) {
+	dflt, required := func(s string) string { return " (default " + s + ")" }, " (required)"
+	if update {
+		dflt, required = func(string) string { return "" }, ""
+	}
+	fs.StringVar(&req.Name, "name", "", "the name users see when they log in"+required)
+	fs.Var(&listFlag{values: &req.RedirectURIs}, "redirect-uri", "a redirect `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.AppCallbackURIs}, "app-callback-uri", "deprecated: add the app callback as a --redirect-uri, as Vipps does; an app callback `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.PostLogoutRedirectURIs}, "post-logout-redirect-uri", "where logout may send the browser, a `URI` (repeatable)")
+	fs.Var(&listFlag{values: &req.Flows, split: true}, "flow", "`flows` among browser, ciba, qr (repeatable or comma separated)"+dflt("browser"))
+	fs.Var(&listFlag{values: &req.Scopes, split: true}, "scope", "allowed `scopes` (repeatable or comma/space separated)"+dflt("all but nin and accountNumbers"))
+	fs.StringVar(&req.TokenEndpointAuthMethod, "auth-method", "", "client_secret_basic or client_secret_post"+dflt("client_secret_basic"))
+	fs.StringVar(&req.QRWebhookURL, "qr-webhook-url", "", "URL the QR flow POSTs its JWS to")
+	fs.StringVar(&req.CIBAPingURL, "ciba-ping-url", "", "CIBA ping callback URL")
+	fs.StringVar(&req.ConsentWebhookURL, "consent-webhook-url", "", "URL told when a user revokes consent")
+	fs.Func("ciba-interval", fmt.Sprintf("CIBA poll interval in `seconds`, %d to %d, a vippslogin extension for fast CI runs", admin.MinCIBAInterval, admin.MaxCIBAInterval)+dflt("Vipps' 5"),
+		func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return fmt.Errorf("want a whole number of seconds, such as 1")
+			}
+			req.CIBAInterval = &n
+			return nil
+		})
+}
+
+// userStringFlags are a user's text fields as flags, shared by user create
+// and user update: where each goes in a create's body and in a patch.
+var userStringFlags = []struct {
+	name, usage string
+	field       func(*admin.UserRequest) *string
+	patch       func(*admin.UserPatch) **string // nil: not patchable
+}{
+	{"phone", "phone number: digits with country code, such as 4712345678 (required to create)",
+		func(u *admin.UserRequest) *string { return &u.PhoneNumber }, nil},
+	{"pin", "PIN, 4–6 digits (required to create)",
+		func(u *admin.UserRequest) *string { return &u.PIN }, func(p *admin.UserPatch) **string { return &p.PIN }},
+	{"given-name", "given name",
+		func(u *admin.UserRequest) *string { return &u.GivenName }, func(p *admin.UserPatch) **string { return &p.GivenName }},
+	{"family-name", "family name",
+		func(u *admin.UserRequest) *string { return &u.FamilyName }, func(p *admin.UserPatch) **string { return &p.FamilyName }},
+	{"birthdate", "birthdate, YYYY-MM-DD",
+		func(u *admin.UserRequest) *string { return &u.Birthdate }, func(p *admin.UserPatch) **string { return &p.Birthdate }},
+	{"email", "email address",
+		func(u *admin.UserRequest) *string { return &u.Email }, func(p *admin.UserPatch) **string { return &p.Email }},
+	{"nin", "national identity number, 11 digits",
+		func(u *admin.UserRequest) *string { return &u.NIN }, func(p *admin.UserPatch) **string { return &p.NIN }},
+	{"app-version", "version of the user's app (an old one makes logins fail)",
+		func(u *admin.UserRequest) *string { return &u.AppVersion }, func(p *admin.UserPatch) **string { return &p.AppVersion }},
+}
+
+// activeUsage is the --active flag's help.
+const activeUsage = "the account is active; --active=false makes one that cannot log in (login from phone number answers error_code=invalid_user)"
+
 func userCreate(fs *flag.FlagSet) adminRun {
 	var flagged admin.UserRequest
-	strs := []struct {
-		name, usage string
-		field       func(*admin.UserRequest) *string
-	}{
-		{"phone", "phone number: digits with country code, such as 4712345678 (required)", func(u *admin.UserRequest) *string { return &u.PhoneNumber }},
-		{"pin", "PIN, 4–6 digits (required)", func(u *admin.UserRequest) *string { return &u.PIN }},
-		{"given-name", "given name", func(u *admin.UserRequest) *string { return &u.GivenName }},
-		{"family-name", "family name", func(u *admin.UserRequest) *string { return &u.FamilyName }},
-		{"birthdate", "birthdate, YYYY-MM-DD", func(u *admin.UserRequest) *string { return &u.Birthdate }},
-		{"email", "email address", func(u *admin.UserRequest) *string { return &u.Email }},
-		{"nin", "national identity number, 11 digits", func(u *admin.UserRequest) *string { return &u.NIN }},
-		{"app-version", "version of the user's app (an old one makes logins fail)", func(u *admin.UserRequest) *string { return &u.AppVersion }},
-	}
-	for _, s := range strs {
+	for _, s := range userStringFlags {
 		fs.StringVar(s.field(&flagged), s.name, "", s.usage)
 	}
 	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
+	active := fs.Bool("active", true, activeUsage)
 	file := fs.String("json", "", "a JSON `file` with a whole user body (addresses, accounts, …); flags override its fields")
 	return func(ctx context.Context, c *admin.Client, _ string, w io.Writer) error {
 		var req admin.UserRequest
@@ -221,16 +293,55 @@ func userCreate(fs *flag.FlagSet) adminRun {
 			}
 		}
 		fs.Visit(func(f *flag.Flag) {
-			for _, s := range strs {
+			for _, s := range userStringFlags {
 				if s.name == f.Name {
 					*s.field(&req) = *s.field(&flagged)
 				}
 			}
-			if f.Name == "email-verified" {
+			switch f.Name {
+			case "email-verified":
 				req.EmailVerified = flagged.EmailVerified
+			case "active":
+				req.Active = active
 			}
 		})
 		return printJSON(w)(c.CreateUser(ctx, req))
+	}
+}
+
+// userUpdate patches a user with the flags given; the fields of the flags
+// not given stay as they are.
+func userUpdate(fs *flag.FlagSet) adminRun {
+	var flagged admin.UserRequest
+	for _, s := range userStringFlags {
+		if s.patch != nil {
+			fs.StringVar(s.field(&flagged), s.name, "", s.usage)
+		}
+	}
+	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
+	var active *bool
+	fs.BoolFunc("active", activeUsage+"; --active=true activates it again", func(s string) error {
+		v, err := strconv.ParseBool(s)
+		active = &v
+		return err
+	})
+	return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
+		var p admin.UserPatch
+		fs.Visit(func(f *flag.Flag) {
+			for _, s := range userStringFlags {
+				if s.name == f.Name && s.patch != nil {
+					*s.patch(&p) = s.field(&flagged)
+				}
+			}
+			if f.Name == "email-verified" {
+				p.EmailVerified = &flagged.EmailVerified
+			}
+		})
+		p.Active = active
+		if p == (admin.UserPatch{}) {
+			return usagef("nothing to change: give the fields to change as flags, such as --active=false (see user update -h)")
+		}
+		return printJSON(w)(c.UpdateUser(ctx, phone, p))
 	}
 }
 
@@ -323,6 +434,14 @@ func (l *listFlag) String() string {
 }
 
 func (l *listFlag) Set(s string) error {
+	if s == "" {
+		// An empty value adds nothing: "--redirect-uri ''" alone is the
+		// empty list, which is how client update clears one.
+		if *l.values == nil {
+			*l.values = []string{}
+		}
+		return nil
+	}
 	if !l.split {
 		*l.values = append(*l.values, s)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -81,7 +82,7 @@ func TestClientCommands(t *testing.T) {
 		PostLogoutRedirectURIs: []string{"https://demo.example/bye"},
 		Flows:                  []string{"browser", "ciba", "qr"}, Scopes: []string{"openid", "name", "email", "nin"},
 		QRWebhookURL: "https://demo.example/qr", CIBAPingURL: "https://demo.example/ping", ConsentWebhookURL: "https://demo.example/consent",
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CIBAInterval: 5, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if !sameJSON(t, c, want) {
 		t.Errorf("client create printed %+v, want %+v", c, want)
@@ -121,6 +122,48 @@ func TestClientCommands(t *testing.T) {
 	var p *jsonapi.Problem
 	if !errors.As(err, &p) || p.Status != 404 || !strings.Contains(err.Error(), `No client has client_id "demo-client"`) {
 		t.Errorf("client get of a deleted client = %v, want the 404 with its detail", err)
+	}
+}
+
+// client create and update take --ciba-interval, the poll interval of the
+// client's logins from phone number (a vippslogin extension; Vipps' 5 s
+// unless set); update changes only the fields given as flags.
+func TestClientCIBAIntervalCommands(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	var c admin.ClientResponse
+	ok(t, runClient, env, &c, "create", "--client-id", "ci", "--name", "CI shop", "--flow", "ciba",
+		"--redirect-uri", "https://ci.example/cb", "--ciba-interval", "1")
+	if c.CIBAInterval != 1 {
+		t.Errorf("client create --ciba-interval 1 printed %+v", c)
+	}
+	ok(t, runClient, env, &c, "update", "ci", "--ciba-interval", "30")
+	if stored, _ := st.GetClient(t.Context(), "ci"); c.CIBAInterval != 30 || stored.CIBAInterval != 30*time.Second ||
+		c.Name != "CI shop" || !slices.Equal(c.Flows, []string{"ciba"}) || !slices.Equal(c.RedirectURIs, []string{"https://ci.example/cb"}) {
+		t.Errorf("client update --ciba-interval 30 printed %+v, stored %v; want only the interval changed", c, stored.CIBAInterval)
+	}
+	ok(t, runClient, env, &c, "update", "ci", "--name", "Renamed", "--redirect-uri", "", "--flow", "browser,ciba")
+	if c.Name != "Renamed" || len(c.RedirectURIs) != 0 || !slices.Equal(c.Flows, []string{"browser", "ciba"}) || c.CIBAInterval != 30 {
+		t.Errorf("client update of name, redirect URIs and flows printed %+v", c)
+	}
+	ok(t, runClient, env, &c, "create", "--client-id", "plain", "--name", "Plain")
+	if c.CIBAInterval != 5 {
+		t.Errorf("client create without --ciba-interval printed ciba_interval %d, want 5", c.CIBAInterval)
+	}
+
+	_, err := cli(t, runClient, env, "update", "ci", "--ciba-interval", "61")
+	if err == nil || !strings.Contains(err.Error(), "ciba_interval 61 must be a whole number of seconds from 1 to 60") {
+		t.Errorf("client update --ciba-interval 61 = %v, want the API's 400", err)
+	}
+	var usage *usageError
+	for _, args := range [][]string{
+		{"update", "ci"},
+		{"update", "ci", "--ciba-interval", "fast"},
+		{"create", "--name", "x", "--ciba-interval", "1.5"},
+	} {
+		if _, err := cli(t, runClient, env, args...); !errors.As(err, &usage) {
+			t.Errorf("%v = %v, want a usage error", args, err)
+		}
 	}
 }
 
@@ -212,6 +255,52 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
+// user create and update take --active: a user whose account is not active
+// (Vipps: "the user's account is not active") cannot log in, and login
+// from phone number answers error_code=invalid_user. update changes only
+// the fields given as flags.
+func TestUserActiveCommands(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	var u admin.UserResponse
+	ok(t, runUser, env, &u, "create", "--phone", "4712345678", "--pin", "1236", "--given-name", "Ada")
+	if !u.Active {
+		t.Errorf("user create without --active printed %+v, want active", u)
+	}
+	ok(t, runUser, env, &u, "create", "--phone", "4712345679", "--pin", "1236", "--active=false")
+	if stored, _ := st.GetUser(t.Context(), "4712345679"); u.Active || !stored.Inactive {
+		t.Errorf("user create --active=false printed %+v, stored Inactive %v", u, stored.Inactive)
+	}
+	ok(t, runUser, env, &u, "update", "4712345678", "--active=false")
+	if u.Active || u.GivenName != "Ada" {
+		t.Errorf("user update --active=false printed %+v; want inactive, the rest kept", u)
+	}
+	ok(t, runUser, env, &u, "update", "4712345678", "--family-name", "Lovelace", "--email-verified", "--pin", "9999")
+	stored, _ := st.GetUser(t.Context(), "4712345678")
+	if u.Active || u.FamilyName != "Lovelace" || !u.EmailVerified || !secret.Verify(stored.PINHash, "9999") {
+		t.Errorf("user update of other fields printed %+v; want them changed and the user left inactive", u)
+	}
+	ok(t, runUser, env, &u, "update", "--active", "4712345678")
+	if !u.Active {
+		t.Errorf("user update --active printed %+v, want active again", u)
+	}
+
+	var usage *usageError
+	for _, args := range [][]string{
+		{"update", "4712345678"},
+		{"update", "4712345678", "--phone", "4712345670"},
+		{"update", "4712345678", "--active=maybe"},
+	} {
+		if _, err := cli(t, runUser, env, args...); !errors.As(err, &usage) {
+			t.Errorf("%v = %v, want a usage error", args, err)
+		}
+	}
+	_, err := cli(t, runUser, env, "update", "4712345678", "--birthdate", "2100-01-01")
+	if err == nil || !strings.Contains(err.Error(), "future") {
+		t.Errorf("user update with a future birthdate = %v, want the API's 400", err)
+	}
+}
+
 func TestKeysCommands(t *testing.T) {
 	url, _ := adminServer(t)
 	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
@@ -240,8 +329,8 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token", runClient, noToken, []string{"list"}, true, false, []string{"--admin-token", "VIPPSLOGIN_ADMIN_TOKEN", "dev-admin-token"}},
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
-		{"unknown subcommand", runClient, env, []string{"update"}, true, false, []string{`"update"`, "create, list, get, delete, rotate-secret"}},
-		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, delete"}},
+		{"unknown subcommand", runClient, env, []string{"edit"}, true, false, []string{`"edit"`, "create, list, get, update, delete, rotate-secret"}},
+		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},
 		{"extra argument", runKeys, env, []string{"rotate", "now"}, true, false, []string{"no arguments"}},

@@ -68,7 +68,7 @@ func TestCIBAStartCommand(t *testing.T) {
 			slept = append(slept, d)
 			switch len(slept) {
 			case 1:
-				clk.Add(d - time.Second) // too soon: the next poll gets slow_down
+				clk.Add(d - 2*time.Second) // clearly too soon: the next poll gets slow_down
 			case 2:
 				reqs, err := phone.Requests(ctx, 0)
 				if err != nil || len(reqs) != 1 || reqs[0].BindingMessage != "ABC-123" {
@@ -129,7 +129,7 @@ func TestCIBAStartCommandErrors(t *testing.T) {
 	server, _ := cibaServer(t)
 	env := map[string]string{"VIPPSLOGIN_SERVER": server, "VIPPSLOGIN_CLIENT_ID": "shop", "VIPPSLOGIN_CLIENT_SECRET": "shop-secret"}
 	_, err := cli(t, runCIBA, env, "start", "--phone", "4799999999")
-	if err == nil || !strings.Contains(err.Error(), "unknown_user_id") {
+	if err == nil || !strings.Contains(err.Error(), "access_denied (error_code invalid_user)") {
 		t.Errorf("unknown user: %v", err)
 	}
 	_, err = cli(t, runCIBA, env, "start", "--phone", "4712345678", "--binding-message", "abc")

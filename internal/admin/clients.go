@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -50,6 +51,10 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	p := validateClient(c, a.DevMode)
 	if req.ClientSecret != "" {
 		p.secret(req.ClientSecret)
+	}
+	if req.CIBAInterval != nil {
+		p.cibaInterval(*req.CIBAInterval)
+		c.CIBAInterval = time.Duration(*req.CIBAInterval) * time.Second
 	}
 	if err := p.err(); err != nil {
 		return err
@@ -113,6 +118,12 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if body.ClientSecret != nil {
 		return jsonapi.Errorf(http.StatusBadRequest, "client_secret cannot be patched; use POST /admin/v1/clients/{client_id}/secret (vippslogin client rotate-secret) to get a new one.")
 	}
+	if body.CIBAInterval != nil {
+		var p problems
+		if p.cibaInterval(*body.CIBAInterval); p.err() != nil {
+			return p.err()
+		}
+	}
 	id := r.PathValue("client_id")
 	c, err := a.Store.UpdateClient(r.Context(), id, func(c store.Client) (store.Client, error) {
 		applyClientPatch(&c, body.ClientPatch)
@@ -136,6 +147,9 @@ func applyClientPatch(c *store.Client, p ClientPatch) {
 	set(&c.QRWebhookURL, p.QRWebhookURL)
 	set(&c.CIBAPingURL, p.CIBAPingURL)
 	set(&c.ConsentWebhookURL, p.ConsentWebhookURL)
+	if p.CIBAInterval != nil {
+		c.CIBAInterval = time.Duration(*p.CIBAInterval) * time.Second
+	}
 }
 
 // set replaces *dst with *v when the patch carried the field.
@@ -168,6 +182,23 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 		return notFound(err, noClient(id))
 	}
 	return jsonapi.Write(w, http.StatusOK, SecretResponse{ClientID: id, ClientSecret: plain})
+}
+
+// MinCIBAInterval and MaxCIBAInterval bound a client's ciba_interval, in
+// seconds: at least 1, so that polling stays polling, and at most 60, so
+// that a login from phone number still ends within its minimum lifetime
+// of 60 seconds (requested_expiry) at one poll.
+const (
+	MinCIBAInterval = 1
+	MaxCIBAInterval = 60
+)
+
+// cibaInterval checks a ciba_interval given in a create or a patch.
+func (p *problems) cibaInterval(seconds int) {
+	if seconds < MinCIBAInterval || seconds > MaxCIBAInterval {
+		p.addf("ciba_interval %d must be a whole number of seconds from %d to %d; leave it out for Vipps' %d.",
+			seconds, MinCIBAInterval, MaxCIBAInterval, int(store.DefaultCIBAInterval/time.Second))
+	}
 }
 
 func noClient(id string) string {

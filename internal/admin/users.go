@@ -48,6 +48,7 @@ func newUser(req UserRequest, now time.Time) (store.User, problems) {
 		Addresses:     nonNil(req.Addresses),
 		Accounts:      nonNil(req.Accounts),
 		AppVersion:    req.AppVersion,
+		Inactive:      req.Active != nil && !*req.Active,
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
@@ -128,6 +129,10 @@ func applyUserPatch(u *store.User, p UserPatch) {
 	set(&u.Addresses, p.Addresses)
 	set(&u.Accounts, p.Accounts)
 	set(&u.AppVersion, p.AppVersion)
+	if p.Active != nil {
+		// The store signs a user made inactive out of app and browsers.
+		u.Inactive = !*p.Active
+	}
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {

@@ -35,6 +35,10 @@ type ClientRequest struct {
 	QRWebhookURL            string   `json:"qr_webhook_url,omitempty"`
 	CIBAPingURL             string   `json:"ciba_ping_url,omitempty"`
 	ConsentWebhookURL       string   `json:"consent_webhook_url,omitempty"`
+	// CIBAInterval is the CIBA poll interval in seconds, MinCIBAInterval
+	// to MaxCIBAInterval; absent means Vipps' 5 (store.DefaultCIBAInterval).
+	// A vippslogin extension: Vipps has no such setting.
+	CIBAInterval *int `json:"ciba_interval,omitempty"`
 }
 
 // ClientPatch is the body of PATCH /admin/v1/clients/{client_id}: a field
@@ -52,10 +56,12 @@ type ClientPatch struct {
 	QRWebhookURL            *string   `json:"qr_webhook_url,omitempty"`
 	CIBAPingURL             *string   `json:"ciba_ping_url,omitempty"`
 	ConsentWebhookURL       *string   `json:"consent_webhook_url,omitempty"`
+	CIBAInterval            *int      `json:"ciba_interval,omitempty"`
 }
 
 // ClientResponse is a client as the API shows it. ClientSecret is only set
 // in the answer to a create; no other answer carries the secret.
+// CIBAInterval is in seconds: 5 unless the client set another.
 type ClientResponse struct {
 	ClientID                string    `json:"client_id"`
 	ClientSecret            string    `json:"client_secret,omitempty"`
@@ -69,6 +75,7 @@ type ClientResponse struct {
 	QRWebhookURL            string    `json:"qr_webhook_url"`
 	CIBAPingURL             string    `json:"ciba_ping_url"`
 	ConsentWebhookURL       string    `json:"consent_webhook_url"`
+	CIBAInterval            int       `json:"ciba_interval"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
 }
@@ -99,6 +106,10 @@ type UserRequest struct {
 	Addresses     []store.Address `json:"addresses"`
 	Accounts      []store.Account `json:"accounts"`
 	AppVersion    string          `json:"app_version,omitempty"`
+	// Active is whether the account is active; absent means true. A user
+	// who is not active cannot sign in to the app nor log in, and login
+	// from phone number answers error_code=invalid_user.
+	Active *bool `json:"active,omitempty"`
 }
 
 // UserBatch is the body of POST /admin/v1/users/batch: 1 to MaxBatchUsers
@@ -127,6 +138,9 @@ type UserPatch struct {
 	Addresses     *[]store.Address `json:"addresses,omitempty"`
 	Accounts      *[]store.Account `json:"accounts,omitempty"`
 	AppVersion    *string          `json:"app_version,omitempty"`
+	// Active false deactivates the user, which also signs them out of
+	// their app and browsers; true activates them again.
+	Active *bool `json:"active,omitempty"`
 }
 
 // UserResponse is a user as the API shows it: never the PIN or its hash.
@@ -142,6 +156,7 @@ type UserResponse struct {
 	Addresses     []store.Address `json:"addresses"`
 	Accounts      []store.Account `json:"accounts"`
 	AppVersion    string          `json:"app_version"`
+	Active        bool            `json:"active"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 	LockedUntil   *time.Time      `json:"locked_until,omitempty"`
@@ -171,6 +186,7 @@ func clientResponse(c store.Client) ClientResponse {
 		QRWebhookURL:            c.QRWebhookURL,
 		CIBAPingURL:             c.CIBAPingURL,
 		ConsentWebhookURL:       c.ConsentWebhookURL,
+		CIBAInterval:            int(c.CIBAPollInterval() / time.Second),
 		CreatedAt:               c.CreatedAt,
 		UpdatedAt:               c.UpdatedAt,
 	}
@@ -188,6 +204,7 @@ func userResponse(u store.User, now time.Time) UserResponse {
 		Addresses:     nonNil(u.Addresses),
 		Accounts:      nonNil(u.Accounts),
 		AppVersion:    u.AppVersion,
+		Active:        !u.Inactive,
 		CreatedAt:     u.CreatedAt,
 		UpdatedAt:     u.UpdatedAt,
 	}

@@ -89,6 +89,15 @@ var errWrongPIN = &jsonapi.Problem{
 	Header: http.Header{"WWW-Authenticate": {`PIN realm="vippslogin-app"`}},
 }
 
+// errInactive refuses an account that is not active (store.User.Inactive):
+// it signs in nowhere and confirms no login (vipps-login-api: "the user's
+// account is not active" makes login from phone number invalid_user).
+var errInactive = &jsonapi.Problem{
+	Status: http.StatusForbidden,
+	Title:  http.StatusText(http.StatusForbidden),
+	Detail: "This Vipps account is not active, so it cannot sign in to the app or confirm logins. An administrator can activate it: PATCH /admin/v1/users/{phone_number} with {\"active\": true}, or vippslogin user update --active <phone_number>.",
+}
+
 func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	var req SessionRequest
 	if err := jsonapi.Decode(w, r, &req); err != nil {
@@ -104,6 +113,9 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	user, err := a.checkPIN(r.Context(), phone, req.PIN)
 	if err != nil {
 		return err
+	}
+	if user.Inactive {
+		return errInactive // after the PIN, so that only the user learns it
 	}
 	token := secret.New()
 	now := a.now()
@@ -183,12 +195,18 @@ func locked(until, now time.Time) *jsonapi.Problem {
 }
 
 // Authenticate returns the user whose app sent r, from its bearer token.
+// Making a user inactive ends their sessions (store UpdateUser); one made
+// in the same moment is refused here, where the user is read anyway.
 func (a *API) Authenticate(r *http.Request) (store.User, error) {
 	phone, err := a.signedIn(r)
 	if err != nil {
 		return store.User{}, err
 	}
-	return a.Store.GetUser(r.Context(), phone)
+	user, err := a.Store.GetUser(r.Context(), phone)
+	if err == nil && user.Inactive {
+		return store.User{}, errInactive
+	}
+	return user, err
 }
 
 // signedIn returns the phone number of the user whose app sent r, from its

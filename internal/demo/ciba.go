@@ -66,6 +66,18 @@ type cibaAnswer struct {
 	IDToken          string `json:"id_token"`
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description"`
+	// ErrorCode is Vipps' error_code beside access_denied: invalid_user or
+	// old_app.
+	ErrorCode string `json:"error_code"`
+}
+
+// message is the error answer as the shop shows it.
+func (a cibaAnswer) message() string {
+	m := a.Error
+	if a.ErrorCode != "" {
+		m += " (error_code " + a.ErrorCode + ")"
+	}
+	return m + ": " + a.ErrorDescription
 }
 
 // post sends a form as the demo client (client_secret_basic).
@@ -128,7 +140,7 @@ func (s *Shop) startCIBA(w http.ResponseWriter, r *http.Request) {
 		web.RenderDemo(w, r, http.StatusBadGateway, web.DemoPage{Error: "start the login: " + err.Error()})
 		return
 	case status != http.StatusOK:
-		web.RenderDemo(w, r, http.StatusOK, web.DemoPage{Error: a.Error + ": " + a.ErrorDescription})
+		web.RenderDemo(w, r, http.StatusOK, web.DemoPage{Error: a.message()})
 		return
 	}
 	st.authReqID, st.interval = a.AuthReqID, max(a.Interval, 1)
@@ -170,7 +182,7 @@ func (s *Shop) waitCIBA(w http.ResponseWriter, r *http.Request) {
 		web.RenderDemo(w, r, http.StatusBadGateway, web.DemoPage{Error: "poll the token endpoint: " + err.Error()})
 		return
 	case status != http.StatusOK:
-		web.RenderDemo(w, r, http.StatusOK, web.DemoPage{Error: a.Error + ": " + a.ErrorDescription})
+		web.RenderDemo(w, r, http.StatusOK, web.DemoPage{Error: a.message()})
 		return
 	}
 	tok := &oauth2.Token{AccessToken: a.AccessToken, TokenType: "Bearer"}

@@ -10,9 +10,9 @@ import (
 )
 
 // phone takes the number typed on the phone page (vipps-login-api-2.0
-// "Desktop flow - phone number based push flow"): a Vipps user's number
-// sends the login to their app with a fresh challenge; anything else shows
-// the page again with what was wrong.
+// "Desktop flow - phone number based push flow"): an active Vipps user's
+// number sends the login to their app with a fresh challenge; anything
+// else shows the page again with what was wrong.
 func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
@@ -32,7 +32,9 @@ func (p *Pages) phone(w http.ResponseWriter, r *http.Request) error {
 		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneMalformed, remember)
 		return nil
 	}
-	if _, err := p.Store.GetUser(r.Context(), msisdn); errors.Is(err, store.ErrNotFound) {
+	// An account that is not active cannot log in: its number is answered
+	// as one with no account (Vipps' invalid_user covers both).
+	if u, err := p.Store.GetUser(r.Context(), msisdn); errors.Is(err, store.ErrNotFound) || err == nil && u.Inactive {
 		p.renderPhone(w, r, lr, http.StatusBadRequest, typed, t.PhoneUnknown, remember)
 		return nil
 	} else if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
 // Paths of Vipps' CIBA API below the base URL (DESIGN §2).
@@ -26,12 +27,21 @@ const (
 	ErrSlowDown              = "slow_down"
 	ErrExpiredToken          = "expired_token"
 	ErrAccessDenied          = "access_denied"
-	ErrUnknownUserID         = "unknown_user_id"
 	ErrInvalidBindingMessage = "invalid_binding_message"
-	// ErrorCodeInvalidUser and ErrorCodeOldApp are Vipps' error_code for a
-	// user who may not use CIBA (under 15) and for an outdated app.
+	// ErrorCodeInvalidUser and ErrorCodeOldApp are Vipps' error_code, which
+	// the token endpoint answers beside access_denied (cibaRefusal): a
+	// number with no account, an account that is not active or a user who
+	// may not use CIBA (under 15), and an outdated app.
 	ErrorCodeInvalidUser = "invalid_user"
 	ErrorCodeOldApp      = "old_app"
+)
+
+// The descriptions of the two error_codes. invalid_user's is one for all
+// its reasons, as Vipps' error_code is: which one it is is the user's
+// business, not the merchant's.
+const (
+	invalidUserDescription = "The user cannot log in from phone number: the number has no active Vipps account, or its user may not use login from phone number (users under 15 may not)."
+	oldAppDescription      = "The user's Vipps app is too old for login from phone number; they must update it."
 )
 
 // CIBA timing (CIBA Core §7.3, §11; Vipps' answers).
@@ -39,10 +49,12 @@ const (
 	cibaDefaultExpiry = 600 * time.Second
 	cibaMinExpiry     = 60 * time.Second
 	cibaMaxExpiry     = 900 * time.Second
-	// cibaInterval is the poll interval a request starts with; slow_down
-	// adds cibaSlowDownStep to it.
-	cibaInterval     = 5 * time.Second
+	// cibaSlowDownStep is what slow_down adds to a request's interval,
+	// which starts as its client's (store.Client.CIBAPollInterval).
 	cibaSlowDownStep = 5 * time.Second
+	// cibaPollSlack is how early a poll may come and still be on time
+	// (pollTooSoon): ordinary timer and network jitter.
+	cibaPollSlack = time.Second
 	// MinCIBAAge is the age below which a user gets invalid_user.
 	MinCIBAAge = 15
 )
@@ -65,12 +77,16 @@ type cibaResponse struct {
 }
 
 // backchannelAuthentication starts a login from a phone number (CIBA Core
-// §7): it authenticates the client, checks every parameter and the user,
-// and leaves a waiting request for the user's app. What can be known now is
-// answered now: an unknown user, one under 15 (invalid_user) and an
-// outdated app (old_app); the user's answer reaches the client at the token
-// endpoint, and a client registered for ping (a CIBAPingURL) is also told
-// when it is there (CIBA Core §10.2; the app enqueues the ping).
+// §7): it authenticates the client, checks every parameter, and leaves a
+// waiting request for the user's app. Any well-formed number is accepted
+// and answered alike, so that this endpoint tells nobody who has Vipps
+// (user-exists is the way to ask): a login that cannot be, because the
+// number has no active account, its user is under 15 (invalid_user) or
+// their app is outdated (old_app), is stored ended with that error, which
+// the token endpoint answers at the first poll, as Vipps' document lists
+// these errors there. The user's answer reaches the client at the token
+// endpoint too, and a client registered for ping (a CIBAPingURL) is also
+// told when it is there (CIBA Core §10.2; the app enqueues the ping).
 func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Request) error {
 	form, err := readForm(r)
 	if err != nil {
@@ -89,18 +105,11 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		return oerr
 	}
 	now := p.now()
+	interval := client.CIBAPollInterval()
 	user, err := p.Store.GetUser(ctx, params.phone)
-	if errors.Is(err, store.ErrNotFound) {
-		return oauthError(ErrUnknownUserID, "No Vipps user has the phone number in login_hint%s.", params.hintAdvice)
-	}
-	if err != nil {
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
-	}
-	if tooYoung(user.Birthdate, now) {
-		return deniedUser(ErrorCodeInvalidUser, "The user may not log in from phone number: Vipps users under %d cannot.", MinCIBAAge)
-	}
-	if flow.Outdated(user.AppVersion) {
-		return deniedUser(ErrorCodeOldApp, "The user's Vipps app is too old for login from phone number; they must update it.")
 	}
 
 	req := store.LoginRequest{
@@ -114,28 +123,17 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		RequestedFlow:     params.requestedFlow,
 		BindingMessage:    params.bindingMessage,
 		NotificationToken: params.notificationToken,
-		PollInterval:      cibaInterval,
-		PhoneNumber:       user.PhoneNumber,
+		PollInterval:      interval,
+		PhoneNumber:       params.phone,
 		Status:            store.LoginWaiting,
 		CreatedAt:         now,
 		UpdatedAt:         now,
 		ExpiresAt:         now.Add(params.expiry),
 	}
-	err = p.Store.CreateLoginRequest(ctx, req)
-	if errors.Is(err, store.ErrExists) {
-		// Another request waits for the user (the database's unique index
-		// refused this one). One nobody answered in time would block the
-		// user for good: it is ended here, when it is in the way, rather
-		// than looked for on every request, and this one stored after it.
-		var ended int
-		if ended, err = p.Store.FailExpiredLoginRequests(ctx, user.PhoneNumber, store.KindCIBA, now); err == nil && ended > 0 {
-			err = p.Store.CreateLoginRequest(ctx, req)
-		} else if err == nil {
-			err = store.ErrExists
-		}
-	}
-	if errors.Is(err, store.ErrExists) {
-		return p.busyUser(ctx, user.PhoneNumber, now)
+	if code := cibaRefusal(user, exists, now); code != "" {
+		err = p.refuseAtPoll(ctx, client, req, code, params.hintAdvice)
+	} else {
+		err = p.createWaiting(ctx, req, now)
 	}
 	if err != nil {
 		return err
@@ -143,17 +141,74 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 	return writeNoStore(w, cibaResponse{
 		AuthReqID: req.ID,
 		ExpiresIn: int64(params.expiry / time.Second),
-		Interval:  int64(cibaInterval / time.Second),
+		Interval:  int64(interval / time.Second),
 	})
 }
 
-// deniedUser is the answer for a user who may not use CIBA: access_denied,
-// which CIBA Core §13 answers with 403, and Vipps' error_code.
-func deniedUser(errorCode, format string, args ...any) *Error {
-	e := oauthError(ErrAccessDenied, format, args...)
-	e.ErrorCode = errorCode
-	e.Status = http.StatusForbidden
-	return e
+// cibaRefusal is the one rule for who may not log in from phone number, as
+// Vipps' token endpoint says it (vipps-login-api, "Token request", "Error
+// responses"): invalid_user when "No account exists, the user's account is
+// not active or the user is in some way not eligible to use this login
+// flow currently e.g. U15 users", and old_app when "The user's Vipps app is
+// outdated and does not support this login flow"; "" when they may. user
+// is the number's user when exists.
+func cibaRefusal(user store.User, exists bool, now time.Time) string {
+	switch {
+	case !exists || user.Inactive || tooYoung(user.Birthdate, now):
+		return ErrorCodeInvalidUser
+	case flow.Outdated(user.AppVersion):
+		return ErrorCodeOldApp
+	}
+	return ""
+}
+
+// refuseAtPoll stores the login req for a user who may not log in
+// (cibaRefusal's errorCode) as already ended, so that the first poll
+// answers access_denied with the error_code, and no app is asked. A client
+// registered for ping is pinged at once, the answer being ready; the
+// request keeps no notification token then. advice is added to
+// invalid_user's description when the login_hint looks like a common
+// mistake.
+func (p *Provider) refuseAtPoll(ctx context.Context, client store.Client, req store.LoginRequest, errorCode, advice string) error {
+	req.Status, req.Error, req.ErrorDescription = store.LoginFailed, errorCode, oldAppDescription
+	if errorCode == ErrorCodeInvalidUser {
+		req.ErrorDescription = invalidUserDescription + advice
+	}
+	token := req.NotificationToken
+	req.NotificationToken = ""
+	if err := p.Store.CreateLoginRequest(ctx, req); err != nil {
+		return err
+	}
+	if token == "" {
+		return nil
+	}
+	// After the request, so the ping never names one that is not there; a
+	// failure here fails the start, so the client never learns of a login
+	// whose ping is missing.
+	return p.Store.EnqueueWebhook(ctx, webhook.CIBAPing(client, req.ID, token, req.CreatedAt))
+}
+
+// createWaiting stores the waiting login req for the user's app. A user
+// has one waiting at a time (the database's unique index refuses a second:
+// 429).
+func (p *Provider) createWaiting(ctx context.Context, req store.LoginRequest, now time.Time) error {
+	err := p.Store.CreateLoginRequest(ctx, req)
+	if errors.Is(err, store.ErrExists) {
+		// Another request waits for the user. One nobody answered in time
+		// would block the user for good: it is ended here, when it is in
+		// the way, rather than looked for on every request, and this one
+		// stored after it.
+		var ended int
+		if ended, err = p.Store.FailExpiredLoginRequests(ctx, req.PhoneNumber, store.KindCIBA, now); err == nil && ended > 0 {
+			err = p.Store.CreateLoginRequest(ctx, req)
+		} else if err == nil {
+			err = store.ErrExists
+		}
+	}
+	if errors.Is(err, store.ErrExists) {
+		return p.busyUser(ctx, req.PhoneNumber, now)
+	}
+	return err
 }
 
 // busyUser answers a login for a user who already has a CIBA request

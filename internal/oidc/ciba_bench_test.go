@@ -42,7 +42,7 @@ func BenchmarkCIBAPollPending(b *testing.B) {
 	id := secret.New()
 	err = st.CreateLoginRequest(ctx, store.LoginRequest{
 		ID: id, Kind: store.KindCIBA, ClientID: cibaClient, Scopes: []string{"openid", "name"},
-		PhoneNumber: adaPhone, Status: store.LoginWaiting, PollInterval: cibaInterval,
+		PhoneNumber: adaPhone, Status: store.LoginWaiting, PollInterval: store.DefaultCIBAInterval,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.AddDate(100, 0, 0),
 	})
 	if err != nil {
@@ -54,7 +54,7 @@ func BenchmarkCIBAPollPending(b *testing.B) {
 	b.ReportAllocs()
 	cpu := cpuPerOp(b)
 	for b.Loop() {
-		clk.Add(cibaInterval) // a well-behaved client: never slow_down
+		clk.Add(store.DefaultCIBAInterval) // a well-behaved client: never slow_down
 		req := httptest.NewRequest("POST", IssuerPath+"oauth2/token", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", auth)

@@ -41,7 +41,7 @@ var (
 // cibaRequest is a backchannel request's parameters once checked.
 type cibaRequest struct {
 	phone string
-	// hintAdvice is added to unknown_user_id's description when the hint
+	// hintAdvice is added to invalid_user's description when the hint
 	// looks like a common mistake.
 	hintAdvice     string
 	scopes         []string
@@ -162,7 +162,7 @@ func parseLoginHint(hint string) (phone, advice string, _ *Error) {
 				"login_hint urn:msisdn: must be followed by the phone number's digits with the country code and no '+' (at most 15), such as urn:msisdn:4712345678.")
 		}
 		if len(n) == 8 {
-			advice = " (an MSISDN starts with the country code: a Norwegian number is urn:msisdn:47 and its 8 digits)"
+			advice = " Check login_hint: an MSISDN starts with the country code, so a Norwegian number is urn:msisdn:47 and its 8 digits."
 		}
 		return n, advice, nil
 	}

@@ -93,9 +93,9 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 			access, tok = newCIBAToken(won, now)
 			return lr, store.Effects{AccessToken: &tok}, nil
 		}
-		// Waiting. The interval is counted between polls: the first may
-		// come at once (DESIGN §4).
-		if !lr.LastPolledAt.IsZero() && now.Sub(lr.LastPolledAt) < lr.PollInterval {
+		// Waiting. The interval is counted between polls, with slack for
+		// jitter (pollTooSoon; DESIGN §4).
+		if pollTooSoon(lr.LastPolledAt, now, lr.PollInterval) {
 			lr.PollInterval += cibaSlowDownStep
 			outcome = oauthError(ErrSlowDown, "Polled sooner than the interval; wait at least %d seconds between polls from now on.", int(lr.PollInterval/time.Second))
 		} else {
@@ -113,6 +113,24 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 		return nil, outcome
 	}
 	return p.cibaResponse(ctx, won, access, now)
+}
+
+// pollTooSoon is the one rule for when a CIBA or QR poll is too soon:
+// when it comes clearly sooner than interval after the previous one, at
+// last. Vipps' document asks only that "the polling interval should adhere
+// to the interval response parameter" and says to "keep polling when it
+// receives authorization_pending"; it never mentions slow_down. So a poll
+// up to cibaPollSlack early (a 5 s timer that fires at 4.9 s, a request
+// that waited on the network) is on time, and only a client that really
+// polls too fast gets slow_down and CIBA Core §11's 5 s more for good. The
+// slack is at most a fifth of the interval, so that a short one (a
+// client's ciba_interval of 1 s) still means something. The first poll
+// (last is zero) may come at once.
+func pollTooSoon(last, now time.Time, interval time.Duration) bool {
+	if last.IsZero() {
+		return false
+	}
+	return now.Sub(last) < interval-min(cibaPollSlack, interval/5)
 }
 
 // errUnknownAuthReq is the one answer for an id that does not exist and one

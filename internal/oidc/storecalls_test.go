@@ -340,7 +340,7 @@ func TestStoreCallsPerRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Add(cibaInterval)
+	e.clock.Add(store.DefaultCIBAInterval)
 	status, body = e.api("CIBA: poll (approved, tokens)", IssuerPath+"oauth2/token", poll, nil)
 	cibaTok, _ := body["access_token"].(string)
 	if status != 200 || cibaTok == "" {

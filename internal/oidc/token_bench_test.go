@@ -154,7 +154,7 @@ func BenchmarkCIBAToken(b *testing.B) {
 		id := secret.New()
 		err := e.st.CreateLoginRequest(ctx, store.LoginRequest{
 			ID: id, Kind: store.KindCIBA, ClientID: benchClient, Scopes: []string{"openid", "name"}, Nonce: "nonce",
-			BindingMessage: "4MZ-CQ3", PollInterval: cibaInterval, PhoneNumber: adaPhone,
+			BindingMessage: "4MZ-CQ3", PollInterval: store.DefaultCIBAInterval, PhoneNumber: adaPhone,
 			Status: store.LoginApproved, SessionID: uuid.NewString(), AuthTime: now.Add(-time.Second),
 			CreatedAt: now.Add(-10 * time.Second), UpdatedAt: now, ExpiresAt: now.Add(time.Hour),
 		})

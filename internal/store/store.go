@@ -55,8 +55,27 @@ type Client struct {
 	QRWebhookURL      string
 	CIBAPingURL       string
 	ConsentWebhookURL string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// CIBAInterval is the poll interval of the client's logins from phone
+	// number, the backchannel answer's "interval": a vippslogin extension
+	// (DESIGN §5) so that a merchant's CI need not wait Vipps' 5 seconds
+	// per poll. Zero is not set: DefaultCIBAInterval (CIBAPollInterval).
+	CIBAInterval time.Duration
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// DefaultCIBAInterval is the poll interval Vipps answers a backchannel
+// authentication request with (vipps-login-api "Call by call":
+// "interval": 5), which a client has unless its CIBAInterval says another.
+const DefaultCIBAInterval = 5 * time.Second
+
+// CIBAPollInterval is the poll interval of c's logins from phone number:
+// CIBAInterval, or DefaultCIBAInterval when that is not set.
+func (c Client) CIBAPollInterval() time.Duration {
+	if c.CIBAInterval == 0 {
+		return DefaultCIBAInterval
+	}
+	return c.CIBAInterval
 }
 
 // User is a Vipps user: the person who confirms logins in the app.
@@ -75,6 +94,11 @@ type User struct {
 	// AppVersion is the version of the user's Vipps app; an outdated one
 	// makes logins fail with outdated_app_version / old_app.
 	AppVersion string
+	// Inactive marks an account that is not active (vipps-login-api: "the
+	// user's account is not active"): it cannot sign in to the app nor
+	// log in, and login from phone number answers error_code=invalid_user.
+	// The zero User is active, as the admin API's default (DESIGN §5).
+	Inactive bool
 	// FailedPINAttempts counts wrong PINs since the last success;
 	// LockedUntil is set when they reach the limit.
 	FailedPINAttempts int
@@ -457,6 +481,10 @@ type Store interface {
 	CreateUsers(ctx context.Context, users []User) error
 	GetUser(ctx context.Context, phoneNumber string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser stores what update makes of the user. An update that
+	// makes the user Inactive also ends their app and browser sessions, in
+	// the same transaction: an account that is not active is signed in
+	// nowhere, as one deleted is not.
 	UpdateUser(ctx context.Context, phoneNumber string, update func(User) (User, error)) (User, error)
 	// DeleteUser removes the user and everything that belongs to them: app
 	// and browser sessions, consents, pairwise subjects.

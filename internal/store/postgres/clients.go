@@ -12,7 +12,7 @@ import (
 
 const clientColumns = `id, secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
 	token_endpoint_auth_method, flows, scopes, qr_webhook_url, ciba_ping_url,
-	consent_webhook_url, created_at, updated_at`
+	consent_webhook_url, ciba_interval, created_at, updated_at`
 
 // CreateClient stores a new client; store.ErrExists if the id is taken.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
@@ -112,7 +112,7 @@ var (
 	insertClient = compileNamed(`INSERT INTO clients (`+clientColumns+`)
 		VALUES (@id, @secret_hash, @name, @redirect_uris, @app_callback_uris, @post_logout_redirect_uris,
 			@token_endpoint_auth_method, @flows, @scopes, @qr_webhook_url, @ciba_ping_url,
-			@consent_webhook_url, @created_at, @updated_at)`, clientArgs)
+			@consent_webhook_url, @ciba_interval, @created_at, @updated_at)`, clientArgs)
 	// updateClient returns what it stored.
 	updateClient = compileNamed(`UPDATE clients SET
 		secret_hash = @secret_hash, name = @name, redirect_uris = @redirect_uris,
@@ -120,7 +120,8 @@ var (
 		post_logout_redirect_uris = @post_logout_redirect_uris,
 		token_endpoint_auth_method = @token_endpoint_auth_method, flows = @flows,
 		scopes = @scopes, qr_webhook_url = @qr_webhook_url, ciba_ping_url = @ciba_ping_url,
-		consent_webhook_url = @consent_webhook_url, created_at = @created_at,
+		consent_webhook_url = @consent_webhook_url, ciba_interval = @ciba_interval,
+		created_at = @created_at,
 		updated_at = @updated_at
 		WHERE id = @id RETURNING `+clientColumns, clientArgs)
 )
@@ -148,6 +149,7 @@ func clientArgs(c store.Client) (pgx.NamedArgs, error) {
 		"qr_webhook_url":             c.QRWebhookURL,
 		"ciba_ping_url":              c.CIBAPingURL,
 		"consent_webhook_url":        c.ConsentWebhookURL,
+		"ciba_interval":              micros(c.CIBAInterval),
 		"created_at":                 ts(c.CreatedAt),
 		"updated_at":                 ts(c.UpdatedAt),
 	}, nil
@@ -159,10 +161,11 @@ func scanClient(row pgx.Row) (store.Client, error) {
 		c                                         store.Client
 		redirectURIs, appCallbacks, flows, scopes []byte
 		postLogout                                []byte
+		cibaInterval                              int64
 	)
 	err := row.Scan(&c.ID, &c.SecretHash, &c.Name, &redirectURIs, &appCallbacks, &postLogout,
 		&c.TokenEndpointAuthMethod, &flows, &scopes, &c.QRWebhookURL, &c.CIBAPingURL,
-		&c.ConsentWebhookURL, &c.CreatedAt, &c.UpdatedAt)
+		&c.ConsentWebhookURL, &cibaInterval, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return store.Client{}, err
 	}
@@ -175,6 +178,7 @@ func scanClient(row pgx.Row) (store.Client, error) {
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return store.Client{}, err
 	}
+	c.CIBAInterval = fromMicros(cibaInterval)
 	c.CreatedAt, c.UpdatedAt = fromTS(c.CreatedAt), fromTS(c.UpdatedAt)
 	return c, nil
 }

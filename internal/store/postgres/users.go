@@ -12,7 +12,7 @@ import (
 )
 
 const userColumns = `phone_number, pin_hash, given_name, family_name, birthdate,
-	email, email_verified, nin, addresses, accounts, app_version,
+	email, email_verified, nin, addresses, accounts, app_version, inactive,
 	failed_pin_attempts, locked_until, created_at, updated_at`
 
 // CreateUser stores a new user; store.ErrExists if the phone number is taken.
@@ -73,7 +73,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 // in one transaction that holds the row lock from the read on: counting
 // failed PIN attempts from several requests at once, on any replicas, must
 // not lose a count. An error from update is returned as is and nothing is
-// written.
+// written. A user made inactive loses their sessions in the same
+// transaction.
 func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(store.User) (store.User, error)) (store.User, error) {
 	var (
 		stored    store.User
@@ -102,6 +103,10 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 				stored, err = scanUser(row)
 				return err
 			})
+			if u.Inactive && !old.Inactive {
+				b.Queue(`DELETE FROM app_sessions WHERE phone_number = $1`, phoneNumber)
+				b.Queue(`DELETE FROM browser_sessions WHERE phone_number = $1`, phoneNumber)
+			}
 			return nil
 		})
 	switch {
@@ -130,14 +135,15 @@ const getUserSQL = `SELECT ` + userColumns + ` FROM users WHERE phone_number = $
 var (
 	insertUser = compileNamed(`INSERT INTO users (`+userColumns+`)
 		VALUES (@phone_number, @pin_hash, @given_name, @family_name, @birthdate,
-			@email, @email_verified, @nin, @addresses, @accounts, @app_version,
+			@email, @email_verified, @nin, @addresses, @accounts, @app_version, @inactive,
 			@failed_pin_attempts, @locked_until, @created_at, @updated_at)`, userArgs)
 	// updateUser returns what it stored.
 	updateUser = compileNamed(`UPDATE users SET
 		pin_hash = @pin_hash, given_name = @given_name, family_name = @family_name,
 		birthdate = @birthdate, email = @email, email_verified = @email_verified,
 		nin = @nin, addresses = @addresses, accounts = @accounts,
-		app_version = @app_version, failed_pin_attempts = @failed_pin_attempts,
+		app_version = @app_version, inactive = @inactive,
+		failed_pin_attempts = @failed_pin_attempts,
 		locked_until = @locked_until, created_at = @created_at, updated_at = @updated_at
 		WHERE phone_number = @phone_number RETURNING `+userColumns, userArgs)
 )
@@ -161,6 +167,7 @@ func userArgs(u store.User) (pgx.NamedArgs, error) {
 		"addresses":           addresses,
 		"accounts":            accounts,
 		"app_version":         u.AppVersion,
+		"inactive":            u.Inactive,
 		"failed_pin_attempts": u.FailedPINAttempts,
 		"locked_until":        nullTS(u.LockedUntil),
 		"created_at":          ts(u.CreatedAt),
@@ -176,7 +183,7 @@ func scanUser(row pgx.Row) (store.User, error) {
 		lockedUntil         pgtype.Timestamptz
 	)
 	err := row.Scan(&u.PhoneNumber, &u.PINHash, &u.GivenName, &u.FamilyName, &u.Birthdate,
-		&u.Email, &u.EmailVerified, &u.NIN, &addresses, &accounts, &u.AppVersion,
+		&u.Email, &u.EmailVerified, &u.NIN, &addresses, &accounts, &u.AppVersion, &u.Inactive,
 		&u.FailedPINAttempts, &lockedUntil, &u.CreatedAt, &u.UpdatedAt)
 	if err != nil {
 		return store.User{}, err

@@ -12,7 +12,7 @@ import (
 // the INSERT and updateChanged, which needs the key last.
 const clientColumns = `secret_hash, name, redirect_uris, app_callback_uris, post_logout_redirect_uris,
 	token_endpoint_auth_method, flows, scopes, qr_webhook_url, ciba_ping_url,
-	consent_webhook_url, created_at, updated_at, id`
+	consent_webhook_url, ciba_interval, created_at, updated_at, id`
 
 var clientColumnNames = columnNames(clientColumns)
 
@@ -114,7 +114,7 @@ func clientArgs(c store.Client) ([]any, store.Client, error) {
 	}
 	args := []any{c.SecretHash, c.Name, redirectURIs, appCallbacks, postLogout,
 		c.TokenEndpointAuthMethod, flows, scopes, c.QRWebhookURL, c.CIBAPingURL,
-		c.ConsentWebhookURL, micros(c.CreatedAt), micros(c.UpdatedAt), c.ID}
+		c.ConsentWebhookURL, durationMicros(c.CIBAInterval), micros(c.CreatedAt), micros(c.UpdatedAt), c.ID}
 	c, err := decodeClient(c, redirectURIs, appCallbacks, postLogout, flows, scopes)
 	return args, c, err
 }
@@ -130,6 +130,7 @@ func decodeClient(c store.Client, redirectURIs, appCallbacks, postLogout, flows,
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return store.Client{}, err
 	}
+	c.CIBAInterval = fromDurationMicros(durationMicros(c.CIBAInterval))
 	c.CreatedAt, c.UpdatedAt = storedTime(c.CreatedAt), storedTime(c.UpdatedAt)
 	return c, nil
 }
@@ -140,14 +141,15 @@ func scanClient(row scanner) (store.Client, error) {
 		c                                         store.Client
 		redirectURIs, appCallbacks, flows, scopes string
 		postLogout                                string
-		createdAt, updatedAt                      int64
+		cibaInterval, createdAt, updatedAt        int64
 	)
 	err := row.Scan(&c.SecretHash, &c.Name, &redirectURIs, &appCallbacks, &postLogout,
 		&c.TokenEndpointAuthMethod, &flows, &scopes, &c.QRWebhookURL, &c.CIBAPingURL,
-		&c.ConsentWebhookURL, &createdAt, &updatedAt, &c.ID)
+		&c.ConsentWebhookURL, &cibaInterval, &createdAt, &updatedAt, &c.ID)
 	if err != nil {
 		return store.Client{}, err
 	}
+	c.CIBAInterval = fromDurationMicros(cibaInterval)
 	c.CreatedAt, c.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
 	return decodeClient(c, redirectURIs, appCallbacks, postLogout, flows, scopes)
 }

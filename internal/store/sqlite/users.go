@@ -11,7 +11,7 @@ import (
 // userColumns lists the phone number last: one list of arguments
 // (userArgs) serves the INSERT and updateChanged, which needs the key last.
 const userColumns = `pin_hash, given_name, family_name, birthdate,
-	email, email_verified, nin, addresses, accounts, app_version,
+	email, email_verified, nin, addresses, accounts, app_version, inactive,
 	failed_pin_attempts, locked_until, created_at, updated_at, phone_number`
 
 var (
@@ -72,7 +72,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 // UpdateUser reads the user, hands them to update and stores the result, all
 // in one transaction: counting failed PIN attempts from several requests at
 // once must not lose a count. An error from update is returned as is and
-// nothing is written.
+// nothing is written. A user made inactive loses their sessions with it.
 func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(store.User) (store.User, error)) (store.User, error) {
 	var (
 		stored    store.User
@@ -99,7 +99,13 @@ func (s *Store) UpdateUser(ctx context.Context, phoneNumber string, update func(
 		if args, stored, err = userArgs(u); err != nil {
 			return err
 		}
-		return updateChanged(tx, "users", userColumnNames, oldArgs, args)
+		if err := updateChanged(tx, "users", userColumnNames, oldArgs, args); err != nil {
+			return err
+		}
+		if u.Inactive && !old.Inactive {
+			return endSessions(tx, phoneNumber)
+		}
+		return nil
 	})
 	switch {
 	case updateErr != nil:
@@ -120,6 +126,16 @@ func (s *Store) DeleteUser(ctx context.Context, phoneNumber string) error {
 	return nil
 }
 
+// endSessions ends the user's app and browser sessions: the user was made
+// inactive.
+func endSessions(tx *wtx, phoneNumber string) error {
+	if _, err := tx.exec(`DELETE FROM app_sessions WHERE phone_number = ?`, phoneNumber); err != nil {
+		return err
+	}
+	_, err := tx.exec(`DELETE FROM browser_sessions WHERE phone_number = ?`, phoneNumber)
+	return err
+}
+
 func getUser(q querier, phoneNumber string) (store.User, error) {
 	u, err := scanUser(q.queryRow(`SELECT `+userColumns+` FROM users WHERE phone_number = ?`, phoneNumber))
 	return u, notFound(err)
@@ -134,7 +150,7 @@ func userArgs(u store.User) ([]any, store.User, error) {
 		return nil, store.User{}, err
 	}
 	args := []any{u.PINHash, u.GivenName, u.FamilyName, u.Birthdate,
-		u.Email, u.EmailVerified, u.NIN, addresses, accounts, u.AppVersion,
+		u.Email, u.EmailVerified, u.NIN, addresses, accounts, u.AppVersion, u.Inactive,
 		u.FailedPINAttempts, micros(u.LockedUntil), micros(u.CreatedAt), micros(u.UpdatedAt), u.PhoneNumber}
 	u, err := decodeUser(u, addresses, accounts)
 	return args, u, err
@@ -161,7 +177,7 @@ func scanUser(row scanner) (store.User, error) {
 		lockedUntil, createdAt, updatedAt int64
 	)
 	err := row.Scan(&u.PINHash, &u.GivenName, &u.FamilyName, &u.Birthdate,
-		&u.Email, &u.EmailVerified, &u.NIN, &addresses, &accounts, &u.AppVersion,
+		&u.Email, &u.EmailVerified, &u.NIN, &addresses, &accounts, &u.AppVersion, &u.Inactive,
 		&u.FailedPINAttempts, &lockedUntil, &createdAt, &updatedAt, &u.PhoneNumber)
 	if err != nil {
 		return store.User{}, err

@@ -22,6 +22,7 @@ func newClient(id string) store.Client {
 		QRWebhookURL:            "https://" + id + ".example/qr",
 		CIBAPingURL:             "https://" + id + ".example/ping",
 		ConsentWebhookURL:       "https://" + id + ".example/consent",
+		CIBAInterval:            2 * time.Second,
 		CreatedAt:               at(0),
 		UpdatedAt:               at(time.Minute),
 	}
@@ -107,6 +108,7 @@ func testClientUpdate(t *testing.T, s store.Store) {
 		old.Flows = []string{store.FlowCIBA}
 		old.Scopes = nil
 		old.TokenEndpointAuthMethod = store.AuthSecretBasic
+		old.CIBAInterval = time.Minute
 		old.UpdatedAt = at(time.Hour)
 		changed = old
 		return old, nil

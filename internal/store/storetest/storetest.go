@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserUpdateConcurrent", testUserUpdateConcurrent},
 		{"UserDelete", testUserDelete},
 		{"UserDeleteAppSessions", testUserDeleteAppSessions},
+		{"UserDeactivateEndsSessions", testUserDeactivateEndsSessions},
 
 		{"SigningKeyCreateList", testSigningKeyCreateList},
 		{"SigningKeyCreateExists", testSigningKeyCreateExists},

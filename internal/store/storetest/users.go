@@ -7,8 +7,8 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// newUser is a user with every field set, locked out, with two addresses
-// that differ in Default so that a lost bool shows.
+// newUser is a user with every field set, locked out and inactive, with
+// two addresses that differ in Default so that a lost bool shows.
 func newUser(phoneNumber string) store.User {
 	return store.User{
 		PhoneNumber:   phoneNumber,
@@ -27,6 +27,7 @@ func newUser(phoneNumber string) store.User {
 			{AccountName: "Brukskonto", AccountNumber: "12345678903", BankName: "Testbank"},
 		},
 		AppVersion:        "4.2.0",
+		Inactive:          true,
 		FailedPINAttempts: 3,
 		LockedUntil:       at(15 * time.Minute),
 		CreatedAt:         at(0),
@@ -134,6 +135,7 @@ func testUserUpdate(t *testing.T, s store.Store) {
 		old.Addresses[0].Default = true
 		old.Accounts = nil
 		old.AppVersion = "5.0.0"
+		old.Inactive = false
 		old.UpdatedAt = at(time.Hour)
 		changed = old
 		return old, nil
@@ -240,4 +242,62 @@ func testUserDeleteAppSessions(t *testing.T, s store.Store) {
 	got, err := s.GetAppSession(ctx, keptSession.TokenHash)
 	must(t, "GetAppSession of the other user's session", err)
 	equal(t, "the other user's session", got, wantAppSession(keptSession))
+}
+
+// testUserDeactivateEndsSessions checks that a user made inactive is
+// signed out of their phones and browsers in the same update, and nobody
+// else is; an update that leaves them inactive, or activates them, ends
+// nothing more.
+func testUserDeactivateEndsSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	active := func(phone string) store.User {
+		u := newUser(phone)
+		u.Inactive = false
+		return u
+	}
+	user, other := active("4711111111"), active("4722222222")
+	must(t, "CreateUser", s.CreateUser(ctx, user))
+	must(t, "CreateUser", s.CreateUser(ctx, other))
+	must(t, "CreateAppSession", s.CreateAppSession(ctx, newAppSession("hash-user", user.PhoneNumber)))
+	must(t, "CreateAppSession", s.CreateAppSession(ctx, newAppSession("hash-other", other.PhoneNumber)))
+	must(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, newBrowserSession("browser-user", user.PhoneNumber)))
+	must(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, newBrowserSession("browser-other", other.PhoneNumber)))
+
+	// A change that leaves the user active ends nothing.
+	_, err := s.UpdateUser(ctx, user.PhoneNumber, func(u store.User) (store.User, error) { u.GivenName = "Still active"; return u, nil })
+	must(t, "UpdateUser", err)
+	_, err = s.GetAppSession(ctx, "hash-user")
+	must(t, "GetAppSession of an active user's session", err)
+
+	got, err := s.UpdateUser(ctx, user.PhoneNumber, func(u store.User) (store.User, error) { u.Inactive = true; return u, nil })
+	must(t, "UpdateUser", err)
+	if !got.Inactive {
+		t.Errorf("UpdateUser returned %+v, want it inactive", got)
+	}
+	_, err = s.GetAppSession(ctx, "hash-user")
+	wantErr(t, "GetAppSession of a deactivated user's session", err, store.ErrNotFound)
+	_, err = s.GetBrowserSessionByToken(ctx, newBrowserSession("browser-user", user.PhoneNumber).TokenHash)
+	wantErr(t, "GetBrowserSessionByToken of a deactivated user's session", err, store.ErrNotFound)
+	bs, err := s.ListBrowserSessions(ctx, user.PhoneNumber)
+	must(t, "ListBrowserSessions", err)
+	equal(t, "a deactivated user's browser sessions", bs, []store.BrowserSession{})
+
+	_, err = s.GetAppSession(ctx, "hash-other")
+	must(t, "GetAppSession of another user's session", err)
+	bs, err = s.ListBrowserSessions(ctx, other.PhoneNumber)
+	must(t, "ListBrowserSessions", err)
+	if len(bs) != 1 {
+		t.Errorf("the other user has %d browser sessions, want 1", len(bs))
+	}
+
+	// Once inactive, a session made anyway survives an update that keeps
+	// the user inactive or activates them: only the change to inactive
+	// signs out.
+	must(t, "CreateAppSession", s.CreateAppSession(ctx, newAppSession("hash-later", user.PhoneNumber)))
+	_, err = s.UpdateUser(ctx, user.PhoneNumber, func(u store.User) (store.User, error) { u.FamilyName = "Renamed"; return u, nil })
+	must(t, "UpdateUser", err)
+	_, err = s.UpdateUser(ctx, user.PhoneNumber, func(u store.User) (store.User, error) { u.Inactive = false; return u, nil })
+	must(t, "UpdateUser", err)
+	_, err = s.GetAppSession(ctx, "hash-later")
+	must(t, "GetAppSession after updates that did not deactivate", err)
 }
