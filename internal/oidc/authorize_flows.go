@@ -21,8 +21,6 @@ const ACRAppAuth = "urn:vipps:acr:app_auth"
 var markets = []string{"NO", "DK", "FI", "SE"}
 
 var (
-	msisdnHint     = regexp.MustCompile(`^urn:msisdn:([0-9]{10,15})$`)
-	mobileNumHint  = regexp.MustCompile(`^urn:mobilenumber:([0-9]{8})$`)
 	maxAgeSyntax   = regexp.MustCompile(`^[0-9]{1,9}$`)
 	appFlowsNeeded = []string{flow.AppToApp, flow.AppToAppV2}
 )
@@ -92,20 +90,18 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 	if slices.Contains(strings.Fields(params.Get("acr_values")), ACRAppAuth) {
 		r.ACR = ACRAppAuth
 	}
-	if hint := params.Get("login_hint"); hint != "" {
-		if m := msisdnHint.FindStringSubmatch(hint); m != nil {
-			r.LoginHint = m[1]
-		} else if m := mobileNumHint.FindStringSubmatch(hint); m != nil {
-			r.LoginHint = "47" + m[1]
-		} else {
-			return invalid("login_hint must be urn:msisdn:<phone number with country code> (e.g. urn:msisdn:4712345678) or urn:mobilenumber:<8 digits>.")
-		}
-	}
 	if m := params.Get("market"); m != "" {
 		if !slices.Contains(markets, strings.ToUpper(m)) {
 			return invalid("market must be one of NO, DK, FI and SE, not '%s'.", m)
 		}
 		r.Market = strings.ToUpper(m)
+	}
+	if hint := params.Get("login_hint"); hint != "" {
+		phone, err := parseLoginHint(hint, r.Market)
+		if err != nil {
+			return store.LoginRequest{}, err
+		}
+		r.LoginHint = phone
 	}
 	return r, nil
 }

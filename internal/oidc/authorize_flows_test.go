@@ -49,6 +49,10 @@ func TestAuthorizeSpecialFlows(t *testing.T) {
 			func(r store.LoginRequest) bool { return r.LoginHint == "4712345678" }},
 		{"login_hint mobilenumber", func(v url.Values) { v.Set("login_hint", "urn:mobilenumber:12345678") },
 			func(r store.LoginRequest) bool { return r.LoginHint == "4712345678" }},
+		// Phone numbers follow the market (issue 12, point 7): a Danish
+		// login's 8 national digits are a Danish number.
+		{"login_hint mobilenumber in Denmark", func(v url.Values) { v.Set("login_hint", "urn:mobilenumber:12345678"); v.Set("market", "DK") },
+			func(r store.LoginRequest) bool { return r.LoginHint == "4512345678" }},
 		{"market", func(v url.Values) { v.Set("market", "dk") },
 			func(r store.LoginRequest) bool { return r.Market == "DK" }},
 		{"ui_locales", func(v url.Values) { v.Set("ui_locales", "fr nb-NO") },
@@ -115,6 +119,7 @@ func TestAuthorizeSpecialFlowErrors(t *testing.T) {
 		{"unknown prompt", func(v url.Values) { v.Set("prompt", "maybe") }, "invalid_request", "maybe"},
 		{"bad max_age", func(v url.Values) { v.Set("max_age", "-1") }, "invalid_request", "max_age"},
 		{"bad login_hint", func(v url.Values) { v.Set("login_hint", "12345678") }, "invalid_request", "login_hint"},
+		{"login_hint msisdn without country code", func(v url.Values) { v.Set("login_hint", "urn:msisdn:12345678") }, "invalid_request", "country code"},
 		{"bad market", func(v url.Values) { v.Set("market", "US") }, "invalid_request", "market"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

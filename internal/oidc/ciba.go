@@ -131,7 +131,7 @@ func (p *Provider) backchannelAuthentication(w http.ResponseWriter, r *http.Requ
 		ExpiresAt:         now.Add(params.expiry),
 	}
 	if code := cibaRefusal(user, exists, now); code != "" {
-		err = p.refuseAtPoll(ctx, client, req, code, params.hintAdvice)
+		err = p.refuseAtPoll(ctx, client, req, code)
 	} else {
 		err = p.createWaiting(ctx, req, now)
 	}
@@ -166,13 +166,11 @@ func cibaRefusal(user store.User, exists bool, now time.Time) string {
 // (cibaRefusal's errorCode) as already ended, so that the first poll
 // answers access_denied with the error_code, and no app is asked. A client
 // registered for ping is pinged at once, the answer being ready; the
-// request keeps no notification token then. advice is added to
-// invalid_user's description when the login_hint looks like a common
-// mistake.
-func (p *Provider) refuseAtPoll(ctx context.Context, client store.Client, req store.LoginRequest, errorCode, advice string) error {
+// request keeps no notification token then.
+func (p *Provider) refuseAtPoll(ctx context.Context, client store.Client, req store.LoginRequest, errorCode string) error {
 	req.Status, req.Error, req.ErrorDescription = store.LoginFailed, errorCode, oldAppDescription
 	if errorCode == ErrorCodeInvalidUser {
-		req.ErrorDescription = invalidUserDescription + advice
+		req.ErrorDescription = invalidUserDescription
 	}
 	token := req.NotificationToken
 	req.NotificationToken = ""

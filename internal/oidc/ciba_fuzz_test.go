@@ -19,55 +19,60 @@ func allDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
-// FuzzLoginHint: CIBA's login_hint (Vipps "Authentication Request")
-// yields a phone number only from urn:msisdn: and 8 to 15 digits not
-// starting with 0, given back verbatim, or urn:mobilenumber: and 8 digits,
-// given back behind 47; everything else is invalid_request. The browser
-// flow's login_hint, parsed on its own, never disagrees about the number
-// of a hint both accept.
+// FuzzLoginHint: login_hint (Vipps "Authentication Request"), read by one
+// function for the backchannel and authorize, yields a phone number only
+// from urn:msisdn: and a stored-form number (store.ValidPhoneNumber), given
+// back verbatim, or from urn:mobilenumber: and digits that are a national
+// number in the market (store.NormalizePhoneNumber adds the country code); everything else is
+// invalid_request. The browser flow's login_hint gives the number the
+// backchannel does, for a login in no market.
 func FuzzLoginHint(f *testing.F) {
 	for _, s := range []string{
 		"urn:msisdn:4712345678", "urn:msisdn:12345678", "urn:msisdn:123456789012345", "urn:msisdn:1234567890123456",
 		"urn:msisdn:+4712345678", "urn:msisdn:0712345678", "urn:msisdn:47 12345678", "urn:msisdn:４７12345678",
 		"urn:mobilenumber:12345678", "urn:mobilenumber:4712345678", "URN:MSISDN:4712345678", "urn:msisdn:",
-		"4712345678", "urn:msisdn:4712345678\n", "urn:mobilenumber:1234567", "",
+		"4712345678", "urn:msisdn:4712345678\n", "urn:mobilenumber:1234567", "urn:mobilenumber:+4712345678", "",
 	} {
 		f.Add(s)
 	}
 	browser := store.Client{Scopes: store.Scopes}
 	f.Fuzz(func(t *testing.T, hint string) {
-		phone, advice, oerr := parseLoginHint(hint)
-		if oerr != nil {
-			if oerr.Code != ErrInvalidRequest || phone != "" {
-				t.Fatalf("parseLoginHint(%q) = %q, %v", hint, phone, oerr)
-			}
-		} else {
-			n, isMSISDN := strings.CutPrefix(hint, "urn:msisdn:")
-			m, isMobile := strings.CutPrefix(hint, "urn:mobilenumber:")
-			switch {
-			case isMSISDN && allDigits(n) && len(n) >= 8 && len(n) <= 15 && n[0] != '0':
-				if phone != n || (advice != "") != (len(n) == 8) {
-					t.Fatalf("parseLoginHint(%q) = %q, advice %q", hint, phone, advice)
+		for _, market := range []string{"", "NO", "DK", "FI", "SE"} {
+			phone, oerr := parseLoginHint(hint, market)
+			if oerr != nil {
+				if oerr.Code != ErrInvalidRequest || phone != "" {
+					t.Fatalf("parseLoginHint(%q, %q) = %q, %v", hint, market, phone, oerr)
 				}
-			case isMobile && allDigits(m) && len(m) == 8:
-				if phone != "47"+m || advice != "" {
-					t.Fatalf("parseLoginHint(%q) = %q, advice %q", hint, phone, advice)
+			} else {
+				n, isMSISDN := strings.CutPrefix(hint, "urn:msisdn:")
+				m, isMobile := strings.CutPrefix(hint, "urn:mobilenumber:")
+				want, ok := store.NormalizePhoneNumber(m, market)
+				switch {
+				case isMSISDN && store.ValidPhoneNumber(n):
+					if phone != n {
+						t.Fatalf("parseLoginHint(%q, %q) = %q", hint, market, phone)
+					}
+				case isMobile && allDigits(m) && ok && want != m:
+					if phone != want {
+						t.Fatalf("parseLoginHint(%q, %q) = %q, want %q", hint, market, phone, want)
+					}
+				default:
+					t.Fatalf("parseLoginHint(%q, %q) accepted it as %q", hint, market, phone)
 				}
-			default:
-				t.Fatalf("parseLoginHint accepted %q as %q", hint, phone)
 			}
-		}
-		// Completeness: the spec's own form is never refused.
-		if n, ok := strings.CutPrefix(hint, "urn:msisdn:"); ok && allDigits(n) && len(n) >= 10 && len(n) <= 15 && n[0] != '0' && oerr != nil {
-			t.Fatalf("parseLoginHint refused %q: %v", hint, oerr)
+			// Completeness: the spec's own form is never refused.
+			if n, ok := strings.CutPrefix(hint, "urn:msisdn:"); ok && allDigits(n) && len(n) >= 10 && len(n) <= 15 && n[0] != '0' && oerr != nil {
+				t.Fatalf("parseLoginHint refused %q: %v", hint, oerr)
+			}
 		}
 
+		phone, oerr := parseLoginHint(hint, "")
 		r, berr := specialFlow(browser, url.Values{"login_hint": {hint}}, "")
 		if berr == nil && hint != "" && !allDigits(r.LoginHint) {
 			t.Fatalf("browser login_hint %q gave the phone number %q", hint, r.LoginHint)
 		}
-		if berr == nil && oerr == nil && hint != "" && r.LoginHint != phone && len(phone) >= 10 {
-			t.Fatalf("login_hint %q is %q to the browser flow and %q to CIBA", hint, r.LoginHint, phone)
+		if hint != "" && ((berr == nil) != (oerr == nil) || berr == nil && r.LoginHint != phone) {
+			t.Fatalf("login_hint %q is %q, %v to the browser flow and %q, %v to CIBA", hint, r.LoginHint, berr, phone, oerr)
 		}
 	})
 }

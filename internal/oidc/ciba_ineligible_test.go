@@ -34,7 +34,6 @@ func TestCIBAIneligibleUserAnsweredAtThePoll(t *testing.T) {
 	}{
 		{"no account", "urn:msisdn:4799999999", "4799999999", ErrorCodeInvalidUser, "no active Vipps account"},
 		{"no account, older hint", "urn:mobilenumber:99999999", "4799999999", ErrorCodeInvalidUser, "no active Vipps account"},
-		{"msisdn without country code", "urn:msisdn:12345678", "12345678", ErrorCodeInvalidUser, "an MSISDN starts with the country code"},
 		{"account not active", "urn:msisdn:" + inactivePhone, inactivePhone, ErrorCodeInvalidUser, "no active Vipps account"},
 		{"under 15", "urn:msisdn:" + youngPhone, youngPhone, ErrorCodeInvalidUser, "under 15"},
 		{"outdated app", "urn:msisdn:" + oldAppPhone, oldAppPhone, ErrorCodeOldApp, "too old"},

@@ -28,11 +28,6 @@ const (
 var (
 	// bindingMessage is Vipps' format for binding_message.
 	bindingMessage = regexp.MustCompile(`^[A-Z0-9-]{5,8}$`)
-	// msisdn is a phone number with its country code, as E.164 without the
-	// '+': at most 15 digits.
-	msisdn = regexp.MustCompile(`^[1-9][0-9]{7,14}$`)
-	// norwegianNumber is the 8-digit number of urn:mobilenumber:.
-	norwegianNumber = regexp.MustCompile(`^[0-9]{8}$`)
 	// b64token is the syntax of a Bearer credential (RFC 6750
 	// §2.1), which client_notification_token must follow (CIBA Core §7.1).
 	b64token = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
@@ -40,10 +35,7 @@ var (
 
 // cibaRequest is a backchannel request's parameters once checked.
 type cibaRequest struct {
-	phone string
-	// hintAdvice is added to invalid_user's description when the hint
-	// looks like a common mistake.
-	hintAdvice     string
+	phone          string
 	scopes         []string
 	bindingMessage string
 	state, nonce   string
@@ -80,7 +72,7 @@ func cibaParams(client store.Client, form url.Values) (cibaRequest, *Error) {
 		return invalid("login_hint is required: urn:msisdn:<phone number with country code>, such as urn:msisdn:4712345678.")
 	}
 	var err *Error
-	if req.phone, req.hintAdvice, err = parseLoginHint(hint); err != nil {
+	if req.phone, err = parseLoginHint(hint, ""); err != nil {
 		return cibaRequest{}, err
 	}
 
@@ -152,28 +144,39 @@ func notificationToken(client store.Client, form url.Values) (string, *Error) {
 	return token, nil
 }
 
-// parseLoginHint reads the phone number from a login_hint: urn:msisdn:
-// with the country code, or Vipps' older urn:mobilenumber: with a
-// Norwegian number's 8 digits.
-func parseLoginHint(hint string) (phone, advice string, _ *Error) {
+// parseLoginHint reads the phone number of a login_hint, the backchannel's
+// and authorize's alike (Vipps: "login_hint ... urn:msisdn:4712345678" or
+// "urn:mobilenumber:12345678"): urn:msisdn: and the number with its
+// country code, as the store keeps numbers (store.ValidPhoneNumber), or
+// urn:mobilenumber: and a mobile number's national digits, read in market
+// (store.NormalizePhoneNumber; the backchannel has none, so Norway's).
+// Anything else is invalid_request, which says only how a hint is written.
+func parseLoginHint(hint, market string) (phone string, _ *Error) {
 	if n, ok := strings.CutPrefix(hint, "urn:msisdn:"); ok {
-		if !msisdn.MatchString(n) {
-			return "", "", oauthError(ErrInvalidRequest,
-				"login_hint urn:msisdn: must be followed by the phone number's digits with the country code and no '+' (at most 15), such as urn:msisdn:4712345678.")
+		if !store.ValidPhoneNumber(n) {
+			advice := ""
+			if len(n) == 8 && strings.Trim(n, "0123456789") == "" {
+				advice = " An MSISDN starts with the country code: a Norwegian number is urn:msisdn:47 and its 8 digits."
+			}
+			return "", oauthError(ErrInvalidRequest,
+				"login_hint urn:msisdn: must be followed by the phone number's digits with the country code and no '+' (10 to 15 digits), such as urn:msisdn:4712345678.%s", advice)
 		}
-		if len(n) == 8 {
-			advice = " Check login_hint: an MSISDN starts with the country code, so a Norwegian number is urn:msisdn:47 and its 8 digits."
-		}
-		return n, advice, nil
+		return n, nil
 	}
 	if n, ok := strings.CutPrefix(hint, "urn:mobilenumber:"); ok {
-		if !norwegianNumber.MatchString(n) {
-			return "", "", oauthError(ErrInvalidRequest,
-				"login_hint urn:mobilenumber: must be followed by a Norwegian mobile number's 8 digits, such as urn:mobilenumber:12345678.")
+		// National digits only: the rule must add the country code.
+		phone, ok := "", n != "" && strings.Trim(n, "0123456789") == ""
+		if ok {
+			phone, ok = store.NormalizePhoneNumber(n, market)
+			ok = ok && phone != n
 		}
-		return "47" + n, "", nil
+		if !ok {
+			return "", oauthError(ErrInvalidRequest,
+				"login_hint urn:mobilenumber: must be followed by a mobile number's digits, such as urn:mobilenumber:12345678 (8 digits in Norway).")
+		}
+		return phone, nil
 	}
-	return "", "", oauthError(ErrInvalidRequest,
+	return "", oauthError(ErrInvalidRequest,
 		"login_hint must be urn:msisdn:<phone number with country code>, such as urn:msisdn:4712345678, or urn:mobilenumber:<8 digits>.")
 }
 

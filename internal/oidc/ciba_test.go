@@ -90,6 +90,10 @@ func TestCIBAStartErrors(t *testing.T) {
 		{"msisdn with +", set("login_hint", "urn:msisdn:+4712345678"), basic, 400, ErrInvalidRequest, ""},
 		{"msisdn with letters", set("login_hint", "urn:msisdn:47abc"), basic, 400, ErrInvalidRequest, ""},
 		{"msisdn too long", set("login_hint", "urn:msisdn:4712345678901234"), basic, 400, ErrInvalidRequest, ""},
+		// One phone number rule (store.ValidPhoneNumber): an MSISDN has its
+		// country code, so 8 digits are not one ("urn:msisdn:4712345678").
+		{"msisdn without country code", set("login_hint", "urn:msisdn:12345678"), basic, 400, ErrInvalidRequest, ""},
+		{"msisdn with a leading 0", set("login_hint", "urn:msisdn:0712345678"), basic, 400, ErrInvalidRequest, ""},
 		{"mobilenumber of 10 digits", set("login_hint", "urn:mobilenumber:4712345678"), basic, 400, ErrInvalidRequest, ""},
 		{"email hint", set("login_hint", "urn:email:ada@example.com"), basic, 400, ErrInvalidRequest, ""},
 		{"no scope", del("scope"), basic, 400, ErrInvalidRequest, ""},

@@ -69,7 +69,7 @@ func TestEveryErrorDescriptionIsValid(t *testing.T) {
 	}
 	// Logins the poll refuses: no account (the hint's advice in the
 	// description), too young, an outdated app.
-	noAccount := e.mustStart(cibaClient, cibaForm(func(v url.Values) { v.Set("login_hint", "urn:msisdn:12345678") }))
+	noAccount := e.mustStart(cibaClient, cibaForm(func(v url.Values) { v.Set("login_hint", "urn:msisdn:4799999999") }))
 	young := e.mustStart(cibaClient, cibaForm(func(v url.Values) { v.Set("login_hint", "urn:msisdn:"+youngPhone) }))
 	oldApp := e.mustStart(cibaClient, cibaForm(func(v url.Values) { v.Set("login_hint", "urn:msisdn:"+oldAppPhone) }))
 	pkceCode := e.code(func(c *store.AuthCode) { c.CodeChallenge, c.CodeChallengeMethod = goodPKCE, "S256" })
