@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -13,35 +12,16 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// The login pages' cookies. Both are HttpOnly, SameSite=Lax (the client
-// sends the browser here with a top-level navigation), Secure when the base
-// URL is https, and limited to the login pages' path.
+// The login pages' cookies, flow's: their names and attributes have one
+// owner, which logout shares.
 const (
-	// browserCookie identifies the browser for the length of its session;
-	// a login is bound to its digest (checkBrowser).
-	browserCookie = "vl_browser"
-	// rememberCookie is a remembered browser: its digest finds a
-	// store.BrowserSession, which the user can forget from the app
-	// (vipps-login-api-2.0 "Remembered flow").
-	rememberCookie = "vl_remember"
+	browserCookie  = flow.BrowserCookie
+	rememberCookie = flow.RememberCookie
 )
 
-// cookie returns a cookie of the login pages with the attributes above;
-// maxAge 0 makes a session cookie, -1 deletes it.
+// cookie returns a cookie of the login pages (flow.PageCookie).
 func (p *Pages) cookie(name, value string, maxAge int) *http.Cookie {
-	path := "/vipps-login-idp/"
-	if u, err := url.Parse(p.BaseURL); err == nil {
-		path = strings.TrimRight(u.Path, "/") + path
-	}
-	return &http.Cookie{
-		Name:     name,
-		Value:    value,
-		Path:     path,
-		MaxAge:   maxAge,
-		HttpOnly: true,
-		Secure:   strings.HasPrefix(p.BaseURL, "https://"),
-		SameSite: http.SameSiteLaxMode,
-	}
+	return flow.PageCookie(p.BaseURL, name, value, maxAge)
 }
 
 // browserToken returns the browser's vl_browser cookie, setting a new one

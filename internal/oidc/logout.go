@@ -51,7 +51,7 @@ const logoutPath = "/vipps-login-idp/logout"
 // rememberCookie is the login pages' remembered-browser cookie: its token's
 // digest finds the store.BrowserSession the browser holds. Logging out ends
 // that session and deletes the cookie.
-const rememberCookie = "vl_remember"
+const rememberCookie = flow.RememberCookie
 
 // maxLogoutForm bounds the confirmation form: the client's few parameters
 // and the token.
@@ -221,10 +221,7 @@ func (p *Provider) logOut(w http.ResponseWriter, r *http.Request, l logoutReques
 			return fmt.Errorf("end browser session: %w", err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: rememberCookie, Path: basePath(p.BaseURL) + "/vipps-login-idp/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(p.BaseURL, "https:"),
-	})
+	http.SetCookie(w, flow.PageCookie(p.BaseURL, rememberCookie, "", -1))
 	if l.post != "" {
 		target := l.post
 		if l.state != "" {
