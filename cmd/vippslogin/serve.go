@@ -13,6 +13,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/server"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -73,7 +74,15 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return err
 		}
 	}
-	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev}
+	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
+		Metrics: metrics.New()}
+	srv.Metrics.WatchKeys(km, time.Now)
+	if cfg.MetricsAddr != "" {
+		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+	}
 	printBanner(stdout, cfg, ln.Addr(), baseURL, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
 }
