@@ -77,6 +77,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
 		Metrics: metrics.New()}
 	srv.Metrics.WatchKeys(km, time.Now)
+	srv.Metrics.WatchBacklog(st, time.Now)
 	if cfg.MetricsAddr != "" {
 		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()

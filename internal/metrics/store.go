@@ -363,3 +363,8 @@ func (t *timedStore) UpdateClientAuthFailures(ctx context.Context, clientID stri
 	defer t.since("UpdateClientAuthFailures", time.Now())
 	return t.st.UpdateClientAuthFailures(ctx, clientID, update)
 }
+
+func (t *timedStore) Backlog(ctx context.Context, now time.Time) (store.Backlog, error) {
+	defer t.since("Backlog", time.Now())
+	return t.st.Backlog(ctx, now)
+}

@@ -69,6 +69,7 @@ func startE2E(t *testing.T) *e2e {
 	s := &Server{BaseURL: base, Store: st, Keys: km, AdminToken: "e2e-admin-token-0123", Demo: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Metrics: metrics.New()}
 	s.Metrics.WatchKeys(km, clock.Now)
+	s.Metrics.WatchBacklog(st, clock.Now)
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/metrics"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
@@ -98,6 +100,10 @@ func TestMetricsAfterALogin(t *testing.T) {
 	p := b2.get(cfg.AuthCodeURL("state-rejected"))
 	tabID := p.URL.Query().Get("tabId")
 	b2.post(e.BaseURL+"/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}})
+	fams, _ := scrape(t, e.BaseURL+"/metrics")
+	if m := sample(fams, "vippslogin_logins_pending", map[string]string{"flow": "browser"}); m.GetGauge().GetValue() != 1 {
+		t.Errorf("pending browser logins while one waits for the app = %v, want 1", m)
+	}
 	phoneApp := &app.Client{BaseURL: e.BaseURL}
 	if _, err := phoneApp.SignIn(ctx, devseed.Ada, devseed.PIN); err != nil {
 		t.Fatal(err)
@@ -114,7 +120,7 @@ func TestMetricsAfterALogin(t *testing.T) {
 		t.Fatalf("the rejected login landed at %v, want access_denied", b2.Landed)
 	}
 
-	fams, _ := scrape(t, e.BaseURL+"/metrics")
+	fams, _ = scrape(t, e.BaseURL+"/metrics")
 	browser := map[string]string{"flow": "browser"}
 	for _, c := range []struct {
 		name   string
@@ -148,6 +154,11 @@ func TestMetricsAfterALogin(t *testing.T) {
 			t.Errorf("vippslogin_signing_key_age_seconds{alg=%s} = %v, want a non-negative age", alg, m)
 		}
 	}
+	for _, flow := range []string{"browser", "ciba", "qr"} {
+		if m := sample(fams, "vippslogin_logins_pending", map[string]string{"flow": flow}); m == nil || m.GetGauge().GetValue() != 0 {
+			t.Errorf("pending %s logins once both ended = %v, want 0", flow, m)
+		}
+	}
 	for _, name := range []string{"go_goroutines", "process_start_time_seconds"} {
 		if fams[name] == nil {
 			t.Errorf("the runtime and process metric %s is missing", name)
@@ -161,6 +172,32 @@ func TestMetricsAfterALogin(t *testing.T) {
 	fams, _ = scrape(t, e.BaseURL+"/metrics")
 	if got := counter(fams, "vippslogin_http_requests_total", map[string]string{"route": "POST /access-management-1.0/access/oauth2/token", "code": "200"}); got != 1 {
 		t.Errorf("token requests counted %v, want 1", got)
+	}
+}
+
+// The outbox depth counts the webhook events still owed, in the database.
+func TestMetricsOutboxDepth(t *testing.T) {
+	e := startE2E(t)
+	fams, _ := scrape(t, e.BaseURL+"/metrics")
+	if m := sample(fams, "vippslogin_webhook_outbox_depth", nil); m == nil || m.GetGauge().GetValue() != 0 {
+		t.Fatalf("outbox depth of a fresh server = %v, want 0", m)
+	}
+	now := e.Clock.Now()
+	for _, id := range []string{"w1", "w2"} {
+		err := e.Server.Store.EnqueueWebhook(t.Context(), store.Webhook{ID: id, ClientID: devseed.ClientID, Event: store.EventConsentRevoked,
+			URL: "https://shop.example/hook", ContentType: "text/plain", NextAttemptAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fams, _ = scrape(t, e.BaseURL+"/metrics")
+	if m := sample(fams, "vippslogin_webhook_outbox_depth", nil); m.GetGauge().GetValue() != 2 {
+		t.Errorf("outbox depth with two events owed = %v, want 2", m)
+	}
+	if m := sample(fams, "vippslogin_store_duration_seconds", map[string]string{"operation": "Backlog"}); m.GetHistogram().GetSampleCount() < 1 {
+		// The first scrape's call is done before the second scrape; the
+		// second's own may be gathered before or after it is timed.
+		t.Errorf("the scrapes' Backlog calls were timed %d times, want at least the first scrape's", m.GetHistogram().GetSampleCount())
 	}
 }
 
