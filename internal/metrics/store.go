@@ -54,15 +54,16 @@ func (m *Metrics) loginChanged(before, after store.LoginRequest) {
 	}
 }
 
-// watched wraps an update closure so that the caller can tell what its
-// last run (the one committed, when the update succeeds) changed.
+// watched is what an update closure's last run changed: the run that was
+// committed, when the update succeeds (a backend may run it again after a
+// conflict).
 type watched struct {
 	before, after store.LoginRequest
 	ran           bool
 }
 
-func (w *watched) saw(before, after store.LoginRequest, err error) {
-	w.before, w.after, w.ran = before, after, err == nil
+func (w *watched) saw(before, after store.LoginRequest) {
+	w.before, w.after, w.ran = before, after, true
 }
 
 func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginRequest) error {
@@ -79,7 +80,7 @@ func (t *timedStore) UpdateLoginRequest(ctx context.Context, id string, update f
 	var w watched
 	lr, err := t.st.UpdateLoginRequest(ctx, id, func(old store.LoginRequest) (store.LoginRequest, error) {
 		n, err := update(old)
-		w.saw(old, n, err)
+		w.saw(old, n)
 		return n, err
 	})
 	if err == nil && w.ran {
@@ -93,7 +94,7 @@ func (t *timedStore) UpdateLoginRequestWith(ctx context.Context, id string, upda
 	var w watched
 	lr, err := t.st.UpdateLoginRequestWith(ctx, id, func(old store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		n, e, err := update(old)
-		w.saw(old, n, err)
+		w.saw(old, n)
 		return n, e, err
 	})
 	if err == nil && w.ran {
