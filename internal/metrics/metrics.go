@@ -70,7 +70,7 @@ func New() *Metrics {
 		}, []string{"flow", "error"}),
 		appAnswers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "app_answers_total",
-			Help: "The user's answers in the app, by flow and answer: approved or rejected.",
+			Help: "The user's answers in the app that decided a login, by flow and answer: approved or rejected.",
 		}, []string{"flow", "answer"}),
 		webhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "webhook_attempts_total",
@@ -133,6 +133,16 @@ func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration
 	}
 	m.requests.WithLabelValues(route, knownMethod(method), strconv.Itoa(code)).Inc()
 	m.requestDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// AppAnswered counts an answer the user gave in the app (app.API's
+// Answered) to a login of kind.
+func (m *Metrics) AppAnswered(kind string, approved bool) {
+	answer := "rejected"
+	if approved {
+		answer = "approved"
+	}
+	m.appAnswers.WithLabelValues(flowOf(kind), answer).Inc()
 }
 
 // knownMethod is method if it is a standard one, else "other": the method

@@ -84,7 +84,6 @@ func TestStoreCountsTheLifeCycle(t *testing.T) {
 	}{
 		{"started{ciba}", testutil.ToFloat64(m.loginsStarted.WithLabelValues("ciba")), 2},
 		{"completed{ciba}", testutil.ToFloat64(m.loginsCompleted.WithLabelValues("ciba")), 1},
-		{"app answers{ciba,approved}", testutil.ToFloat64(m.appAnswers.WithLabelValues("ciba", "approved")), 1},
 		{"failed{ciba,access_denied}", testutil.ToFloat64(m.loginsFailed.WithLabelValues("ciba", "access_denied")), 0},
 		{"failed{ciba,expired_token}", testutil.ToFloat64(m.loginsFailed.WithLabelValues("ciba", "expired_token")), 1},
 		{"webhook attempts{failed}", testutil.ToFloat64(m.webhookAttempts.WithLabelValues("failed")), 1},

@@ -10,8 +10,8 @@ import (
 // Store wraps st so that every call is timed by operation
 // (vippslogin_store_duration_seconds), and the login requests and webhook
 // attempts written through it are counted. Every flow's life cycle passes
-// through the store (DESIGN §4), so this is the one place a login's start,
-// end and the app's answer are seen, whichever package made the change.
+// through the store (DESIGN §4), so this is the one place a login's start
+// and end are seen, whichever package made the change.
 func (m *Metrics) Store(st store.Store) store.Store {
 	return &timedStore{st: st, m: m}
 }
@@ -28,24 +28,11 @@ func (t *timedStore) since(op string, start time.Time) {
 	t.m.storeDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
-// rejections are the error codes a login ends with when the user rejects
-// it in the app (app's rejectReasons): a reject without a reason, and one
-// with the unknown reason.
-var rejections = map[string]bool{"access_denied": true, "unknown_reject_reason": true}
-
 // loginChanged counts what a committed change of a login request from
 // before to after means. Each event is a one-way step of the life cycle, so
 // a login counts at most once as completed and once as failed.
 func (m *Metrics) loginChanged(before, after store.LoginRequest) {
 	flow := flowOf(after.Kind)
-	if before.Status == store.LoginWaiting {
-		switch {
-		case after.Status == store.LoginApproved:
-			m.appAnswers.WithLabelValues(flow, "approved").Inc()
-		case after.Status == store.LoginFailed && rejections[after.Error]:
-			m.appAnswers.WithLabelValues(flow, "rejected").Inc()
-		}
-	}
 	if before.Error == "" && after.Error != "" {
 		m.loginsFailed.WithLabelValues(flow, after.Error).Inc()
 	}

@@ -81,8 +81,9 @@ func counter(fams map[string]*dto.MetricFamily, name string, labels map[string]s
 	return 0
 }
 
-// After one browser login approved in the app and one rejected there, the
-// scraped counters say so, per route pattern, flow and error code.
+// After one browser login approved in the app, one rejected there and one
+// cancelled in the browser, the scraped counters say so, per route pattern,
+// flow and error code.
 func TestMetricsAfterALogin(t *testing.T) {
 	e := startE2E(t)
 	ctx := context.Background()
@@ -120,6 +121,17 @@ func TestMetricsAfterALogin(t *testing.T) {
 		t.Fatalf("the rejected login landed at %v, want access_denied", b2.Landed)
 	}
 
+	// The third is cancelled in the browser while the app waits: a failed
+	// login, but no answer in the app.
+	b3 := newBrowser(t)
+	p = b3.get(cfg.AuthCodeURL("state-cancelled"))
+	tabID = p.URL.Query().Get("tabId")
+	b3.post(e.BaseURL+"/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}})
+	b3.post(e.BaseURL+"/vipps-login-idp/cancel", url.Values{"tabId": {tabID}})
+	if b3.Landed == nil || b3.Landed.Query().Get("error") != "access_denied" {
+		t.Fatalf("the cancelled login landed at %v, want access_denied", b3.Landed)
+	}
+
 	fams, _ = scrape(t, e.BaseURL+"/metrics")
 	browser := map[string]string{"flow": "browser"}
 	for _, c := range []struct {
@@ -127,12 +139,12 @@ func TestMetricsAfterALogin(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"vippslogin_http_requests_total", map[string]string{"route": "GET /access-management-1.0/access/oauth2/auth", "method": "GET", "code": "302"}, 2},
+		{"vippslogin_http_requests_total", map[string]string{"route": "GET /access-management-1.0/access/oauth2/auth", "method": "GET", "code": "302"}, 3},
 		{"vippslogin_http_requests_total", map[string]string{"route": "POST /app/v1/requests/{id}/approve", "method": "POST", "code": "200"}, 1},
 		{"vippslogin_http_requests_total", map[string]string{"route": "POST /app/v1/requests/{id}/reject", "method": "POST", "code": "200"}, 1},
-		{"vippslogin_logins_started_total", browser, 2},
+		{"vippslogin_logins_started_total", browser, 3},
 		{"vippslogin_logins_completed_total", browser, 1},
-		{"vippslogin_logins_failed_total", map[string]string{"flow": "browser", "error": "access_denied"}, 1},
+		{"vippslogin_logins_failed_total", map[string]string{"flow": "browser", "error": "access_denied"}, 2},
 		{"vippslogin_app_answers_total", map[string]string{"flow": "browser", "answer": "approved"}, 1},
 		{"vippslogin_app_answers_total", map[string]string{"flow": "browser", "answer": "rejected"}, 1},
 	} {
@@ -140,11 +152,11 @@ func TestMetricsAfterALogin(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v; have:\n%v", c.name, c.labels, got, c.want, fams[c.name])
 		}
 	}
-	if m := sample(fams, "vippslogin_http_request_duration_seconds", map[string]string{"route": "POST /vipps-login-idp/phone"}); m.GetHistogram().GetSampleCount() != 2 {
-		t.Errorf("the phone page's latency histogram has %d observations, want 2", m.GetHistogram().GetSampleCount())
+	if m := sample(fams, "vippslogin_http_request_duration_seconds", map[string]string{"route": "POST /vipps-login-idp/phone"}); m.GetHistogram().GetSampleCount() != 3 {
+		t.Errorf("the phone page's latency histogram has %d observations, want 3", m.GetHistogram().GetSampleCount())
 	}
-	if m := sample(fams, "vippslogin_store_duration_seconds", map[string]string{"operation": "CreateLoginRequest"}); m.GetHistogram().GetSampleCount() != 2 {
-		t.Errorf("the store's CreateLoginRequest latency has %d observations, want 2", m.GetHistogram().GetSampleCount())
+	if m := sample(fams, "vippslogin_store_duration_seconds", map[string]string{"operation": "CreateLoginRequest"}); m.GetHistogram().GetSampleCount() != 3 {
+		t.Errorf("the store's CreateLoginRequest latency has %d observations, want 3", m.GetHistogram().GetSampleCount())
 	}
 	if m := sample(fams, "vippslogin_build_info", map[string]string{"goversion": runtime.Version()}); m.GetGauge().GetValue() != 1 {
 		t.Errorf("vippslogin_build_info{goversion=%q} missing or not 1: %v", runtime.Version(), fams["vippslogin_build_info"])

@@ -86,7 +86,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/admin/", jsonapi.Routes(adminMux))
 
 	appMux := http.NewServeMux()
-	(&app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}).Mount(appMux)
+	appAPI := &app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}
+	if s.Metrics != nil {
+		appAPI.Answered = s.Metrics.AppAnswered
+	}
+	appAPI.Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
 	if s.Metrics != nil && s.MetricsListener == nil {
