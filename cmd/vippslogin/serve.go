@@ -84,7 +84,11 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
 		}
 	}
-	printBanner(stdout, cfg, ln.Addr(), baseURL, kek)
+	metricsURL := baseURL + "/metrics (from this machine only)"
+	if srv.MetricsListener != nil {
+		metricsURL = "http://" + srv.MetricsListener.Addr().String() + "/metrics"
+	}
+	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
 }
 
@@ -107,13 +111,14 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string, kek kekSource) {
+func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metricsURL string, kek kekSource) {
 	issuer := baseURL + oidc.IssuerPath
 	fmt.Fprintf(w, "vippslogin %s: listening on %s\n", cfg.Mode, addr)
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)
 	fmt.Fprintf(w, "  database:    %s\n", cfg.DisplayDB())
+	fmt.Fprintf(w, "  metrics:     %s\n", metricsURL)
 	defer fmt.Fprintln(w) // a blank line ends the banner
 	if cfg.Mode != config.Dev {
 		return
