@@ -58,7 +58,8 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	defer st.Close()
 
-	km := &keys.Manager{Store: st, KeyEncryptionKey: kek.key}
+	m := metrics.New()
+	km := &keys.Manager{Store: m.Store(st), KeyEncryptionKey: kek.key}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -75,9 +76,9 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		}
 	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
-		Metrics: metrics.New()}
-	srv.Metrics.WatchKeys(km, time.Now)
-	srv.Metrics.WatchBacklog(st, time.Now)
+		Metrics: m}
+	m.WatchKeys(km, time.Now)
+	m.WatchBacklog(st, time.Now)
 	if cfg.MetricsAddr != "" {
 		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()
