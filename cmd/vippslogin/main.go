@@ -45,6 +45,7 @@ func commands() []command {
 		{"keys", "manage signing keys (rotate)", runKeys},
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
+		{"config", "print the configuration dev or serve would run with, and where each value comes from (print)", runConfig},
 		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},
 		{"help", "show this help", nil},
 	}
@@ -88,5 +89,5 @@ func printHelp(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'vippslogin <command> -h' for a command's flags; every flag can also be set by the environment variable shown there.")
+	fmt.Fprintln(w, "\nRun 'vippslogin <command> -h' for a command's flags; every flag can also be set by the environment variable shown there,\nor in a YAML config file (--config) under the flag's name: see docs/configuration.md.")
 }

@@ -40,12 +40,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	if err != nil {
 		return usagef("%v", err)
 	}
-	var logger *slog.Logger
-	if mode == config.Dev {
-		logger = slog.New(server.LogHandler{Handler: slog.NewTextHandler(stderr, nil)})
-	} else {
-		logger = slog.New(server.LogHandler{Handler: slog.NewJSONHandler(stderr, nil)})
-	}
+	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
 
 	kek, err := keyEncryptionKey(cfg)
@@ -91,6 +86,17 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
+}
+
+// newLogger logs to w in cfg's format from cfg's level up; LogHandler adds
+// the request id to every line logged for a request.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.LogFormat == config.LogText {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(server.LogHandler{Handler: h})
 }
 
 // openStore opens the SQLite file or the PostgreSQL database cfg.DB names.

@@ -1,15 +1,16 @@
 // Package config holds the server's configuration: flags, each with an
-// environment variable behind it, and the checks that turn a bad value into
-// a one-line reason (DESIGN §1).
+// environment variable and a config file key behind it, and the checks that
+// turn a bad value into a one-line reason (DESIGN §1). A flag beats the
+// environment, which beats the file, which beats the mode's default.
 package config
 
 import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -45,7 +46,17 @@ type Config struct {
 	// MetricsAddr is a host:port to serve GET /metrics on; empty serves it
 	// on Addr, to loopback clients only.
 	MetricsAddr string
+	// LogFormat is LogText or LogJSON; LogLevel one of logLevels' names.
+	LogFormat, LogLevel string
+	// ConfigFile is the YAML file the other settings were read from, if any.
+	ConfigFile string
 }
+
+// Log formats.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
 
 // flagSpec ties a flag to its environment variable and its default per mode.
 type flagSpec struct {
@@ -67,34 +78,33 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.KeyEncryptionKey }, nil},
 	{"metrics-addr", "VIPPSLOGIN_METRICS_ADDR", "address to serve /metrics on for Prometheus (default: on --addr, to loopback clients only)",
 		func(c *Config) *string { return &c.MetricsAddr }, nil},
+	{"log-format", "VIPPSLOGIN_LOG_FORMAT", "log line format: text or json",
+		func(c *Config) *string { return &c.LogFormat }, map[string]string{Dev: LogText, Serve: LogJSON}},
+	{"log-level", "VIPPSLOGIN_LOG_LEVEL", "least severe level logged: debug, info, warn or error",
+		func(c *Config) *string { return &c.LogLevel }, map[string]string{Dev: "info", Serve: "info"}},
+	{configKey, "VIPPSLOGIN_CONFIG", "YAML file of settings keyed by flag name, e.g. addr: 127.0.0.1:8080 (flags and environment override it)",
+		func(c *Config) *string { return &c.ConfigFile }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
-// environment and then to the mode's defaults, and validates it. A flag
-// error or a bad value is returned as an error that names the field; -h
-// returns flag.ErrHelp after printing the usage to stderr.
+// environment, then to the config file (--config or VIPPSLOGIN_CONFIG), then
+// to the mode's defaults, and validates it. A flag error, a bad file or a bad
+// value is returned as an error that names the field; -h returns
+// flag.ErrHelp after printing the usage to stderr.
 func Parse(mode string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	cfg := Config{Mode: mode}
-	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	for _, s := range flagSpecs {
-		def := s.def[mode]
-		if v := getenv(s.env); v != "" {
-			def = v
-		}
-		fs.StringVar(s.dst(&cfg), s.name, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
-	}
+	fs, flags := newFlagSet(mode, mode, stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: vippslogin %s [flags]\n\nFlags:\n", mode)
+		fmt.Fprintf(stderr, "Usage: vippslogin %s [flags]\n\nEvery flag can also be set in the config file (--config) under its own name.\n\nFlags:\n", mode)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return cfg, err
+		return Config{Mode: mode}, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q: %s takes only flags", fs.Arg(0), mode)
+		return Config{Mode: mode}, fmt.Errorf("unexpected argument %q: %s takes only flags", fs.Arg(0), mode)
 	}
-	return cfg, cfg.Validate()
+	cfg, _, err := resolve(mode, fs, flags, getenv)
+	return cfg, err
 }
 
 // check is one validation rule: the field it is about and what is wrong
@@ -128,6 +138,18 @@ var checks = []check{
 			return "must be at least 16 characters in serve mode; make one with: openssl rand -hex 32"
 		case strings.ContainsAny(c.AdminToken, " \t\r\n"):
 			return "must not contain white space"
+		}
+		return ""
+	}},
+	{"--log-format", func(c Config) string {
+		if c.LogFormat != LogText && c.LogFormat != LogJSON {
+			return fmt.Sprintf("must be %s or %s, not %q", LogText, LogJSON, c.LogFormat)
+		}
+		return ""
+	}},
+	{"--log-level", func(c Config) string {
+		if _, ok := logLevel(c.LogLevel); !ok {
+			return fmt.Sprintf("must be debug, info, warn or error, not %q", c.LogLevel)
 		}
 		return ""
 	}},
@@ -231,6 +253,27 @@ func ParseKeyEncryptionKey(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("is neither 64 hex digits nor base64 of 32 bytes (make one with: openssl rand -base64 32)")
+}
+
+// logLevels are the names --log-level takes, least severe first.
+var logLevels = []struct {
+	name  string
+	level slog.Level
+}{{"debug", slog.LevelDebug}, {"info", slog.LevelInfo}, {"warn", slog.LevelWarn}, {"error", slog.LevelError}}
+
+func logLevel(name string) (slog.Level, bool) {
+	for _, l := range logLevels {
+		if l.name == name {
+			return l.level, true
+		}
+	}
+	return 0, false
+}
+
+// SlogLevel is LogLevel as a slog.Level (info when LogLevel is not valid).
+func (c Config) SlogLevel() slog.Level {
+	level, _ := logLevel(c.LogLevel)
+	return level
 }
 
 // IsPostgres reports whether DB names a PostgreSQL database.

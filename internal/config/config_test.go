@@ -25,7 +25,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info"}
 	if cfg != want {
 		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
 	}
@@ -53,7 +53,7 @@ func TestParseHelp(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef",
-		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", LogFormat: LogJSON, LogLevel: "info"}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -84,6 +84,12 @@ func TestValidate(t *testing.T) {
 		{"dev without key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "" }, ""},
 		{"hex key-encryption key", func(c *Config) { c.KeyEncryptionKey = strings.Repeat("0f", 32) }, ""},
 		{"short key-encryption key", func(c *Config) { c.KeyEncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZg==" }, "--key-encryption-key is 16 bytes; want 32"},
+		{"text logs", func(c *Config) { c.LogFormat = LogText }, ""},
+		{"debug logs", func(c *Config) { c.LogLevel = "debug" }, ""},
+		{"bad log format", func(c *Config) { c.LogFormat = "logfmt" }, `--log-format must be text or json, not "logfmt"`},
+		{"empty log format", func(c *Config) { c.LogFormat = "" }, `--log-format must be text or json, not ""`},
+		{"bad log level", func(c *Config) { c.LogLevel = "verbose" }, `--log-level must be debug, info, warn or error, not "verbose"`},
+		{"upper-case log level", func(c *Config) { c.LogLevel = "INFO" }, `--log-level must be debug, info, warn or error`},
 		{"garbled key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "not a key!" }, "--key-encryption-key is neither"},
 	}
 	for _, tt := range tests {
