@@ -13,6 +13,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/keys"
+	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/server"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -52,7 +53,8 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	defer st.Close()
 
-	km := &keys.Manager{Store: st, KeyEncryptionKey: kek.key}
+	m := metrics.New()
+	km := &keys.Manager{Store: m.Store(st), KeyEncryptionKey: kek.key}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -68,8 +70,21 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return err
 		}
 	}
-	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev}
-	printBanner(stdout, cfg, ln.Addr(), baseURL, kek)
+	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
+		Metrics: m}
+	m.WatchKeys(km, time.Now)
+	m.WatchBacklog(st, time.Now)
+	if cfg.MetricsAddr != "" {
+		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+	}
+	metricsURL := baseURL + "/metrics (from this machine only)"
+	if srv.MetricsListener != nil {
+		metricsURL = "http://" + srv.MetricsListener.Addr().String() + "/metrics"
+	}
+	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
 }
 
@@ -103,13 +118,14 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL string, kek kekSource) {
+func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metricsURL string, kek kekSource) {
 	issuer := baseURL + oidc.IssuerPath
 	fmt.Fprintf(w, "vippslogin %s: listening on %s\n", cfg.Mode, addr)
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)
 	fmt.Fprintf(w, "  database:    %s\n", cfg.DisplayDB())
+	fmt.Fprintf(w, "  metrics:     %s\n", metricsURL)
 	defer fmt.Fprintln(w) // a blank line ends the banner
 	if cfg.Mode != config.Dev {
 		return

@@ -231,6 +231,9 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, phone string,
 	if err != nil {
 		return err
 	}
+	if outcome == nil && a.Answered != nil {
+		a.Answered(final.Kind, final.Status != store.LoginFailed)
+	}
 	var secret string
 	if resume != nil {
 		secret = *resume

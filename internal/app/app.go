@@ -36,6 +36,11 @@ type API struct {
 	// Keys signs the JWS of the QR webhook (webhook.QRLogin); without it,
 	// approving a QR code that has no redirect URI fails.
 	Keys *keys.Manager
+	// Answered, when set, is told of each answer in the app that decided a
+	// login: approved, or rejected by the user (the metrics count them).
+	// An answer that failed the login otherwise (a wrong challenge, an
+	// outdated app, too late) is neither.
+	Answered func(kind string, approved bool)
 }
 
 // Mount registers the app API's routes and the test app page that uses

@@ -43,6 +43,9 @@ type Config struct {
 	// in hex or base64, as given (ParseKeyEncryptionKey reads it). Required
 	// in serve mode; dev mode keeps a generated one in a file when empty.
 	KeyEncryptionKey string
+	// MetricsAddr is a host:port to serve GET /metrics on; empty serves it
+	// on Addr, to loopback clients only.
+	MetricsAddr string
 	// LogFormat is LogText or LogJSON; LogLevel one of logLevels' names.
 	LogFormat, LogLevel string
 	// ConfigFile is the YAML file the other settings were read from, if any.
@@ -73,6 +76,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.AdminToken }, map[string]string{Dev: DevAdminToken}},
 	{"key-encryption-key", "VIPPSLOGIN_KEY_ENCRYPTION_KEY", "32 bytes in base64 or hex that encrypt the signing keys in the database (dev: generated into a file next to it)",
 		func(c *Config) *string { return &c.KeyEncryptionKey }, nil},
+	{"metrics-addr", "VIPPSLOGIN_METRICS_ADDR", "address to serve /metrics on for Prometheus (default: on --addr, to loopback clients only)",
+		func(c *Config) *string { return &c.MetricsAddr }, nil},
 	{"log-format", "VIPPSLOGIN_LOG_FORMAT", "log line format: text or json",
 		func(c *Config) *string { return &c.LogFormat }, map[string]string{Dev: LogText, Serve: LogJSON}},
 	{"log-level", "VIPPSLOGIN_LOG_LEVEL", "least severe level logged: debug, info, warn or error",
@@ -117,6 +122,12 @@ var checks = []check{
 		return ""
 	}},
 	{"--addr", func(c Config) string { return checkAddr(c.Addr) }},
+	{"--metrics-addr", func(c Config) string {
+		if c.MetricsAddr == "" {
+			return ""
+		}
+		return checkAddr(c.MetricsAddr)
+	}},
 	{"--base-url", func(c Config) string { return checkBaseURL(c.BaseURL) }},
 	{"--db", func(c Config) string { return checkDB(c.DB) }},
 	{"--admin-token", func(c Config) string {

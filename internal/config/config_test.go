@@ -66,6 +66,8 @@ func TestValidate(t *testing.T) {
 		{"bad mode", func(c *Config) { c.Mode = "prod" }, "mode must be"},
 		{"addr without port", func(c *Config) { c.Addr = "localhost" }, "--addr \"localhost\" is not host:port"},
 		{"addr bad port", func(c *Config) { c.Addr = "127.0.0.1:99999" }, "--addr \"127.0.0.1:99999\" has a bad port"},
+		{"metrics addr", func(c *Config) { c.MetricsAddr = "127.0.0.1:9090" }, ""},
+		{"metrics addr without port", func(c *Config) { c.MetricsAddr = "localhost" }, "--metrics-addr \"localhost\" is not host:port"},
 		{"base url not a url", func(c *Config) { c.BaseURL = "localhost:8080" }, "--base-url \"localhost:8080\" must start with http"},
 		{"base url ftp", func(c *Config) { c.BaseURL = "ftp://example.com" }, "--base-url"},
 		{"base url no host", func(c *Config) { c.BaseURL = "https://" }, "--base-url \"https://\" has no host"},

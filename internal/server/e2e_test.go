@@ -18,6 +18,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
@@ -30,6 +31,8 @@ type e2e struct {
 	Provider *oidc.Provider
 	// Clock is the server's clock: real time plus whatever a test adds.
 	Clock *offsetClock
+	// Server is the server under test, with metrics.
+	Server *Server
 }
 
 // offsetClock is the real clock moved forward by what a test adds, so that
@@ -64,7 +67,9 @@ func startE2E(t *testing.T) *e2e {
 	}
 	clock := &offsetClock{}
 	s := &Server{BaseURL: base, Store: st, Keys: km, AdminToken: "e2e-admin-token-0123", Demo: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, Metrics: metrics.New()}
+	s.Metrics.WatchKeys(km, clock.Now)
+	s.Metrics.WatchBacklog(st, clock.Now)
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -73,7 +78,7 @@ func startE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
-	return &e2e{BaseURL: base, Issuer: issuer, Provider: p, Clock: clock}
+	return &e2e{BaseURL: base, Issuer: issuer, Provider: p, Clock: clock, Server: s}
 }
 
 // merchantRedirect is a registered redirect URI of the demo client that the

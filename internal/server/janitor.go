@@ -36,7 +36,7 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	// The grace keeps a used code past its expiry for as long as the tokens
 	// it issued live, so that a late replay still revokes them.
-	n, err := s.Store.DeleteExpired(ctx, now().Add(-ExpiryGrace))
+	n, err := s.store().DeleteExpired(ctx, now().Add(-ExpiryGrace))
 	switch {
 	case err != nil && ctx.Err() == nil:
 		s.Logger.WarnContext(ctx, "janitor: deleting expired records failed", "err", err)

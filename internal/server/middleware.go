@@ -23,10 +23,11 @@ func RequestID(ctx context.Context) string {
 
 var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// middleware gives every request an id, logs it when done and turns a panic
+// middleware gives every request an id, logs it when done, counts it by
+// its route pattern (route) when the server has metrics, and turns a panic
 // into a 500. The log line has the path but never the query, which can hold
 // codes, tokens and state.
-func (s *Server) middleware(next http.Handler) http.Handler {
+func (s *Server) middleware(next http.Handler, route func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !goodRequestID.MatchString(id) {
@@ -53,12 +54,16 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelWarn
 			}
+			d := time.Since(start)
+			if s.Metrics != nil {
+				s.Metrics.ObserveRequest(route(r), r.Method, rec.code(), d)
+			}
 			s.Logger.LogAttrs(ctx, level, "request",
 				slog.String("method", r.Method),
 				slog.String("path", logPath(r.URL.Path)),
 				slog.Int("status", rec.code()),
 				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", d),
 			)
 		}()
 		next.ServeHTTP(rec, r)

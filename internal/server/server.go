@@ -21,6 +21,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/login"
+	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -38,6 +39,20 @@ type Server struct {
 	// demo client. It is dev mode: it also lets a qr_webhook_url be plain
 	// http:// to any host.
 	Demo bool
+	// Metrics, when set, instruments the server and serves GET /metrics:
+	// on MetricsListener when that is set, else on the main listener to
+	// loopback clients only (metricsAllowed).
+	Metrics         *metrics.Metrics
+	MetricsListener net.Listener
+}
+
+// store is the store every part of the server uses: timed and counted
+// when the server has metrics.
+func (s *Server) store() store.Store {
+	if s.Metrics == nil {
+		return s.Store
+	}
+	return s.Metrics.Store(s.Store)
 }
 
 // Handler returns the whole server as one http.Handler.
@@ -56,7 +71,7 @@ func (s *Server) Handler() http.Handler {
 	if now == nil {
 		now = time.Now
 	}
-	st := store.CacheClients(s.Store, store.DefaultClientTTL, now)
+	st := store.CacheClients(s.store(), store.DefaultClientTTL, now)
 
 	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now}
 	provider.Mount(mux)
@@ -71,14 +86,76 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/admin/", jsonapi.Routes(adminMux))
 
 	appMux := http.NewServeMux()
-	(&app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}).Mount(appMux)
+	appAPI := &app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}
+	if s.Metrics != nil {
+		appAPI.Answered = s.Metrics.AppAnswered
+	}
+	appAPI.Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
-	var h http.Handler = mux
-	if prefix := basePath(s.BaseURL); prefix != "" {
-		h = http.StripPrefix(prefix, h)
+	if s.Metrics != nil && s.MetricsListener == nil {
+		mux.Handle("GET /metrics", metricsAllowed(s.Metrics.Handler()))
 	}
-	return s.middleware(h)
+
+	rt := routes{prefix: basePath(s.BaseURL), top: mux, sub: map[string]*http.ServeMux{"/admin/": adminMux, "/app/": appMux}}
+	var h http.Handler = mux
+	if rt.prefix != "" {
+		h = http.StripPrefix(rt.prefix, h)
+	}
+	return s.middleware(h, rt.of)
+}
+
+// routes finds the pattern a request is served by, for the metrics: the
+// innermost mux's, so that an admin or app API route is named in full.
+type routes struct {
+	prefix string
+	top    *http.ServeMux
+	// sub are the muxes mounted on top, by the pattern they are mounted at.
+	sub map[string]*http.ServeMux
+}
+
+// of returns r's route pattern, or "" when none matches (a 404 or 405).
+func (rt routes) of(r *http.Request) string {
+	if rt.prefix != "" {
+		p, ok := strings.CutPrefix(r.URL.Path, rt.prefix)
+		if !ok {
+			return ""
+		}
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		r = r.Clone(r.Context())
+		r.URL = &u
+	}
+	_, pattern := rt.top.Handler(r)
+	if sub, ok := rt.sub[pattern]; ok {
+		_, pattern = sub.Handler(r)
+	}
+	return pattern
+}
+
+// metricsAllowed serves h only to a client on this machine that did not
+// come through a proxy: the metrics are for the operator, and the main
+// listener may be public. Behind a reverse proxy every request comes from
+// loopback, so one that carries a forwarding header is refused too; such
+// a deployment scrapes --metrics-addr instead.
+func metricsAllowed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fromLoopback(r.RemoteAddr) || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+			http.Error(w, "Metrics are served only to this machine; scrape them on --metrics-addr instead.", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fromLoopback reports whether remoteAddr (host:port) is a loopback address.
+func fromLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // basePath is the base URL's path, which a reverse proxy forwards unchanged
@@ -94,7 +171,7 @@ func basePath(baseURL string) string {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.Store.Ping(ctx); err != nil {
+	if err := s.store().Ping(ctx); err != nil {
 		s.Logger.ErrorContext(r.Context(), "readiness: store unreachable", "err", err)
 		return jsonapi.Errorf(http.StatusServiceUnavailable, "The database does not answer.")
 	}
@@ -114,6 +191,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { s.Janitor(ctx, JanitorInterval) })
 	bg.Go(func() { s.Webhooks(ctx) })
+	if s.Metrics != nil && s.MetricsListener != nil {
+		bg.Go(func() {
+			if err := Serve(ctx, s.MetricsListener, s.Metrics.Handler(), s.Logger); err != nil {
+				s.Logger.Error("metrics listener failed; the server goes on without it", "err", err)
+			}
+		})
+	}
 	err := Serve(ctx, ln, s.Handler(), s.Logger)
 	cancel()
 	bg.Wait()

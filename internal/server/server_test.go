@@ -94,7 +94,7 @@ func TestRequestIDIsGeneratedWhenMissingOrBad(t *testing.T) {
 func TestPanicIsA500(t *testing.T) {
 	var logs bytes.Buffer
 	s, _ := newServer(t, "http://localhost", &logs)
-	h := s.middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom: internal detail") }))
+	h := s.middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom: internal detail") }), func(*http.Request) string { return "" })
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "boom") {

@@ -633,6 +633,20 @@ type Store interface {
 	// from update is returned as is and nothing is written. It changes
 	// nothing else of the client (not UpdatedAt).
 	UpdateClientAuthFailures(ctx context.Context, clientID string, update func(ClientAuthFailures) (ClientAuthFailures, error)) (ClientAuthFailures, error)
+
+	// Backlog counts what waits at now, for the metrics: one cheap read
+	// per table, along indexes.
+	Backlog(ctx context.Context, now time.Time) (Backlog, error)
+}
+
+// Backlog is what waits to be done at a moment.
+type Backlog struct {
+	// PendingLogins counts, by Kind, the login requests that have not
+	// ended (LoginCreated, LoginWaiting or LoginApproved) nor expired.
+	PendingLogins map[string]int
+	// Webhooks counts the outbox's events not yet delivered that it has
+	// not given up on (ExpiresAt after now): the outbox depth.
+	Webhooks int
 }
 
 // Scopes are the scopes Vipps Login knows, in the order the spec lists them

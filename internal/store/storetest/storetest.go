@@ -125,6 +125,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebhookRecordAttempt", testWebhookRecordAttempt},
 		{"WebhookDeleteExpired", testWebhookDeleteExpired},
 		{"WebhookClientDeleteCascades", testWebhookClientDeleteCascades},
+		{"Backlog", testBacklog},
 
 		{"QRCodeCreateGet", testQRCodeCreateGet},
 		{"QRCodeListDelete", testQRCodeListDelete},
