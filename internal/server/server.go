@@ -23,6 +23,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/login"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/version"
 )
 
 // Server is everything the handler needs.
@@ -43,10 +44,7 @@ type Server struct {
 // Handler returns the whole server as one http.Handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", jsonapi.Handler(s.ready))
 
 	// Every handler reads clients through one cache, so that the admin
@@ -89,6 +87,18 @@ func basePath(baseURL string) string {
 		return ""
 	}
 	return strings.TrimRight(u.Path, "/")
+}
+
+// VersionHeader carries the running build's version (version.Info.Short)
+// on /healthz, so that a rollout can be checked replica by replica while
+// the body stays the "ok" that load balancers match.
+const VersionHeader = "X-Vippslogin-Version"
+
+// healthz answers that the process is up, whatever the database does.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set(VersionHeader, version.Get().Short())
+	w.Write([]byte("ok\n"))
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
