@@ -45,6 +45,7 @@ func commands() []command {
 		{"keys", "manage signing keys (rotate)", runKeys},
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
+		{"backup", "copy a running server's SQLite database to a new file, consistently", runBackup},
 		{"version", "print the module version, commit and Go version of this build", runVersion},
 		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},
 		{"help", "show this help", nil},
