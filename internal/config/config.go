@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -42,6 +43,12 @@ type Config struct {
 	// in hex or base64, as given (ParseKeyEncryptionKey reads it). Required
 	// in serve mode; dev mode keeps a generated one in a file when empty.
 	KeyEncryptionKey string
+	// TLSCert and TLSKey are PEM files for a direct HTTPS listener; both or
+	// neither (behind a reverse proxy that ends TLS: neither). SIGHUP
+	// reloads them.
+	TLSCert, TLSKey string
+	// Pprof mounts net/http/pprof on the metrics listener: "true" or "on".
+	Pprof string
 }
 
 // flagSpec ties a flag to its environment variable and its default per mode.
@@ -62,6 +69,12 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.AdminToken }, map[string]string{Dev: DevAdminToken}},
 	{"key-encryption-key", "VIPPSLOGIN_KEY_ENCRYPTION_KEY", "32 bytes in base64 or hex that encrypt the signing keys in the database (dev: generated into a file next to it)",
 		func(c *Config) *string { return &c.KeyEncryptionKey }, nil},
+	{"tls-cert", "VIPPSLOGIN_TLS_CERT", "PEM certificate chain file: serve HTTPS directly (with --tls-key; reloaded on SIGHUP)",
+		func(c *Config) *string { return &c.TLSCert }, nil},
+	{"tls-key", "VIPPSLOGIN_TLS_KEY", "PEM private key file of --tls-cert",
+		func(c *Config) *string { return &c.TLSKey }, nil},
+	{"pprof", "VIPPSLOGIN_PPROF", "true or on: serve net/http/pprof on the metrics listener only (default off)",
+		func(c *Config) *string { return &c.Pprof }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -132,6 +145,42 @@ var checks = []check{
 		}
 		return ""
 	}},
+	{"--tls-cert", func(c Config) string { return checkTLS(c.TLSCert, c.TLSKey) }},
+	{"--pprof", func(c Config) string {
+		if _, err := c.PprofEnabled(); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
+}
+
+// checkTLS checks that the certificate and key are given together and
+// load as a pair, so that a bad pair stops the start, not the first
+// handshake.
+func checkTLS(cert, key string) string {
+	switch {
+	case cert == "" && key == "":
+		return ""
+	case key == "":
+		return "needs --tls-key (the certificate's private key) too"
+	case cert == "":
+		return "is missing: --tls-key needs --tls-cert (the certificate) too"
+	}
+	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
+		return fmt.Sprintf("and --tls-key do not load as a pair: %v", err)
+	}
+	return ""
+}
+
+// PprofEnabled reads --pprof: "" or false/off is off, true/on is on.
+func (c Config) PprofEnabled() (bool, error) {
+	switch strings.ToLower(c.Pprof) {
+	case "", "false", "off", "0":
+		return false, nil
+	case "true", "on", "1":
+		return true, nil
+	}
+	return false, fmt.Errorf("is %q; want true or on (or false, off)", c.Pprof)
 }
 
 // Validate runs every check and reports the first failure as
