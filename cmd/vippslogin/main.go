@@ -46,6 +46,8 @@ func commands() []command {
 		{"app", "play the user's phone: approve or reject a pending login", runApp},
 		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
 		{"config", "print the configuration dev or serve would run with, and where each value comes from (print)", runConfig},
+		{"backup", "copy a running server's SQLite database to a new file, consistently", runBackup},
+		{"version", "print the module version, commit and Go version of this build", runVersion},
 		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},
 		{"help", "show this help", nil},
 	}

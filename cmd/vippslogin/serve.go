@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/config"
@@ -64,6 +66,18 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	baseURL := cfg.ResolveBaseURL(ln.Addr())
+	if cfg.TLSCert != "" {
+		cert, err := server.LoadCertificate(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, cert.TLSConfig())
+		go cert.ReloadOnSIGHUP(ctx, logger)
+		if cfg.BaseURL == "" {
+			baseURL = "https" + strings.TrimPrefix(baseURL, "http")
+		}
+	}
 	if mode == config.Dev {
 		if err := devseed.Seed(ctx, st, baseURL, time.Now()); err != nil {
 			ln.Close()
@@ -74,6 +88,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		Metrics: m}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
+	srv.Pprof, _ = cfg.PprofEnabled() // Validate checked it
 	if cfg.MetricsAddr != "" {
 		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()

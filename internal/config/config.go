@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -50,6 +51,12 @@ type Config struct {
 	LogFormat, LogLevel string
 	// ConfigFile is the YAML file the other settings were read from, if any.
 	ConfigFile string
+	// TLSCert and TLSKey are PEM files for a direct HTTPS listener; both or
+	// neither (behind a reverse proxy that ends TLS: neither). SIGHUP
+	// reloads them.
+	TLSCert, TLSKey string
+	// Pprof mounts net/http/pprof on the metrics listener: "true" or "on".
+	Pprof string
 }
 
 // Log formats.
@@ -84,6 +91,12 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.LogLevel }, map[string]string{Dev: "info", Serve: "info"}},
 	{configKey, "VIPPSLOGIN_CONFIG", "YAML file of settings keyed by flag name, e.g. addr: 127.0.0.1:8080 (flags and environment override it)",
 		func(c *Config) *string { return &c.ConfigFile }, nil},
+	{"tls-cert", "VIPPSLOGIN_TLS_CERT", "PEM certificate chain file: serve HTTPS directly (with --tls-key; reloaded on SIGHUP)",
+		func(c *Config) *string { return &c.TLSCert }, nil},
+	{"tls-key", "VIPPSLOGIN_TLS_KEY", "PEM private key file of --tls-cert",
+		func(c *Config) *string { return &c.TLSKey }, nil},
+	{"pprof", "VIPPSLOGIN_PPROF", "true or on: serve net/http/pprof on the metrics listener only (default off)",
+		func(c *Config) *string { return &c.Pprof }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -165,6 +178,46 @@ var checks = []check{
 		}
 		return ""
 	}},
+	{"--tls-cert", func(c Config) string { return checkTLS(c.TLSCert, c.TLSKey) }},
+	{"--pprof", func(c Config) string {
+		on, err := c.PprofEnabled()
+		switch {
+		case err != nil:
+			return err.Error()
+		case on && c.MetricsAddr == "":
+			return "needs --metrics-addr: the profiles are served only on the metrics listener, never on the public one"
+		}
+		return ""
+	}},
+}
+
+// checkTLS checks that the certificate and key are given together and
+// load as a pair, so that a bad pair stops the start, not the first
+// handshake.
+func checkTLS(cert, key string) string {
+	switch {
+	case cert == "" && key == "":
+		return ""
+	case key == "":
+		return "needs --tls-key (the certificate's private key) too"
+	case cert == "":
+		return "is missing: --tls-key needs --tls-cert (the certificate) too"
+	}
+	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
+		return fmt.Sprintf("and --tls-key do not load as a pair: %v", err)
+	}
+	return ""
+}
+
+// PprofEnabled reads --pprof: "" or false/off is off, true/on is on.
+func (c Config) PprofEnabled() (bool, error) {
+	switch strings.ToLower(c.Pprof) {
+	case "", "false", "off", "0":
+		return false, nil
+	case "true", "on", "1":
+		return true, nil
+	}
+	return false, fmt.Errorf("is %q; want true or on (or false, off)", c.Pprof)
 }
 
 // Validate runs every check and reports the first failure as

@@ -2,14 +2,22 @@ package config
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"io"
+	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(kv ...string) func(string) string {
@@ -90,6 +98,13 @@ func TestValidate(t *testing.T) {
 		{"empty log format", func(c *Config) { c.LogFormat = "" }, `--log-format must be text or json, not ""`},
 		{"bad log level", func(c *Config) { c.LogLevel = "verbose" }, `--log-level must be debug, info, warn or error, not "verbose"`},
 		{"upper-case log level", func(c *Config) { c.LogLevel = "INFO" }, `--log-level must be debug, info, warn or error`},
+		{"tls cert without key", func(c *Config) { c.TLSCert = "cert.pem" }, "--tls-cert needs --tls-key"},
+		{"tls key without cert", func(c *Config) { c.TLSKey = "key.pem" }, "--tls-cert is missing"},
+		{"tls files missing", func(c *Config) { c.TLSCert, c.TLSKey = "/nonexistent/cert.pem", "/nonexistent/key.pem" }, "--tls-cert and --tls-key do not load as a pair"},
+		{"pprof on", func(c *Config) { c.Pprof, c.MetricsAddr = "on", "127.0.0.1:9090" }, ""},
+		{"pprof true", func(c *Config) { c.Pprof, c.MetricsAddr = "TRUE", "127.0.0.1:9090" }, ""},
+		{"pprof without a metrics listener", func(c *Config) { c.Pprof = "on" }, "--pprof needs --metrics-addr"},
+		{"pprof garbled", func(c *Config) { c.Pprof = "yes please" }, "--pprof is \"yes please\""},
 		{"garbled key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "not a key!" }, "--key-encryption-key is neither"},
 	}
 	for _, tt := range tests {
@@ -137,5 +152,38 @@ func TestDisplayDB(t *testing.T) {
 		if got := (Config{DB: db}).DisplayDB(); got != want {
 			t.Errorf("DisplayDB(%q) = %q, want %q", db, got, want)
 		}
+	}
+}
+
+// TestValidateTLSPair: a certificate and its key pass; the certificate
+// with another key does not.
+func TestValidateTLSPair(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string) (cert, key string) {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotAfter: time.Now().Add(time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kder, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, key = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+		os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+		os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+		return cert, key
+	}
+	cert, key := write("a")
+	_, otherKey := write("b")
+	if msg := checkTLS(cert, key); msg != "" {
+		t.Errorf("a matching pair: %s", msg)
+	}
+	if msg := checkTLS(cert, otherKey); !strings.HasPrefix(msg, "and --tls-key do not load as a pair") {
+		t.Errorf("a mismatched pair: %q", msg)
 	}
 }

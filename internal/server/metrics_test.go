@@ -280,7 +280,7 @@ func TestMetricsListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{BaseURL: "http://" + ln.Addr().String(), Store: st, Keys: testenv.Keys(t, st, nil),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(), MetricsListener: mln}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(), MetricsListener: mln, Pprof: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, ln) }()
@@ -303,6 +303,17 @@ func TestMetricsListener(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("/metrics on the main listener = %d, want 404 when a metrics listener is set", res.StatusCode)
+	}
+	// --pprof: the profiles on the metrics listener, not the main one.
+	for addr, want := range map[string]int{mln.Addr().String(): http.StatusOK, ln.Addr().String(): http.StatusNotFound} {
+		res, err := http.Get("http://" + addr + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("/debug/pprof/ on %s = %d, want %d", addr, res.StatusCode, want)
+		}
 	}
 	fams, _ := scrape(t, "http://"+mln.Addr().String()+"/metrics")
 	if got := counter(fams, "vippslogin_http_requests_total", map[string]string{"route": "GET /healthz", "code": "200"}); got != 1 {

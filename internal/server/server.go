@@ -24,6 +24,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/version"
 )
 
 // Server is everything the handler needs.
@@ -44,6 +45,9 @@ type Server struct {
 	// loopback clients only (metricsAllowed).
 	Metrics         *metrics.Metrics
 	MetricsListener net.Listener
+	// Pprof serves net/http/pprof on MetricsListener, never on the main
+	// listener.
+	Pprof bool
 }
 
 // store is the store every part of the server uses: timed and counted
@@ -58,10 +62,7 @@ func (s *Server) store() store.Store {
 // Handler returns the whole server as one http.Handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", jsonapi.Handler(s.ready))
 
 	// Every handler reads clients through one cache, so that the admin
@@ -103,6 +104,17 @@ func (s *Server) Handler() http.Handler {
 		h = http.StripPrefix(rt.prefix, h)
 	}
 	return s.middleware(h, rt.of)
+}
+
+// metricsHandler is what the metrics listener serves: GET /metrics, and
+// the profiles when Pprof is set.
+func (s *Server) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.Metrics.Handler())
+	if s.Pprof {
+		MountPprof(mux)
+	}
+	return mux
 }
 
 // routes finds the pattern a request is served by, for the metrics: the
@@ -168,6 +180,18 @@ func basePath(baseURL string) string {
 	return strings.TrimRight(u.Path, "/")
 }
 
+// VersionHeader carries the running build's version (version.Info.Short)
+// on /healthz, so that a rollout can be checked replica by replica while
+// the body stays the "ok" that load balancers match.
+const VersionHeader = "X-Vippslogin-Version"
+
+// healthz answers that the process is up, whatever the database does.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set(VersionHeader, version.Get().Short())
+	w.Write([]byte("ok\n"))
+}
+
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -193,7 +217,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	bg.Go(func() { s.Webhooks(ctx) })
 	if s.Metrics != nil && s.MetricsListener != nil {
 		bg.Go(func() {
-			if err := Serve(ctx, s.MetricsListener, s.Metrics.Handler(), s.Logger); err != nil {
+			if err := Serve(ctx, s.MetricsListener, s.metricsHandler(), s.Logger); err != nil {
 				s.Logger.Error("metrics listener failed; the server goes on without it", "err", err)
 			}
 		})

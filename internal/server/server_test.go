@@ -16,6 +16,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
 	"github.com/vippslogin/vippslogin/internal/testenv"
+	"github.com/vippslogin/vippslogin/internal/version"
 )
 
 func newServer(t *testing.T, baseURL string, logs *bytes.Buffer) (*Server, *sqlite.Store) {
@@ -206,5 +207,20 @@ func TestErrorLogHidesLoginHandles(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "SECRET-HANDLE") {
 		t.Errorf("the log holds the login's handle: %s", logs.String())
+	}
+}
+
+// TestHealthzNamesTheVersion: /healthz still answers exactly "ok\n", which
+// load balancers match, and names the build in a header.
+func TestHealthzNamesTheVersion(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 || rec.Body.String() != "ok\n" {
+		t.Errorf("healthz = %d %q, want 200 \"ok\\n\"", rec.Code, rec.Body)
+	}
+	if got, want := rec.Header().Get(VersionHeader), version.Get().Short(); got != want || got == "" {
+		t.Errorf("%s = %q, want %q", VersionHeader, got, want)
 	}
 }

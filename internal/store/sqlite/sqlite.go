@@ -88,6 +88,7 @@ const walTimeout = 10 * time.Second
 
 // Store is a store.Store backed by one SQLite file.
 type Store struct {
+	path      string // the database file, for Backup's connection
 	w         *writer
 	r         *readers
 	cp        *checkpointer
@@ -148,7 +149,7 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 	}
 	cdb.SetMaxOpenConns(1)
 	cp := newCheckpointer(cdb)
-	s := &Store{w: newWriter(wdb, conn, cp.committed), r: &readers{db: rdb}, cp: cp}
+	s := &Store{path: path, w: newWriter(wdb, conn, cp.committed), r: &readers{db: rdb}, cp: cp}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, errorf("sqlite: migrate %s: %w", path, err)
