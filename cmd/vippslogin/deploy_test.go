@@ -307,6 +307,7 @@ func TestSystemdUnit(t *testing.T) {
 	d := unitDirectives(src)
 	for k, want := range map[string]string{
 		"ExecStart":                "/usr/local/bin/vippslogin serve",
+		"ExecReload":               "/bin/kill -HUP $MAINPID",
 		"EnvironmentFile":          "/etc/vippslogin/env",
 		"Restart":                  "on-failure",
 		"RestartPreventExitStatus": "2",

@@ -66,18 +66,18 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	baseURL := cfg.ResolveBaseURL(ln.Addr())
+	var cert *server.Certificate // nil without --tls-cert: SIGHUP then reloads nothing
 	if cfg.TLSCert != "" {
-		cert, err := server.LoadCertificate(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
+		if cert, err = server.LoadCertificate(cfg.TLSCert, cfg.TLSKey); err != nil {
 			ln.Close()
 			return err
 		}
 		ln = tls.NewListener(ln, cert.TLSConfig())
-		go cert.ReloadOnSIGHUP(ctx, logger)
 		if cfg.BaseURL == "" {
 			baseURL = "https" + strings.TrimPrefix(baseURL, "http")
 		}
 	}
+	cert.ReloadOnSIGHUP(ctx, logger)
 	if mode == config.Dev {
 		if err := devseed.Seed(ctx, st, baseURL, time.Now()); err != nil {
 			ln.Close()

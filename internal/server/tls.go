@@ -52,21 +52,36 @@ func (c *Certificate) TLSConfig() *tls.Config {
 }
 
 // ReloadOnSIGHUP reloads the certificate each time the process gets
-// SIGHUP, until ctx is done, logging the outcome.
+// SIGHUP, until ctx is done, logging the outcome. It takes the signal
+// before it returns and handles it in a goroutine of its own. On a nil
+// Certificate (no --tls-cert) it only says that there is nothing to
+// reload: an operator's reload, such as systemctl reload, must not end the
+// server, as SIGHUP's default action would.
 func (c *Certificate) ReloadOnSIGHUP(ctx context.Context, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			if err := c.Reload(); err != nil {
-				logger.Error("TLS certificate not reloaded; still serving the previous one", "err", err)
-				continue
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				c.reloadLogged(logger)
 			}
-			logger.Info("TLS certificate reloaded", "cert", c.certFile)
 		}
+	}()
+}
+
+// reloadLogged is one SIGHUP's reload, and its log line.
+func (c *Certificate) reloadLogged(logger *slog.Logger) {
+	if c == nil {
+		logger.Info("SIGHUP: nothing to reload (the server has no --tls-cert)")
+		return
 	}
+	if err := c.Reload(); err != nil {
+		logger.Error("TLS certificate not reloaded; still serving the previous one", "err", err)
+		return
+	}
+	logger.Info("TLS certificate reloaded", "cert", c.certFile)
 }

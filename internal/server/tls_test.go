@@ -10,11 +10,15 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -113,5 +117,78 @@ func TestHTTPSAndReload(t *testing.T) {
 	}
 	if got, err := get(second); err != nil || !got.Equal(second) {
 		t.Errorf("a failed reload changed the certificate in use: %v", err)
+	}
+}
+
+// lockedBuffer is a log destination the signal goroutine and the test
+// share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitForLog waits until logs holds want, the signal having been handled.
+func waitForLog(t *testing.T, logs *lockedBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q logged after SIGHUP; logs: %s", want, logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSIGHUP: a real SIGHUP reloads the certificate from its files, and
+// without a certificate it is logged and ignored; either way the process
+// goes on (SIGHUP's default action ends a Go program, and systemctl reload
+// sends it).
+func TestSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "first")
+	cert, err := LoadCertificate(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cert *Certificate
+		want string
+	}{{"no certificate", nil, "nothing to reload"}, {"certificate", cert, "TLS certificate reloaded"}} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.cert != nil {
+				writeCert(t, dir, "second")
+			}
+			logs := &lockedBuffer{}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			c.cert.ReloadOnSIGHUP(ctx, slog.New(slog.NewTextHandler(logs, nil)))
+			if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			waitForLog(t, logs, c.want)
+			if c.cert != nil {
+				hello, err := c.cert.GetCertificate(&tls.ClientHelloInfo{})
+				if err != nil || hello.Leaf == nil && len(hello.Certificate) == 0 {
+					t.Fatalf("GetCertificate: %v", err)
+				}
+				leaf, err := x509.ParseCertificate(hello.Certificate[0])
+				if err != nil || leaf.Subject.CommonName != "second" {
+					t.Errorf("after SIGHUP the certificate is %v (%v), want the second", leaf.Subject.CommonName, err)
+				}
+			}
+		})
 	}
 }
