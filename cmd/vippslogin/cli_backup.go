@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
@@ -41,6 +42,11 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return usagef("--out is required: the backup file to write")
 	case config.Config{DB: *db}.IsPostgres():
 		return errors.New("--db is a PostgreSQL database: back it up with pg_dump (e.g. pg_dump --format=custom --file=vippslogin.dump \"$VIPPSLOGIN_DB\"), and keep the key-encryption key with the dump")
+	}
+	// Open would make a new, empty database at a mistyped path, and the
+	// backup of it would look like a success.
+	if fi, err := os.Stat(*db); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("no SQLite database at %s: give --db the file the server uses", *db)
 	}
 	st, err := sqlite.Open(ctx, *db)
 	if err != nil {

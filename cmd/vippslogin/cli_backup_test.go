@@ -70,3 +70,18 @@ func TestBackupOfPostgresPointsToPgDump(t *testing.T) {
 		t.Errorf("backup of a postgres:// URL exited %d: %s", code, errs.String())
 	}
 }
+
+// TestBackupOfAMissingDatabase: a mistyped --db is an error, not a
+// database made on the spot and backed up empty.
+func TestBackupOfAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	var errs strings.Builder
+	code := run(context.Background(), []string{"backup", "--db", missing, "--out", filepath.Join(dir, "out.db")}, func(string) string { return "" }, io.Discard, &errs)
+	if code == 0 || !strings.Contains(errs.String(), "no SQLite database at") {
+		t.Errorf("backup of a missing database exited %d: %s", code, errs.String())
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("backup made a database at the mistyped path (%v)", err)
+	}
+}
