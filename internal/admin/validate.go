@@ -124,14 +124,16 @@ func (p *problems) uriList(field string, uris []string, dev bool) {
 	}
 }
 
-// webhook checks an optional URL the server POSTs to.
+// webhook checks an optional URL the server POSTs to. A fragment is
+// refused: it is never sent, and it can make a URL read as another host
+// than the one posted to ("https://s#op.example/" posts to s).
 func (p *problems) webhook(field, raw string) {
 	if raw == "" {
 		return
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 2000 {
-		p.addf("%s %q must be an absolute http:// or https:// URL with a host (at most 2000 characters), or left out.", field, raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(raw, "#") || len(raw) > 2000 {
+		p.addf("%s %q must be an absolute http:// or https:// URL with a host and no fragment (#…), at most 2000 characters, or left out.", field, raw)
 	}
 }
 
