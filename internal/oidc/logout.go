@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -379,11 +378,3 @@ func (p *Provider) verifyHint(r *http.Request, hint string) (hintClaims, error) 
 // be had: the server's trouble, not the request's.
 var errNoKeys = errors.New("the signing keys could not be read")
 
-// basePath is the base URL's path without a trailing slash.
-func basePath(baseURL string) string {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(u.Path, "/")
-}
