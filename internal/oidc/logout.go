@@ -377,4 +377,3 @@ func (p *Provider) verifyHint(r *http.Request, hint string) (hintClaims, error) 
 // errNoKeys means the signing keys to check an id_token_hint with could not
 // be had: the server's trouble, not the request's.
 var errNoKeys = errors.New("the signing keys could not be read")
-
