@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/vippslogin/vippslogin/internal/metrics"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // tracedServer is newServer with metrics and an SDK tracer provider that
@@ -174,6 +177,27 @@ func TestTracingOffIgnoresTraceparent(t *testing.T) {
 			s.Handler().ServeHTTP(httptest.NewRecorder(), r)
 			if id, ok := accessLog(t, &logs)["trace_id"]; ok {
 				t.Errorf("tracing off, yet the access log has trace_id %v", id)
+			}
+		})
+	}
+}
+
+// BenchmarkTracingOverhead is what tracing a request costs when it is on,
+// beside BenchmarkMetricsOverhead's "on" (the same server, tracing off): a
+// server span per request on /readyz, which also makes one store span.
+func BenchmarkTracingOverhead(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		tp   trace.TracerProvider
+	}{{"off", nil}, {"on", sdktrace.NewTracerProvider()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := &Server{BaseURL: "http://localhost", Store: testenv.SQLite(b), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Metrics: metrics.New(), Tracing: tc.tp}
+			h := s.Handler()
+			r := httptest.NewRequest("GET", "/readyz", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(httptest.NewRecorder(), r)
 			}
 		})
 	}
