@@ -19,8 +19,8 @@ func (m *Metrics) Store(st store.Store) store.Store {
 	return m.TracedStore(st, nil)
 }
 
-// TracedStore is Store that also starts a span "store.<Method>" per call,
-// from tp, as a child of the span in the call's context. A nil or no-op tp
+// TracedStore is Store that also starts a span "store.<Method>" per call
+// made within a span, from tp, as a child of that span. A nil or no-op tp
 // (tracing off) adds no spans and costs nothing.
 func (m *Metrics) TracedStore(st store.Store, tp trace.TracerProvider) store.Store {
 	t := &timedStore{st: st, m: m}
@@ -39,12 +39,15 @@ type timedStore struct {
 
 var _ store.Store = (*timedStore)(nil)
 
-// start begins the store call name: timed and, when tracing is on, in a
-// span "store.<name>" that is a child of ctx's span. Every method begins
-// with ctx, op := t.start(ctx, "Name"); defer op.end().
+// start begins the store call name: timed and, when tracing is on and ctx
+// is in a span, in a span "store.<name>" that is a child of ctx's. A call
+// outside any span (the webhook deliverer's poll every second, the
+// janitor) gets none: it would be a trace of its own each time, noise that
+// buries the requests. Every method begins with
+// ctx, op := t.start(ctx, "Name"); defer op.end().
 func (t *timedStore) start(ctx context.Context, name string) (context.Context, storeOp) {
 	o := storeOp{m: t.m, name: name, start: time.Now()}
-	if t.tracer != nil {
+	if t.tracer != nil && trace.SpanContextFromContext(ctx).IsValid() {
 		ctx, o.span = t.tracer.Start(ctx, "store."+name, trace.WithSpanKind(trace.SpanKindClient))
 	}
 	return ctx, o
