@@ -33,8 +33,9 @@ var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // middleware gives every request an id, logs it when done, counts it by
 // its route pattern (route) when the server has metrics, traces it in a span
 // named by that pattern when tracing is on (continuing an incoming W3C
-// traceparent, and logging the trace id), and turns a panic into a 500. The log line has the path but never the query, which can hold
-// codes, tokens and state.
+// traceparent, and logging the trace id), and turns a panic into a 500. The
+// log line has the path but never the query, which can hold codes, tokens
+// and state.
 func (s *Server) middleware(next http.Handler, route func(*http.Request) string) http.Handler {
 	tracer := s.tracer()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,12 +50,14 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			routed    bool
 		)
 		if tracer != nil {
-			routeName, routed = routeOrUnmatched(route(r)), true
+			pattern := route(r)
+			routeName, routed = routeOrUnmatched(pattern), true
+			attrs := []attribute.KeyValue{attribute.String("http.request.method", r.Method)}
+			if pattern != "" { // semantic conventions: no http.route when none matched
+				attrs = append(attrs, attribute.String("http.route", pattern))
+			}
 			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
-			ctx, span = tracer.Start(ctx, routeName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
-				attribute.String("http.request.method", r.Method),
-				attribute.String("http.route", routeName),
-			))
+			ctx, span = tracer.Start(ctx, routeName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		}
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
@@ -64,6 +67,9 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
+					if span != nil {
+						span.End()
+					}
 					panic(p)
 				}
 				s.Logger.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", logPath(r.URL.Path), "panic", p, "stack", string(debug.Stack()))
