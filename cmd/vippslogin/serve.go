@@ -21,6 +21,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/postgres"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
+	"github.com/vippslogin/vippslogin/internal/tracing"
 )
 
 var errHelp = flag.ErrHelp
@@ -44,6 +45,11 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
+	tp, shutdownTracing, err := tracing.Setup(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(shutdownTracing, logger)
 
 	kek, err := keyEncryptionKey(cfg)
 	if err != nil {
@@ -56,7 +62,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	defer st.Close()
 
 	m := metrics.New()
-	km := &keys.Manager{Store: m.Store(st), KeyEncryptionKey: kek.key}
+	km := &keys.Manager{Store: m.TracedStore(st, tp), KeyEncryptionKey: kek.key}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -85,7 +91,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		}
 	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
-		Metrics: m}
+		Metrics: m, Tracing: tp}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
 	srv.Pprof, _ = cfg.PprofEnabled() // Validate checked it
@@ -101,6 +107,20 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
+}
+
+// traceFlushTimeout bounds how long an exiting server waits for the
+// last spans to reach the OTLP endpoint.
+const traceFlushTimeout = 5 * time.Second
+
+// flushTraces sends the spans still buffered and stops tracing; an endpoint
+// that does not answer in time costs those spans, not the shutdown.
+func flushTraces(shutdown func(context.Context) error, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), traceFlushTimeout)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		logger.Warn("tracing: the last spans were not sent; check OTEL_EXPORTER_OTLP_ENDPOINT and the collector", "err", err)
+	}
 }
 
 // newLogger logs to w in cfg's format from cfg's level up; LogHandler adds

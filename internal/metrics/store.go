@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/tracing"
 )
 
 // Store wraps st so that every call is timed by operation
@@ -13,19 +16,57 @@ import (
 // through the store (DESIGN §4), so this is the one place a login's start
 // and end are seen, whichever package made the change.
 func (m *Metrics) Store(st store.Store) store.Store {
-	return &timedStore{st: st, m: m}
+	return m.TracedStore(st, nil)
+}
+
+// TracedStore is Store that also starts a span "store.<Method>" per call
+// made within a span, from tp, as a child of that span. A nil or no-op tp
+// (tracing off) adds no spans and costs nothing.
+func (m *Metrics) TracedStore(st store.Store, tp trace.TracerProvider) store.Store {
+	t := &timedStore{st: st, m: m}
+	if !tracing.IsOff(tp) {
+		t.tracer = tp.Tracer("github.com/vippslogin/vippslogin/internal/metrics")
+	}
+	return t
 }
 
 type timedStore struct {
 	st store.Store
 	m  *Metrics
+	// tracer starts the spans; nil while tracing is off.
+	tracer trace.Tracer
 }
 
 var _ store.Store = (*timedStore)(nil)
 
-// since records the duration of op begun at start: defer t.since("Op", time.Now()).
-func (t *timedStore) since(op string, start time.Time) {
-	t.m.storeDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+// start begins the store call name: timed and, when tracing is on and ctx
+// is in a span, in a span "store.<name>" that is a child of ctx's. A call
+// outside any span (the webhook deliverer's poll every second, the
+// janitor) gets none: it would be a trace of its own each time, noise that
+// buries the requests. Every method begins with
+// ctx, op := t.start(ctx, "Name"); defer op.end().
+func (t *timedStore) start(ctx context.Context, name string) (context.Context, storeOp) {
+	o := storeOp{m: t.m, name: name, start: time.Now()}
+	if t.tracer != nil && trace.SpanContextFromContext(ctx).IsValid() {
+		ctx, o.span = t.tracer.Start(ctx, "store."+name, trace.WithSpanKind(trace.SpanKindClient))
+	}
+	return ctx, o
+}
+
+// storeOp is one store call under way.
+type storeOp struct {
+	m     *Metrics
+	name  string
+	start time.Time
+	span  trace.Span // nil while tracing is off
+}
+
+// end records how long o took and ends its span.
+func (o storeOp) end() {
+	o.m.storeDuration.WithLabelValues(o.name).Observe(time.Since(o.start).Seconds())
+	if o.span != nil {
+		o.span.End()
+	}
 }
 
 // loginChanged counts what a committed change of a login request from
@@ -54,7 +95,8 @@ func (w *watched) saw(before, after store.LoginRequest) {
 }
 
 func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginRequest) error {
-	defer t.since("CreateLoginRequest", time.Now())
+	ctx, op := t.start(ctx, "CreateLoginRequest")
+	defer op.end()
 	err := t.st.CreateLoginRequest(ctx, r)
 	if err == nil {
 		t.m.loginsStarted.WithLabelValues(flowOf(r.Kind)).Inc()
@@ -63,7 +105,8 @@ func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginReques
 }
 
 func (t *timedStore) UpdateLoginRequest(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, error)) (store.LoginRequest, error) {
-	defer t.since("UpdateLoginRequest", time.Now())
+	ctx, op := t.start(ctx, "UpdateLoginRequest")
+	defer op.end()
 	var w watched
 	lr, err := t.st.UpdateLoginRequest(ctx, id, func(old store.LoginRequest) (store.LoginRequest, error) {
 		n, err := update(old)
@@ -77,7 +120,8 @@ func (t *timedStore) UpdateLoginRequest(ctx context.Context, id string, update f
 }
 
 func (t *timedStore) UpdateLoginRequestWith(ctx context.Context, id string, update func(store.LoginRequest) (store.LoginRequest, store.Effects, error)) (store.LoginRequest, error) {
-	defer t.since("UpdateLoginRequestWith", time.Now())
+	ctx, op := t.start(ctx, "UpdateLoginRequestWith")
+	defer op.end()
 	var w watched
 	lr, err := t.st.UpdateLoginRequestWith(ctx, id, func(old store.LoginRequest) (store.LoginRequest, store.Effects, error) {
 		n, e, err := update(old)
@@ -91,7 +135,8 @@ func (t *timedStore) UpdateLoginRequestWith(ctx context.Context, id string, upda
 }
 
 func (t *timedStore) FailExpiredLoginRequests(ctx context.Context, phoneNumber, kind string, now time.Time) (int, error) {
-	defer t.since("FailExpiredLoginRequests", time.Now())
+	ctx, op := t.start(ctx, "FailExpiredLoginRequests")
+	defer op.end()
 	n, err := t.st.FailExpiredLoginRequests(ctx, phoneNumber, kind, now)
 	if err == nil && n > 0 {
 		// The store ends them with expired_token (store.Store's contract).
@@ -101,7 +146,8 @@ func (t *timedStore) FailExpiredLoginRequests(ctx context.Context, phoneNumber, 
 }
 
 func (t *timedStore) RecordWebhookAttempt(ctx context.Context, id string, a store.WebhookAttempt) error {
-	defer t.since("RecordWebhookAttempt", time.Now())
+	ctx, op := t.start(ctx, "RecordWebhookAttempt")
+	defer op.end()
 	err := t.st.RecordWebhookAttempt(ctx, id, a)
 	if err == nil {
 		result := "failed"
@@ -116,243 +162,291 @@ func (t *timedStore) RecordWebhookAttempt(ctx context.Context, id string, a stor
 // The rest only time the call.
 
 func (t *timedStore) Ping(ctx context.Context) error {
-	defer t.since("Ping", time.Now())
+	ctx, op := t.start(ctx, "Ping")
+	defer op.end()
 	return t.st.Ping(ctx)
 }
 
 func (t *timedStore) Close() error { return t.st.Close() }
 
 func (t *timedStore) CreateClient(ctx context.Context, c store.Client) error {
-	defer t.since("CreateClient", time.Now())
+	ctx, op := t.start(ctx, "CreateClient")
+	defer op.end()
 	return t.st.CreateClient(ctx, c)
 }
 
 func (t *timedStore) GetClient(ctx context.Context, id string) (store.Client, error) {
-	defer t.since("GetClient", time.Now())
+	ctx, op := t.start(ctx, "GetClient")
+	defer op.end()
 	return t.st.GetClient(ctx, id)
 }
 
 func (t *timedStore) ListClients(ctx context.Context) ([]store.Client, error) {
-	defer t.since("ListClients", time.Now())
+	ctx, op := t.start(ctx, "ListClients")
+	defer op.end()
 	return t.st.ListClients(ctx)
 }
 
 func (t *timedStore) UpdateClient(ctx context.Context, id string, update func(store.Client) (store.Client, error)) (store.Client, error) {
-	defer t.since("UpdateClient", time.Now())
+	ctx, op := t.start(ctx, "UpdateClient")
+	defer op.end()
 	return t.st.UpdateClient(ctx, id, update)
 }
 
 func (t *timedStore) DeleteClient(ctx context.Context, id string) error {
-	defer t.since("DeleteClient", time.Now())
+	ctx, op := t.start(ctx, "DeleteClient")
+	defer op.end()
 	return t.st.DeleteClient(ctx, id)
 }
 
 func (t *timedStore) CreateUser(ctx context.Context, u store.User) error {
-	defer t.since("CreateUser", time.Now())
+	ctx, op := t.start(ctx, "CreateUser")
+	defer op.end()
 	return t.st.CreateUser(ctx, u)
 }
 
 func (t *timedStore) CreateUsers(ctx context.Context, users []store.User) error {
-	defer t.since("CreateUsers", time.Now())
+	ctx, op := t.start(ctx, "CreateUsers")
+	defer op.end()
 	return t.st.CreateUsers(ctx, users)
 }
 
 func (t *timedStore) GetUser(ctx context.Context, phoneNumber string) (store.User, error) {
-	defer t.since("GetUser", time.Now())
+	ctx, op := t.start(ctx, "GetUser")
+	defer op.end()
 	return t.st.GetUser(ctx, phoneNumber)
 }
 
 func (t *timedStore) ListUsers(ctx context.Context) ([]store.User, error) {
-	defer t.since("ListUsers", time.Now())
+	ctx, op := t.start(ctx, "ListUsers")
+	defer op.end()
 	return t.st.ListUsers(ctx)
 }
 
 func (t *timedStore) UpdateUser(ctx context.Context, phoneNumber string, update func(store.User) (store.User, error)) (store.User, error) {
-	defer t.since("UpdateUser", time.Now())
+	ctx, op := t.start(ctx, "UpdateUser")
+	defer op.end()
 	return t.st.UpdateUser(ctx, phoneNumber, update)
 }
 
 func (t *timedStore) DeleteUser(ctx context.Context, phoneNumber string) error {
-	defer t.since("DeleteUser", time.Now())
+	ctx, op := t.start(ctx, "DeleteUser")
+	defer op.end()
 	return t.st.DeleteUser(ctx, phoneNumber)
 }
 
 func (t *timedStore) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	defer t.since("CreateSigningKey", time.Now())
+	ctx, op := t.start(ctx, "CreateSigningKey")
+	defer op.end()
 	return t.st.CreateSigningKey(ctx, k)
 }
 
 func (t *timedStore) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	defer t.since("ListSigningKeys", time.Now())
+	ctx, op := t.start(ctx, "ListSigningKeys")
+	defer op.end()
 	return t.st.ListSigningKeys(ctx)
 }
 
 func (t *timedStore) CreateAppSession(ctx context.Context, s store.AppSession) error {
-	defer t.since("CreateAppSession", time.Now())
+	ctx, op := t.start(ctx, "CreateAppSession")
+	defer op.end()
 	return t.st.CreateAppSession(ctx, s)
 }
 
 func (t *timedStore) GetAppSession(ctx context.Context, tokenHash string) (store.AppSession, error) {
-	defer t.since("GetAppSession", time.Now())
+	ctx, op := t.start(ctx, "GetAppSession")
+	defer op.end()
 	return t.st.GetAppSession(ctx, tokenHash)
 }
 
 func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) error {
-	defer t.since("DeleteAppSession", time.Now())
+	ctx, op := t.start(ctx, "DeleteAppSession")
+	defer op.end()
 	return t.st.DeleteAppSession(ctx, tokenHash)
 }
 
 func (t *timedStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
-	defer t.since("DeleteExpired", time.Now())
+	ctx, op := t.start(ctx, "DeleteExpired")
+	defer op.end()
 	return t.st.DeleteExpired(ctx, before)
 }
 
 func (t *timedStore) GetLoginRequest(ctx context.Context, id string) (store.LoginRequest, error) {
-	defer t.since("GetLoginRequest", time.Now())
+	ctx, op := t.start(ctx, "GetLoginRequest")
+	defer op.end()
 	return t.st.GetLoginRequest(ctx, id)
 }
 
 func (t *timedStore) ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]store.LoginRequest, error) {
-	defer t.since("ListWaitingLoginRequests", time.Now())
+	ctx, op := t.start(ctx, "ListWaitingLoginRequests")
+	defer op.end()
 	return t.st.ListWaitingLoginRequests(ctx, phoneNumber, now)
 }
 
 func (t *timedStore) CreateBrowserSession(ctx context.Context, s store.BrowserSession) error {
-	defer t.since("CreateBrowserSession", time.Now())
+	ctx, op := t.start(ctx, "CreateBrowserSession")
+	defer op.end()
 	return t.st.CreateBrowserSession(ctx, s)
 }
 
 func (t *timedStore) GetBrowserSessionByToken(ctx context.Context, tokenHash string) (store.BrowserSession, error) {
-	defer t.since("GetBrowserSessionByToken", time.Now())
+	ctx, op := t.start(ctx, "GetBrowserSessionByToken")
+	defer op.end()
 	return t.st.GetBrowserSessionByToken(ctx, tokenHash)
 }
 
 func (t *timedStore) ListBrowserSessions(ctx context.Context, phoneNumber string) ([]store.BrowserSession, error) {
-	defer t.since("ListBrowserSessions", time.Now())
+	ctx, op := t.start(ctx, "ListBrowserSessions")
+	defer op.end()
 	return t.st.ListBrowserSessions(ctx, phoneNumber)
 }
 
 func (t *timedStore) DeleteBrowserSession(ctx context.Context, phoneNumber, id string) error {
-	defer t.since("DeleteBrowserSession", time.Now())
+	ctx, op := t.start(ctx, "DeleteBrowserSession")
+	defer op.end()
 	return t.st.DeleteBrowserSession(ctx, phoneNumber, id)
 }
 
 func (t *timedStore) EndBrowserSession(ctx context.Context, id string) error {
-	defer t.since("EndBrowserSession", time.Now())
+	ctx, op := t.start(ctx, "EndBrowserSession")
+	defer op.end()
 	return t.st.EndBrowserSession(ctx, id)
 }
 
 func (t *timedStore) SaveConsent(ctx context.Context, c store.Consent) error {
-	defer t.since("SaveConsent", time.Now())
+	ctx, op := t.start(ctx, "SaveConsent")
+	defer op.end()
 	return t.st.SaveConsent(ctx, c)
 }
 
 func (t *timedStore) GetConsent(ctx context.Context, phoneNumber, clientID string) (store.Consent, error) {
-	defer t.since("GetConsent", time.Now())
+	ctx, op := t.start(ctx, "GetConsent")
+	defer op.end()
 	return t.st.GetConsent(ctx, phoneNumber, clientID)
 }
 
 func (t *timedStore) ListConsents(ctx context.Context, phoneNumber string) ([]store.Consent, error) {
-	defer t.since("ListConsents", time.Now())
+	ctx, op := t.start(ctx, "ListConsents")
+	defer op.end()
 	return t.st.ListConsents(ctx, phoneNumber)
 }
 
 func (t *timedStore) DeleteConsent(ctx context.Context, phoneNumber, clientID string, notify *store.Webhook) error {
-	defer t.since("DeleteConsent", time.Now())
+	ctx, op := t.start(ctx, "DeleteConsent")
+	defer op.end()
 	return t.st.DeleteConsent(ctx, phoneNumber, clientID, notify)
 }
 
 func (t *timedStore) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
-	defer t.since("CreateAuthCode", time.Now())
+	ctx, op := t.start(ctx, "CreateAuthCode")
+	defer op.end()
 	return t.st.CreateAuthCode(ctx, c)
 }
 
 func (t *timedStore) GetAuthCode(ctx context.Context, hash string) (store.AuthCode, error) {
-	defer t.since("GetAuthCode", time.Now())
+	ctx, op := t.start(ctx, "GetAuthCode")
+	defer op.end()
 	return t.st.GetAuthCode(ctx, hash)
 }
 
 func (t *timedStore) RedeemAuthCode(ctx context.Context, hash string, now time.Time, issue store.AccessToken) (store.AuthCode, error) {
-	defer t.since("RedeemAuthCode", time.Now())
+	ctx, op := t.start(ctx, "RedeemAuthCode")
+	defer op.end()
 	return t.st.RedeemAuthCode(ctx, hash, now, issue)
 }
 
 func (t *timedStore) CreateAccessToken(ctx context.Context, tok store.AccessToken) error {
-	defer t.since("CreateAccessToken", time.Now())
+	ctx, op := t.start(ctx, "CreateAccessToken")
+	defer op.end()
 	return t.st.CreateAccessToken(ctx, tok)
 }
 
 func (t *timedStore) GetAccessToken(ctx context.Context, hash string) (store.AccessToken, error) {
-	defer t.since("GetAccessToken", time.Now())
+	ctx, op := t.start(ctx, "GetAccessToken")
+	defer op.end()
 	return t.st.GetAccessToken(ctx, hash)
 }
 
 func (t *timedStore) RevokeAccessToken(ctx context.Context, hash string, now time.Time) error {
-	defer t.since("RevokeAccessToken", time.Now())
+	ctx, op := t.start(ctx, "RevokeAccessToken")
+	defer op.end()
 	return t.st.RevokeAccessToken(ctx, hash, now)
 }
 
 func (t *timedStore) RevokeAccessTokensByCode(ctx context.Context, codeHash string, now time.Time) (int, error) {
-	defer t.since("RevokeAccessTokensByCode", time.Now())
+	ctx, op := t.start(ctx, "RevokeAccessTokensByCode")
+	defer op.end()
 	return t.st.RevokeAccessTokensByCode(ctx, codeHash, now)
 }
 
 func (t *timedStore) PairwiseSubject(ctx context.Context, phoneNumber, clientID, candidate string) (string, error) {
-	defer t.since("PairwiseSubject", time.Now())
+	ctx, op := t.start(ctx, "PairwiseSubject")
+	defer op.end()
 	return t.st.PairwiseSubject(ctx, phoneNumber, clientID, candidate)
 }
 
 func (t *timedStore) EnqueueWebhook(ctx context.Context, w store.Webhook) error {
-	defer t.since("EnqueueWebhook", time.Now())
+	ctx, op := t.start(ctx, "EnqueueWebhook")
+	defer op.end()
 	return t.st.EnqueueWebhook(ctx, w)
 }
 
 func (t *timedStore) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Webhook, error) {
-	defer t.since("ClaimWebhooks", time.Now())
+	ctx, op := t.start(ctx, "ClaimWebhooks")
+	defer op.end()
 	return t.st.ClaimWebhooks(ctx, now, lease, limit)
 }
 
 func (t *timedStore) ListWebhooks(ctx context.Context, clientID string, limit int) ([]store.Webhook, error) {
-	defer t.since("ListWebhooks", time.Now())
+	ctx, op := t.start(ctx, "ListWebhooks")
+	defer op.end()
 	return t.st.ListWebhooks(ctx, clientID, limit)
 }
 
 func (t *timedStore) CreateQRCode(ctx context.Context, q store.QRCode) error {
-	defer t.since("CreateQRCode", time.Now())
+	ctx, op := t.start(ctx, "CreateQRCode")
+	defer op.end()
 	return t.st.CreateQRCode(ctx, q)
 }
 
 func (t *timedStore) GetQRCode(ctx context.Context, id string) (store.QRCode, error) {
-	defer t.since("GetQRCode", time.Now())
+	ctx, op := t.start(ctx, "GetQRCode")
+	defer op.end()
 	return t.st.GetQRCode(ctx, id)
 }
 
 func (t *timedStore) ListQRCodes(ctx context.Context, clientID string) ([]store.QRCode, error) {
-	defer t.since("ListQRCodes", time.Now())
+	ctx, op := t.start(ctx, "ListQRCodes")
+	defer op.end()
 	return t.st.ListQRCodes(ctx, clientID)
 }
 
 func (t *timedStore) DeleteQRCode(ctx context.Context, clientID, id string) error {
-	defer t.since("DeleteQRCode", time.Now())
+	ctx, op := t.start(ctx, "DeleteQRCode")
+	defer op.end()
 	return t.st.DeleteQRCode(ctx, clientID, id)
 }
 
 func (t *timedStore) CountHit(ctx context.Context, key string, windowStart time.Time) (int, error) {
-	defer t.since("CountHit", time.Now())
+	ctx, op := t.start(ctx, "CountHit")
+	defer op.end()
 	return t.st.CountHit(ctx, key, windowStart)
 }
 
 func (t *timedStore) GetClientAuthFailures(ctx context.Context, clientID string) (store.ClientAuthFailures, error) {
-	defer t.since("GetClientAuthFailures", time.Now())
+	ctx, op := t.start(ctx, "GetClientAuthFailures")
+	defer op.end()
 	return t.st.GetClientAuthFailures(ctx, clientID)
 }
 
 func (t *timedStore) UpdateClientAuthFailures(ctx context.Context, clientID string, update func(store.ClientAuthFailures) (store.ClientAuthFailures, error)) (store.ClientAuthFailures, error) {
-	defer t.since("UpdateClientAuthFailures", time.Now())
+	ctx, op := t.start(ctx, "UpdateClientAuthFailures")
+	defer op.end()
 	return t.st.UpdateClientAuthFailures(ctx, clientID, update)
 }
 
 func (t *timedStore) Backlog(ctx context.Context, now time.Time) (store.Backlog, error) {
-	defer t.since("Backlog", time.Now())
+	ctx, op := t.start(ctx, "Backlog")
+	defer op.end()
 	return t.st.Backlog(ctx, now)
 }

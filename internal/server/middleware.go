@@ -10,7 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/metrics"
+	"github.com/vippslogin/vippslogin/internal/tracing"
 )
 
 type ctxKey struct{}
@@ -24,16 +31,34 @@ func RequestID(ctx context.Context) string {
 var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // middleware gives every request an id, logs it when done, counts it by
-// its route pattern (route) when the server has metrics, and turns a panic
-// into a 500. The log line has the path but never the query, which can hold
-// codes, tokens and state.
+// its route pattern (route) when the server has metrics, traces it in a span
+// named by that pattern when tracing is on (continuing an incoming W3C
+// traceparent, and logging the trace id), and turns a panic into a 500. The
+// log line has the path but never the query, which can hold codes, tokens
+// and state.
 func (s *Server) middleware(next http.Handler, route func(*http.Request) string) http.Handler {
+	tracer := s.tracer()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !goodRequestID.MatchString(id) {
 			id = rand.Text()[:16]
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, id)
+		var (
+			span      trace.Span // nil while tracing is off
+			routeName string
+			routed    bool
+		)
+		if tracer != nil {
+			pattern := route(r)
+			routeName, routed = routeOrUnmatched(pattern), true
+			attrs := []attribute.KeyValue{attribute.String("http.request.method", r.Method)}
+			if pattern != "" { // semantic conventions: no http.route when none matched
+				attrs = append(attrs, attribute.String("http.route", pattern))
+			}
+			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = tracer.Start(ctx, routeName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+		}
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -42,6 +67,9 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
+					if span != nil {
+						span.End()
+					}
 					panic(p)
 				}
 				s.Logger.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", logPath(r.URL.Path), "panic", p, "stack", string(debug.Stack()))
@@ -56,18 +84,55 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			}
 			d := time.Since(start)
 			if s.Metrics != nil {
-				s.Metrics.ObserveRequest(route(r), r.Method, rec.code(), d)
+				if !routed {
+					routeName = routeOrUnmatched(route(r))
+				}
+				s.Metrics.ObserveRequest(routeName, r.Method, rec.code(), d)
 			}
-			s.Logger.LogAttrs(ctx, level, "request",
+			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", logPath(r.URL.Path)),
 				slog.Int("status", rec.code()),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", d),
-			)
+			}
+			if span != nil {
+				endSpan(span, rec.code())
+				if sc := span.SpanContext(); sc.IsValid() {
+					attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
+				}
+			}
+			s.Logger.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// routeOrUnmatched is route as metrics and spans name it: the pattern, or
+// metrics.Unmatched; never the raw path.
+func routeOrUnmatched(route string) string {
+	if route == "" {
+		return metrics.Unmatched
+	}
+	return route
+}
+
+// endSpan ends a request's span with the response's status code; a 5xx
+// marks it failed (a 4xx is the client's error, not the server's).
+func endSpan(span trace.Span, code int) {
+	span.SetAttributes(attribute.Int("http.response.status_code", code))
+	if code >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(code))
+	}
+	span.End()
+}
+
+// tracer is what starts the request spans, or nil while tracing is off.
+func (s *Server) tracer() trace.Tracer {
+	if tracing.IsOff(s.Tracing) {
+		return nil
+	}
+	return s.Tracing.Tracer("github.com/vippslogin/vippslogin/internal/server")
 }
 
 // loginHandlePath is where a path carries a login's id (the app API's

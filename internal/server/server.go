@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/demo"
@@ -48,15 +50,19 @@ type Server struct {
 	// Pprof serves net/http/pprof on MetricsListener, never on the main
 	// listener.
 	Pprof bool
+	// Tracing, when set and not a no-op (tracing.Setup), traces every
+	// request in a span and, with Metrics, every store call in a child
+	// span.
+	Tracing trace.TracerProvider
 }
 
-// store is the store every part of the server uses: timed and counted
-// when the server has metrics.
+// store is the store every part of the server uses: timed, counted and
+// traced when the server has metrics.
 func (s *Server) store() store.Store {
 	if s.Metrics == nil {
 		return s.Store
 	}
-	return s.Metrics.Store(s.Store)
+	return s.Metrics.TracedStore(s.Store, s.Tracing)
 }
 
 // Handler returns the whole server as one http.Handler.
