@@ -98,10 +98,9 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			}
 			if span != nil {
 				endSpan(span, rec.code())
-				if sc := span.SpanContext(); sc.IsValid() {
-					attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
-				}
 			}
+			// LogHandler adds request_id and, while the span is in ctx,
+			// trace_id and span_id, as to every line of the request.
 			s.Logger.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
@@ -188,7 +187,12 @@ func (r *statusRecorder) code() int {
 }
 
 // LogHandler adds the request id from the context to every record, so that
-// an error logged deep in a handler can be matched to its access log line.
+// an error logged deep in a handler can be matched to its access log line,
+// and, when the context is in a span (tracing on: a request's, or a
+// background loop's), the span's trace_id and span_id, which lead from the
+// line to its trace. With tracing off no context holds a span (the
+// middleware does not even read an incoming traceparent), so no line has
+// them.
 type LogHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler. A "path" attribute is shown as logPath
@@ -200,6 +204,9 @@ func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }
