@@ -45,19 +45,18 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, id)
 		var (
-			span      trace.Span // nil while tracing is off
-			routeName string
-			routed    bool
+			span    trace.Span // nil while tracing is off
+			pattern string     // the route pattern, once routed
+			routed  bool
 		)
 		if tracer != nil {
-			pattern := route(r)
-			routeName, routed = routeOrUnmatched(pattern), true
+			pattern, routed = route(r), true
 			attrs := []attribute.KeyValue{attribute.String("http.request.method", r.Method)}
 			if pattern != "" { // semantic conventions: no http.route when none matched
 				attrs = append(attrs, attribute.String("http.route", pattern))
 			}
 			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
-			ctx, span = tracer.Start(ctx, routeName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+			ctx, span = tracer.Start(ctx, metrics.Route(pattern), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		}
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
@@ -85,9 +84,9 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			d := time.Since(start)
 			if s.Metrics != nil {
 				if !routed {
-					routeName = routeOrUnmatched(route(r))
+					pattern = route(r)
 				}
-				s.Metrics.ObserveRequest(routeName, r.Method, rec.code(), d)
+				s.Metrics.ObserveRequest(pattern, r.Method, rec.code(), d)
 			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
@@ -105,15 +104,6 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// routeOrUnmatched is route as metrics and spans name it: the pattern, or
-// metrics.Unmatched; never the raw path.
-func routeOrUnmatched(route string) string {
-	if route == "" {
-		return metrics.Unmatched
-	}
-	return route
 }
 
 // endSpan ends a request's span with the response's status code; a 5xx
