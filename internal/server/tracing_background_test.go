@@ -83,6 +83,20 @@ func TestTracingJanitorSweep(t *testing.T) {
 	}
 }
 
+// A sweep the database fails is marked failed, as its store call is.
+func TestTracingJanitorSweepFails(t *testing.T) {
+	var logs bytes.Buffer
+	s, exp := tracedServer(t, &logs)
+	s.Store.Close()
+	s.sweep(context.Background())
+	spans := exp.GetSpans()
+	for _, name := range []string{"janitor.sweep", "store.DeleteExpired"} {
+		if sp := span(t, spans, name); sp.Status.Code != codes.Error || len(sp.Events) == 0 {
+			t.Errorf("%s: status %v, %d events; want Error with the error recorded", name, sp.Status.Code, len(sp.Events))
+		}
+	}
+}
+
 // Each webhook delivery attempt is a trace of its own, named by its client
 // but never by its URL, with the attempt's store call nested under it; a
 // failed attempt is marked failed. The poll for due events makes no span.
