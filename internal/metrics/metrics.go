@@ -125,12 +125,20 @@ func (m *Metrics) Handler() http.Handler {
 // Registry is where the metrics are gathered from.
 func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
-// ObserveRequest counts one answered request. route is the pattern that
-// matched, or Unmatched; never the raw path.
-func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration) {
-	if route == "" {
-		route = Unmatched
+// Route is how metrics and spans name a request whose route pattern is
+// pattern ("" when none matched): the pattern, or Unmatched; never the raw
+// path.
+func Route(pattern string) string {
+	if pattern == "" {
+		return Unmatched
 	}
+	return pattern
+}
+
+// ObserveRequest counts one answered request. route is the pattern that
+// matched, or "" or Unmatched when none did; never the raw path.
+func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration) {
+	route = Route(route)
 	m.requests.WithLabelValues(route, knownMethod(method), strconv.Itoa(code)).Inc()
 	m.requestDuration.WithLabelValues(route).Observe(d.Seconds())
 }

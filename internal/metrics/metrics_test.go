@@ -111,3 +111,18 @@ func TestMetricsLint(t *testing.T) {
 		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
+
+// A request no pattern matched is counted as Unmatched, whether the caller
+// passes "" or Route's answer: Route is the one rule for both.
+func TestObserveRequestUnmatched(t *testing.T) {
+	m := New()
+	m.ObserveRequest("", "GET", 404, time.Millisecond)
+	m.ObserveRequest(Route(""), "GET", 404, time.Millisecond)
+	m.ObserveRequest(Route("GET /healthz"), "GET", 200, time.Millisecond)
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(Unmatched, "GET", "404")); got != 2 {
+		t.Errorf("unmatched requests %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("GET /healthz", "GET", "200")); got != 1 {
+		t.Errorf("GET /healthz requests %v, want 1", got)
+	}
+}

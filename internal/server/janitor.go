@@ -3,6 +3,10 @@ package server
 import (
 	"context"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // JanitorInterval is how often expired records are swept from the store.
@@ -29,7 +33,15 @@ func (s *Server) Janitor(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// sweep deletes the expired records once. With tracing on it is a trace of
+// its own, a root span janitor.sweep, so that its store call nests under it
+// and its log lines carry the trace id.
 func (s *Server) sweep(ctx context.Context) {
+	var span trace.Span // nil while tracing is off
+	if tracer := s.tracer(); tracer != nil {
+		ctx, span = tracer.Start(ctx, "janitor.sweep", trace.WithNewRoot())
+		defer span.End()
+	}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -40,7 +52,14 @@ func (s *Server) sweep(ctx context.Context) {
 	switch {
 	case err != nil && ctx.Err() == nil:
 		s.Logger.WarnContext(ctx, "janitor: deleting expired records failed", "err", err)
+		if span != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "deleting expired records failed")
+		}
 	case n > 0:
 		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", n)
+	}
+	if span != nil {
+		span.SetAttributes(attribute.Int("janitor.deleted", n))
 	}
 }

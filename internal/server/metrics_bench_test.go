@@ -28,3 +28,16 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoggedRequest is a request on the cheapest route with the
+// logger serve uses (LogHandler over JSON), tracing off: what every log
+// line's request and trace ids cost when there is no trace.
+func BenchmarkLoggedRequest(b *testing.B) {
+	s := &Server{BaseURL: "http://localhost", Store: testenv.SQLite(b), Logger: slog.New(LogHandler{slog.NewJSONHandler(io.Discard, nil)}), Metrics: metrics.New()}
+	h := s.Handler()
+	r := httptest.NewRequest("GET", "/healthz", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+}

@@ -45,19 +45,18 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, id)
 		var (
-			span      trace.Span // nil while tracing is off
-			routeName string
-			routed    bool
+			span    trace.Span // nil while tracing is off
+			pattern string     // the route pattern, once routed
+			routed  bool
 		)
 		if tracer != nil {
-			pattern := route(r)
-			routeName, routed = routeOrUnmatched(pattern), true
+			pattern, routed = route(r), true
 			attrs := []attribute.KeyValue{attribute.String("http.request.method", r.Method)}
 			if pattern != "" { // semantic conventions: no http.route when none matched
 				attrs = append(attrs, attribute.String("http.route", pattern))
 			}
 			ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
-			ctx, span = tracer.Start(ctx, routeName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+			ctx, span = tracer.Start(ctx, metrics.Route(pattern), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		}
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
@@ -85,9 +84,9 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			d := time.Since(start)
 			if s.Metrics != nil {
 				if !routed {
-					routeName = routeOrUnmatched(route(r))
+					pattern = route(r)
 				}
-				s.Metrics.ObserveRequest(routeName, r.Method, rec.code(), d)
+				s.Metrics.ObserveRequest(pattern, r.Method, rec.code(), d)
 			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
@@ -98,23 +97,13 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			}
 			if span != nil {
 				endSpan(span, rec.code())
-				if sc := span.SpanContext(); sc.IsValid() {
-					attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
-				}
 			}
+			// LogHandler adds request_id and, while the span is in ctx,
+			// trace_id and span_id, as to every line of the request.
 			s.Logger.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// routeOrUnmatched is route as metrics and spans name it: the pattern, or
-// metrics.Unmatched; never the raw path.
-func routeOrUnmatched(route string) string {
-	if route == "" {
-		return metrics.Unmatched
-	}
-	return route
 }
 
 // endSpan ends a request's span with the response's status code; a 5xx
@@ -188,7 +177,12 @@ func (r *statusRecorder) code() int {
 }
 
 // LogHandler adds the request id from the context to every record, so that
-// an error logged deep in a handler can be matched to its access log line.
+// an error logged deep in a handler can be matched to its access log line,
+// and, when the context is in a span (tracing on: a request's, or a
+// background loop's), the span's trace_id and span_id, which lead from the
+// line to its trace. With tracing off no context holds a span (the
+// middleware does not even read an incoming traceparent), so no line has
+// them.
 type LogHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler. A "path" attribute is shown as logPath
@@ -200,6 +194,9 @@ func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -51,8 +51,9 @@ type Server struct {
 	// listener.
 	Pprof bool
 	// Tracing, when set and not a no-op (tracing.Setup), traces every
-	// request in a span and, with Metrics, every store call in a child
-	// span.
+	// request in a span, each janitor sweep and webhook delivery attempt in
+	// a root span of its own, and, with Metrics, every store call they make
+	// in a child span.
 	Tracing trace.TracerProvider
 }
 

@@ -185,6 +185,90 @@ func TestTracingOffIgnoresTraceparent(t *testing.T) {
 	}
 }
 
+// logLines parses every line in logs.
+func logLines(t *testing.T, logs *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// failingAppRequest serves, with s.Logger as the default logger (as serve
+// sets it), a request whose store call fails, so that the app API's
+// package logs an error line of its own beside the access line.
+func failingAppRequest(t *testing.T, s *Server) {
+	t.Helper()
+	old := slog.Default()
+	slog.SetDefault(s.Logger)
+	t.Cleanup(func() { slog.SetDefault(old) })
+	s.Store.Close()
+	req := httptest.NewRequest("POST", "/app/v1/requests/some-handle/approve", strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer some-app-session")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code < 500 {
+		t.Fatalf("status %d with the store closed; the test needs a request that fails and is logged", rec.Code)
+	}
+}
+
+// Every line of a traced request, not only the access line, names the
+// request's trace and span: here the line the app API's package logs for
+// the failure.
+func TestTracingIdsOnEveryRequestLine(t *testing.T) {
+	var logs bytes.Buffer
+	s, exp := tracedServer(t, &logs)
+	failingAppRequest(t, s)
+
+	var req *tracetest.SpanStub
+	spans := exp.GetSpans()
+	for i, sp := range spans {
+		if sp.SpanKind == trace.SpanKindServer {
+			req = &spans[i]
+		}
+	}
+	if req == nil {
+		t.Fatalf("no request span in %v", spanNames(spans))
+	}
+	lines := logLines(t, &logs)
+	if len(lines) < 2 {
+		t.Fatalf("logged %d lines, want the failure's and the access line: %s", len(lines), logs.String())
+	}
+	for _, l := range lines {
+		if l["trace_id"] != req.SpanContext.TraceID().String() || l["span_id"] != req.SpanContext.SpanID().String() {
+			t.Errorf("line %q has trace_id %v span_id %v, want the request span's %s %s",
+				l["msg"], l["trace_id"], l["span_id"], req.SpanContext.TraceID(), req.SpanContext.SpanID())
+		}
+		if l["request_id"] != lines[len(lines)-1]["request_id"] {
+			t.Errorf("line %q has request_id %v, unlike the access line", l["msg"], l["request_id"])
+		}
+	}
+}
+
+func TestTracingOffNoIdsOnRequestLines(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newServer(t, "http://localhost", &logs)
+	s.Metrics = metrics.New()
+	failingAppRequest(t, s)
+	lines := logLines(t, &logs)
+	if len(lines) < 2 {
+		t.Fatalf("logged %d lines, want the failure's and the access line: %s", len(lines), logs.String())
+	}
+	for _, l := range lines {
+		if _, ok := l["trace_id"]; ok {
+			t.Errorf("tracing off, yet line %q has trace_id %v", l["msg"], l["trace_id"])
+		}
+		if _, ok := l["span_id"]; ok {
+			t.Errorf("tracing off, yet line %q has span_id %v", l["msg"], l["span_id"])
+		}
+	}
+}
+
 // BenchmarkTracingOverhead is what tracing a request costs when it is on,
 // beside BenchmarkMetricsOverhead's "on" (the same server, tracing off): a
 // server span per request on /readyz, which also makes one store span.

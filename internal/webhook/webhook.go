@@ -20,6 +20,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -63,6 +67,11 @@ type Deliverer struct {
 	// Jitter picks the wait before a retry from [0, max]; uniformly at
 	// random when nil. Tests fix it to see the backoff itself.
 	Jitter func(max time.Duration) time.Duration
+	// Tracer, when set, makes each attempt a trace of its own: a root span
+	// webhook.deliver, under which the attempt's store call nests. The poll
+	// for due events makes none, or an idle server would send a trace a
+	// second. Nil traces nothing.
+	Tracer trace.Tracer
 
 	once        sync.Once
 	defaultHTTP *http.Client
@@ -112,10 +121,29 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 // attempt sends w once and records the outcome. An attempt cut short by ctx
 // (the server stopping) is not recorded: the lease lapses and the event is
 // sent again, by a restart or another replica, without counting a failure.
-func (d *Deliverer) attempt(ctx context.Context, w store.Webhook) error {
+func (d *Deliverer) attempt(ctx context.Context, w store.Webhook) (recErr error) {
+	var span trace.Span // nil while tracing is off
+	if d.Tracer != nil {
+		// The event's client, kind and attempt, never its URL, which may
+		// hold the client's secrets, nor its body.
+		ctx, span = d.Tracer.Start(ctx, "webhook.deliver", trace.WithNewRoot(), trace.WithAttributes(
+			attribute.String("client_id", w.ClientID),
+			attribute.String("webhook.event", w.Event),
+			attribute.Int("webhook.attempt", w.Attempts+1)))
+		defer func() { endAttempt(span, recErr) }()
+	}
 	status, err := d.post(ctx, w)
 	if ctx.Err() != nil {
 		return nil
+	}
+	if span != nil {
+		if status != 0 {
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+		}
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "not delivered")
+		}
 	}
 	a := store.WebhookAttempt{At: d.now(), Status: status, Delivered: err == nil}
 	log := d.logger().With("webhook_id", w.ID, "client_id", w.ClientID, "event", w.Event,
@@ -136,6 +164,16 @@ func (d *Deliverer) attempt(ctx context.Context, w store.Webhook) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.timeout())
 	defer cancel()
 	return d.Store.RecordWebhookAttempt(rctx, w.ID, a)
+}
+
+// endAttempt ends an attempt's span, failed too when the attempt could not
+// be recorded (recErr).
+func endAttempt(span trace.Span, recErr error) {
+	if recErr != nil {
+		span.RecordError(recErr)
+		span.SetStatus(codes.Error, "attempt not recorded")
+	}
+	span.End()
 }
 
 // next is when to try w again after a failure at at. The last retry is
