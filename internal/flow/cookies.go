@@ -104,9 +104,10 @@ func RememberToken(r *http.Request, baseURL string) string {
 // form (RememberToken), so a browser ends up holding at most one.
 //
 // The browser cookie has no such transition: it lasts a browser session and
-// is only read under its prefixed name, so a legacy one is ignored and goes
-// when the browser closes; a login in progress across the upgrade starts
-// again.
+// is read only under its prefixed name. A legacy one is ignored, not
+// deleted (one Set-Cookie fewer on every new browser), and goes when the
+// browser closes; a login begun before the upgrade and continued after it
+// is refused as another browser's, and the user starts it again.
 func SetRememberCookie(w http.ResponseWriter, baseURL, value string, maxAge int) {
 	http.SetCookie(w, PageCookie(baseURL, RememberCookie, value, maxAge))
 	if CookieName(baseURL, RememberCookie) == RememberCookie {
