@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/clientip"
 	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/keys"
@@ -94,7 +95,8 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		Metrics: m, Tracing: tp}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
-	srv.Pprof, _ = cfg.PprofEnabled() // Validate checked it
+	srv.Pprof, _ = cfg.PprofEnabled()                          // Validate checked it
+	srv.TrustedProxies, _ = clientip.Parse(cfg.TrustedProxies) // and this
 	if cfg.MetricsAddr != "" {
 		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()

@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/vippslogin/vippslogin/internal/clientip"
 )
 
 // Modes the server runs in.
@@ -57,6 +59,10 @@ type Config struct {
 	TLSCert, TLSKey string
 	// Pprof mounts net/http/pprof on the metrics listener: "true" or "on".
 	Pprof string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed, comma-separated IPs and CIDR prefixes (clientip.Parse reads
+	// it); empty trusts none.
+	TrustedProxies string
 }
 
 // Log formats.
@@ -97,6 +103,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.TLSKey }, nil},
 	{"pprof", "VIPPSLOGIN_PPROF", "true or on: serve net/http/pprof on the metrics listener only (default off)",
 		func(c *Config) *string { return &c.Pprof }, nil},
+	{"trusted-proxies", "VIPPSLOGIN_TRUSTED_PROXIES", "comma-separated IPs and CIDRs of reverse proxies whose X-Forwarded-For gives the client's address in the logs (default none)",
+		func(c *Config) *string { return &c.TrustedProxies }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -179,6 +187,12 @@ var checks = []check{
 		return ""
 	}},
 	{"--tls-cert", func(c Config) string { return checkTLS(c.TLSCert, c.TLSKey) }},
+	{"--trusted-proxies", func(c Config) string {
+		if _, err := clientip.Parse(c.TrustedProxies); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
 	{"--pprof", func(c Config) string {
 		on, err := c.PprofEnabled()
 		switch {

@@ -105,6 +105,9 @@ func TestValidate(t *testing.T) {
 		{"pprof true", func(c *Config) { c.Pprof, c.MetricsAddr = "TRUE", "127.0.0.1:9090" }, ""},
 		{"pprof without a metrics listener", func(c *Config) { c.Pprof = "on" }, "--pprof needs --metrics-addr"},
 		{"pprof garbled", func(c *Config) { c.Pprof = "yes please" }, "--pprof is \"yes please\""},
+		{"trusted proxies", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, 192.0.2.7, fd00::/8" }, ""},
+		{"trusted proxies garbled", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, proxy.internal" }, `--trusted-proxies entry "proxy.internal" is not an IP address or CIDR prefix`},
+		{"trusted proxies bad prefix", func(c *Config) { c.TrustedProxies = "10.0.0.0/40" }, `--trusted-proxies entry "10.0.0.0/40" is not a CIDR prefix`},
 		{"garbled key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "not a key!" }, "--key-encryption-key is neither"},
 	}
 	for _, tt := range tests {
@@ -185,5 +188,34 @@ func TestValidateTLSPair(t *testing.T) {
 	}
 	if msg := checkTLS(cert, otherKey); !strings.HasPrefix(msg, "and --tls-key do not load as a pair") {
 		t.Errorf("a mismatched pair: %q", msg)
+	}
+}
+
+// TestParseTrustedProxies: the flag, its variable and its file key, and a
+// bad entry stops the start with the entry and where it came from.
+func TestParseTrustedProxies(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "vippslogin.yaml")
+	if err := os.WriteFile(file, []byte("trusted-proxies: 10.0.0.0/8, 192.0.2.7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  func(string) string
+		want string
+	}{
+		{"default", nil, env(), ""},
+		{"file", []string{"--config", file}, env(), "10.0.0.0/8, 192.0.2.7"},
+		{"environment", []string{"--config", file}, env("VIPPSLOGIN_TRUSTED_PROXIES", "127.0.0.1"), "127.0.0.1"},
+		{"flag", []string{"--config", file, "--trusted-proxies", "::1"}, env("VIPPSLOGIN_TRUSTED_PROXIES", "127.0.0.1"), "::1"},
+	} {
+		cfg, err := Parse(Dev, tc.args, tc.env, io.Discard)
+		if err != nil || cfg.TrustedProxies != tc.want {
+			t.Errorf("%s: TrustedProxies = %q, %v; want %q", tc.name, cfg.TrustedProxies, err, tc.want)
+		}
+	}
+	_, err := Parse(Dev, nil, env("VIPPSLOGIN_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.256"), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `"10.0.0.256"`) || !strings.Contains(err.Error(), "VIPPSLOGIN_TRUSTED_PROXIES") {
+		t.Errorf("a bad entry in the environment: %v; want an error naming the entry and the variable", err)
 	}
 }

@@ -13,21 +13,17 @@ import (
 )
 
 // The login pages' cookies, flow's: their names and attributes have one
-// owner, which logout shares.
+// owner, which logout shares. These are the bare names; the browser holds
+// them under flow.CookieName's.
 const (
 	browserCookie  = flow.BrowserCookie
 	rememberCookie = flow.RememberCookie
 )
 
-// cookie returns a cookie of the login pages (flow.PageCookie).
-func (p *Pages) cookie(name, value string, maxAge int) *http.Cookie {
-	return flow.PageCookie(p.BaseURL, name, value, maxAge)
-}
-
 // browserToken returns the browser's vl_browser cookie, setting a new one
 // when it has none.
 func (p *Pages) browserToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil && c.Value != "" && len(c.Value) <= 64 {
+	if c, err := r.Cookie(flow.CookieName(p.BaseURL, browserCookie)); err == nil && c.Value != "" && len(c.Value) <= 64 {
 		return c.Value
 	}
 	return p.setBrowserToken(w)
@@ -36,7 +32,7 @@ func (p *Pages) browserToken(w http.ResponseWriter, r *http.Request) string {
 // setBrowserToken gives the browser a new vl_browser cookie.
 func (p *Pages) setBrowserToken(w http.ResponseWriter) string {
 	token := secret.New()
-	http.SetCookie(w, p.cookie(browserCookie, token, 0))
+	http.SetCookie(w, flow.PageCookie(p.BaseURL, browserCookie, token, 0))
 	return token
 }
 
@@ -46,11 +42,11 @@ func (p *Pages) setBrowserToken(w http.ResponseWriter) string {
 // DeleteUser), so the session is not found once the user is gone. stale is
 // true when the browser has a cookie that is not good.
 func (p *Pages) remembered(ctx context.Context, r *http.Request) (s store.BrowserSession, ok, stale bool, err error) {
-	c, err := r.Cookie(rememberCookie)
-	if err != nil || c.Value == "" {
+	token := flow.RememberToken(r, p.BaseURL)
+	if token == "" {
 		return s, false, false, nil
 	}
-	s, err = p.Store.GetBrowserSessionByToken(ctx, secret.Digest(c.Value))
+	s, err = p.Store.GetBrowserSessionByToken(ctx, secret.Digest(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return s, false, true, nil
 	}
@@ -63,9 +59,9 @@ func (p *Pages) remembered(ctx context.Context, r *http.Request) (s store.Browse
 	return s, true, false, nil
 }
 
-// forget deletes the browser's vl_remember cookie.
+// forget deletes the browser's vl_remember cookie, in its legacy form too.
 func (p *Pages) forget(w http.ResponseWriter) {
-	http.SetCookie(w, p.cookie(rememberCookie, "", -1))
+	flow.SetRememberCookie(w, p.BaseURL, "", -1)
 }
 
 // rememberBrowser makes this browser remember the login's user, as the user
@@ -112,7 +108,7 @@ func (p *Pages) rememberBrowser(w http.ResponseWriter, r *http.Request, lr store
 			return err
 		}
 	}
-	http.SetCookie(w, p.cookie(rememberCookie, token, int(flow.BrowserSessionTTL.Seconds())))
+	flow.SetRememberCookie(w, p.BaseURL, token, int(flow.BrowserSessionTTL.Seconds()))
 	return nil
 }
 

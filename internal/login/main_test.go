@@ -40,6 +40,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, httptest.NewServer)
+}
+
+// newTLSEnv is newEnv over https, whose cookies are Secure and prefixed.
+func newTLSEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvOn(t, httptest.NewTLSServer)
+}
+
+func newEnvOn(t *testing.T, serve func(http.Handler) *httptest.Server) *env {
+	t.Helper()
 	ctx := t.Context()
 	st := testenv.SQLite(t)
 	c := testenv.NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
@@ -58,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{st: st, clock: c}
 	mux := http.NewServeMux()
-	e.srv = httptest.NewServer(mux)
+	e.srv = serve(mux)
 	t.Cleanup(e.srv.Close)
 	p := &Pages{Store: st, Issuer: e.srv.URL + flow.IssuerPath, BaseURL: e.srv.URL, Now: c.Now}
 	p.Mount(mux)
@@ -129,7 +140,7 @@ func (e *env) browser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := &http.Client{Transport: e.srv.Client().Transport, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &browser{e: e, c: c, ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
 		header: http.Header{"Accept-Language": {"en-GB,en;q=0.9"}}}
 }

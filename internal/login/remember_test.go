@@ -2,6 +2,7 @@ package login
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -112,11 +113,46 @@ func TestNotRemembered(t *testing.T) {
 	}
 }
 
-func TestSecureCookies(t *testing.T) {
-	p := &Pages{BaseURL: "https://login.example/prefix"}
-	c := p.cookie(browserCookie, "x", 0)
-	if !c.Secure || c.Path != "/prefix/vipps-login-idp/" {
-		t.Errorf("cookie under an https base URL with a path: %+v", c)
+// TestRememberedBrowserLegacyCookie: over https the remember cookie is
+// __Host-vl_remember, and a browser that still holds it under the bare
+// name that servers before cookie prefixes set stays remembered; setting or
+// deleting the cookie deletes the legacy one.
+func TestRememberedBrowserLegacyCookie(t *testing.T) {
+	e := newTLSEnv(t)
+	b := e.browser(t)
+	pages, _ := url.Parse(e.srv.URL + "/vipps-login-idp/")
+	legacy := func(value string) {
+		b.c.Jar.SetCookies(pages, []*http.Cookie{{Name: "vl_remember", Value: value, Path: "/vipps-login-idp/", Secure: true, HttpOnly: true}})
+	}
+
+	legacy("from-before-the-upgrade")
+	first := loginUntilApproved(t, e, b, true)
+	checkCode(t, e, b.index(t, first).location(t), "openid")
+	token := cookieValue(t, b, "__Host-vl_remember")
+	if token == "" || cookieValue(t, b, "vl_remember") != "" {
+		t.Fatalf("after remembering: __Host-vl_remember %q, vl_remember %q; want the prefixed cookie only",
+			token, cookieValue(t, b, "vl_remember"))
+	}
+
+	// The browser as an older server left it: the token under the bare name.
+	b.c.Jar.SetCookies(pages, []*http.Cookie{{Name: "__Host-vl_remember", Path: "/", Secure: true, MaxAge: -1}})
+	legacy(token)
+	second := e.start(t)
+	checkCode(t, e, b.index(t, second).location(t), "openid")
+
+	// Forgotten in the app: the stale legacy cookie is deleted.
+	sessions, _ := e.st.ListBrowserSessions(t.Context(), testUser)
+	if len(sessions) != 1 {
+		t.Fatalf("%d browser sessions", len(sessions))
+	}
+	if err := e.st.DeleteBrowserSession(t.Context(), testUser, sessions[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.index(t, e.start(t)); !strings.Contains(r.body, `name="phone_number"`) {
+		t.Fatalf("forgotten browser: %d\n%s", r.status, r.body)
+	}
+	if v := cookieValue(t, b, "vl_remember"); v != "" {
+		t.Errorf("the stale legacy cookie is kept: %q", v)
 	}
 }
 

@@ -47,9 +47,10 @@ import (
 // browser's vl_remember cookie reaches it: GET asks, POST confirms.
 const logoutPath = "/vipps-login-idp/logout"
 
-// rememberCookie is the login pages' remembered-browser cookie: its token's
-// digest finds the store.BrowserSession the browser holds. Logging out ends
-// that session and deletes the cookie.
+// rememberCookie is the login pages' remembered-browser cookie (its bare
+// name; flow.RememberToken reads it): its token's digest finds the
+// store.BrowserSession the browser holds. Logging out ends that session and
+// deletes the cookie, in its legacy form too (flow.SetRememberCookie).
 const rememberCookie = flow.RememberCookie
 
 // maxLogoutForm bounds the confirmation form: the client's few parameters
@@ -151,10 +152,7 @@ func (p *Provider) confirmLogout(w http.ResponseWriter, r *http.Request) error {
 		return &badLogout{"Invalid logout confirmation", "The form could not be read."}
 	}
 	form := r.PostForm
-	var remember string
-	if c, err := r.Cookie(rememberCookie); err == nil {
-		remember = c.Value
-	}
+	remember := flow.RememberToken(r, p.BaseURL)
 	if form.Get("action") != "logout" || !hmac.Equal([]byte(form.Get("csrf_token")), []byte(confirmToken(remember))) {
 		return errLogoutRefused
 	}
@@ -196,18 +194,18 @@ func confirmToken(remember string) string {
 // session when no session has the cookie's digest (it was forgotten in the
 // app, or ended).
 func (p *Provider) heldSession(r *http.Request) (s store.BrowserSession, remember string, err error) {
-	c, err := r.Cookie(rememberCookie)
-	if err != nil || c.Value == "" {
+	remember = flow.RememberToken(r, p.BaseURL)
+	if remember == "" {
 		return s, "", nil
 	}
-	s, err = p.Store.GetBrowserSessionByToken(r.Context(), secret.Digest(c.Value))
+	s, err = p.Store.GetBrowserSessionByToken(r.Context(), secret.Digest(remember))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.BrowserSession{}, c.Value, nil
+		return store.BrowserSession{}, remember, nil
 	}
 	if err != nil {
-		return s, c.Value, fmt.Errorf("look up the remembered browser: %w", err)
+		return s, remember, fmt.Errorf("look up the remembered browser: %w", err)
 	}
-	return s, c.Value, nil
+	return s, remember, nil
 }
 
 // logOut ends the session sid that this browser holds ("" when it holds
@@ -220,7 +218,7 @@ func (p *Provider) logOut(w http.ResponseWriter, r *http.Request, l logoutReques
 			return fmt.Errorf("end browser session: %w", err)
 		}
 	}
-	http.SetCookie(w, flow.PageCookie(p.BaseURL, rememberCookie, "", -1))
+	flow.SetRememberCookie(w, p.BaseURL, "", -1)
 	if l.post != "" {
 		target := l.post
 		if l.state != "" {

@@ -3,6 +3,7 @@ package oidc
 import (
 	"encoding/base64"
 	"html"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -410,14 +412,14 @@ func TestEndSessionKeysUnavailable(t *testing.T) {
 		// The browser's remember cookie cannot be looked up either.
 		func() *http.Request {
 			r := httptest.NewRequest("GET", logoutPath, nil)
-			r.AddCookie(&http.Cookie{Name: rememberCookie, Value: secret.New()})
+			r.AddCookie(&http.Cookie{Name: flow.CookieName(p.BaseURL, rememberCookie), Value: secret.New()})
 			return r
 		}(),
 		func() *http.Request {
 			token := secret.New()
 			r := httptest.NewRequest("POST", logoutPath, strings.NewReader(url.Values{"action": {"logout"}, "csrf_token": {confirmToken(token)}}.Encode()))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			r.AddCookie(&http.Cookie{Name: rememberCookie, Value: token})
+			r.AddCookie(&http.Cookie{Name: flow.CookieName(p.BaseURL, rememberCookie), Value: token})
 			return r
 		}(),
 	} {
@@ -429,5 +431,47 @@ func TestEndSessionKeysUnavailable(t *testing.T) {
 			strings.Contains(body, "sqlite") || strings.Contains(body, "closed") {
 			t.Errorf("%s %s with the store closed = %d:\n%s", req.Method, req.URL.Path, rec.Code, body)
 		}
+	}
+}
+
+// TestLogoutDeletesLegacyCookie: over https the remember cookie is
+// __Host-vl_remember; a browser that still holds it under the bare name an
+// older server set is logged out all the same, and both cookies are
+// deleted.
+func TestLogoutDeletesLegacyCookie(t *testing.T) {
+	st := testenv.SQLite(t)
+	p := &Provider{BaseURL: "https://vipps.example", Keys: &keys.Manager{Store: st}, Store: st}
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	token, now := secret.New(), time.Now()
+	s := store.BrowserSession{ID: uuid.NewString(), TokenHash: secret.Digest(token), PhoneNumber: "4712345678",
+		Description: "Chrome on Linux", CreatedAt: now, ExpiresAt: now.Add(flow.BrowserSessionTTL)}
+	if err := st.CreateUser(t.Context(), store.User{PhoneNumber: s.PhoneNumber, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateBrowserSession(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+
+	r := httptest.NewRequest("POST", "https://vipps.example"+logoutPath,
+		strings.NewReader(url.Values{"action": {"logout"}, "csrf_token": {confirmToken(token)}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: "vl_remember", Value: token})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("logout = %d:\n%s", rec.Code, rec.Body)
+	}
+	if sessions, _ := st.ListBrowserSessions(t.Context(), s.PhoneNumber); len(sessions) != 0 {
+		t.Errorf("the legacy cookie's session is not ended: %v", sessions)
+	}
+	deleted := map[string]string{}
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 {
+			deleted[c.Name] = c.Path
+		}
+	}
+	if want := map[string]string{"__Host-vl_remember": "/", "vl_remember": "/vipps-login-idp/"}; !maps.Equal(deleted, want) {
+		t.Errorf("deleted cookies (name: path) %v, want %v", deleted, want)
 	}
 }

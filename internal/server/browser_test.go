@@ -16,9 +16,9 @@ import (
 
 // newChrome starts a headless Chromium for the test (see testenv.Chrome),
 // with 90 s for all it does.
-func newChrome(t *testing.T, userAgent string) context.Context {
+func newChrome(t *testing.T, userAgent string, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(testenv.Chrome(t, userAgent), 90*time.Second)
+	ctx, cancel := context.WithTimeout(testenv.Chrome(t, userAgent, opts...), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -27,7 +27,7 @@ func newChrome(t *testing.T, userAgent string) context.Context {
 func phone(t *testing.T, e *e2e) (*app.Client, []app.Request) {
 	t.Helper()
 	ctx := context.Background()
-	c := &app.Client{BaseURL: e.BaseURL}
+	c := &app.Client{BaseURL: e.BaseURL, HTTP: e.HTTP}
 	if _, err := c.SignIn(ctx, devseed.Ada, devseed.PIN); err != nil {
 		t.Fatal(err)
 	}

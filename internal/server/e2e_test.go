@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -33,6 +34,9 @@ type e2e struct {
 	Clock *offsetClock
 	// Server is the server under test, with metrics.
 	Server *Server
+	// HTTP reaches the server: over https it trusts the test certificate;
+	// nil (the default client) over http.
+	HTTP *http.Client
 }
 
 // offsetClock is the real clock moved forward by what a test adds, so that
@@ -57,11 +61,21 @@ func (c *offsetClock) Add(d time.Duration) {
 
 func startE2E(t *testing.T) *e2e {
 	t.Helper()
+	return startE2EOn(t, false)
+}
+
+// startE2EOn is startE2E, over https with httptest's certificate when tls
+// is set.
+func startE2EOn(t *testing.T, tls bool) *e2e {
+	t.Helper()
 	ctx := context.Background()
 	st := testenv.SQLite(t)
 	km := testenv.Keys(t, st, nil)
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
+	if tls {
+		base = "https://" + ts.Listener.Addr().String()
+	}
 	if err := devseed.Seed(ctx, st, base, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -71,14 +85,21 @@ func startE2E(t *testing.T) *e2e {
 	s.Metrics.WatchKeys(km, clock.Now)
 	s.Metrics.WatchBacklog(st, clock.Now)
 	ts.Config.Handler = s.Handler()
-	ts.Start()
+	var client *http.Client
+	if tls {
+		ts.StartTLS()
+		client = ts.Client()
+		ctx = oidc.ClientContext(ctx, client)
+	} else {
+		ts.Start()
+	}
 	t.Cleanup(ts.Close)
 	issuer := base + flow.IssuerPath
 	p, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
-	return &e2e{BaseURL: base, Issuer: issuer, Provider: p, Clock: clock, Server: s}
+	return &e2e{BaseURL: base, Issuer: issuer, Provider: p, Clock: clock, Server: s, HTTP: client}
 }
 
 // merchantRedirect is a registered redirect URI of the demo client that the

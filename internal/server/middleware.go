@@ -91,6 +91,7 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", logPath(r.URL.Path)),
+				slog.String("client_ip", s.TrustedProxies.ClientIP(r)),
 				slog.Int("status", rec.code()),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", d),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/clientip"
 	"github.com/vippslogin/vippslogin/internal/demo"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -55,6 +56,9 @@ type Server struct {
 	// a root span of its own, and, with Metrics, every store call they make
 	// in a child span.
 	Tracing trace.TracerProvider
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client in the access log; none when empty.
+	TrustedProxies clientip.Proxies
 }
 
 // store is the store every part of the server uses: timed, counted and
@@ -156,7 +160,9 @@ func (rt routes) of(r *http.Request) string {
 // come through a proxy: the metrics are for the operator, and the main
 // listener may be public. Behind a reverse proxy every request comes from
 // loopback, so one that carries a forwarding header is refused too; such
-// a deployment scrapes --metrics-addr instead.
+// a deployment scrapes --metrics-addr instead. This is the peer's own
+// address on purpose, not clientip's: no proxy is trusted to vouch for a
+// scraper.
 func metricsAllowed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !fromLoopback(r.RemoteAddr) || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {

@@ -66,10 +66,12 @@ func Keys(tb testing.TB, st store.Store, now func() time.Time) *keys.Manager {
 const ChromiumPath = "/usr/bin/chromium"
 
 // Chrome starts a headless Chromium for the test, with userAgent unless it
-// is empty, and stops it when the test ends. The context has no deadline;
+// is empty and with the extra options (such as
+// chromedp.Flag("ignore-certificate-errors", true) for a test server's
+// certificate), and stops it when the test ends. The context has no deadline;
 // callers that want one add it. Without Chromium the test skips, except in
 // CI (env CI set), where it must run and fails.
-func Chrome(t *testing.T, userAgent string) context.Context {
+func Chrome(t *testing.T, userAgent string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
@@ -88,6 +90,7 @@ func Chrome(t *testing.T, userAgent string) context.Context {
 	if userAgent != "" {
 		opts = append(opts, chromedp.UserAgent(userAgent))
 	}
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
