@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"maps"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -276,6 +277,16 @@ func TestComposeFile(t *testing.T) {
 	}
 	if want := "https://" + example["LOGIN_DOMAIN"]; cfg.BaseURL != want {
 		t.Errorf("base URL %s; want %s, the proxy's", cfg.BaseURL, want)
+	}
+	// The replicas trust exactly the proxy's fixed address, inside the
+	// network's subnet, so that client_ip in their logs is the client's.
+	caddyAddr := composeBlock(t, src, "\n  caddy:", "default")["ipv4_address"]
+	subnet := composeBlock(t, src, "\nnetworks:", "config")["- subnet"]
+	if prefix, err := netip.ParsePrefix(subnet); err != nil || !prefix.Contains(netip.MustParseAddr(caddyAddr)) {
+		t.Errorf("caddy's address %q is not in the network's subnet %q", caddyAddr, subnet)
+	}
+	if cfg.TrustedProxies != caddyAddr {
+		t.Errorf("the replicas trust proxies %q; want only caddy's address %q", cfg.TrustedProxies, caddyAddr)
 	}
 	for k := range deploySecrets {
 		if k != "POSTGRES_PASSWORD" && env[k] != deploySecrets[k] {
