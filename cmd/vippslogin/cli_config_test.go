@@ -130,7 +130,7 @@ func TestLogLevelWarnDropsRequestLines(t *testing.T) {
 	s = startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"))
 	s.get(t, "/healthz")
 	s.Stop(t)
-	if !strings.Contains(logs.String(), "msg=request method=GET path=/healthz status=200") {
+	if !strings.Contains(logs.String(), "msg=request method=GET path=/healthz client_ip=127.0.0.1 status=200") {
 		t.Errorf("dev at the default level did not log the request as text:\n%s", logs.String())
 	}
 }
