@@ -12,7 +12,6 @@ package portal
 import (
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -36,9 +35,6 @@ type Portal struct {
 	Admin http.Handler
 	// Now is the clock of sessions; time.Now when nil.
 	Now func() time.Time
-	// Rand, when set, draws the generated test users (tests: a fixed
-	// seed); else they are drawn from a source seeded by the clock.
-	Rand func() *rand.Rand
 }
 
 // Limits on what a browser sends.

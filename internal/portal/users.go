@@ -135,13 +135,9 @@ func nonNilAddresses(as []store.Address) []store.Address {
 	return as
 }
 
-// rng draws generated users; seeded from the clock unless the portal has
-// one (tests: a fixed seed).
+// rng draws generated users, a new source for each page.
 func (p *Portal) rng() *rand.Rand {
-	if p.Rand != nil {
-		return p.Rand()
-	}
-	return rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
+	return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 }
 
 // newUser is the form for a new user, filled in with generated data.
