@@ -141,8 +141,8 @@ func TestCreateClient(t *testing.T) {
 	b := e.signedIn(t)
 	p := b.post(t, "clients/", url.Values{
 		"client_id": {"till"}, "name": {"Till"}, "flows": {"browser", "ciba"}, "scopes": {"openid", "nin"},
-		"redirect_uris":             {"https://till.example/cb\n\n  https://till.example/other  \n"},
-		"post_logout_redirect_uris": {"https://till.example/"},
+		"redirect_uris":              {"https://till.example/cb\n\n  https://till.example/other  \n"},
+		"post_logout_redirect_uris":  {"https://till.example/"},
 		"token_endpoint_auth_method": {"client_secret_post"}, "ciba_interval": {"2"},
 		"ciba_ping_url": {"https://till.example/ping"}, "consent_webhook_url": {"https://till.example/hook"},
 	})
