@@ -21,7 +21,6 @@ import (
 // sign in.
 func TestSignInAndOut(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser(t)
 	req, _ := http.NewRequest(http.MethodPost, e.base+"/portal/signin", strings.NewReader("token="+adminToken))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultTransport.RoundTrip(req)
@@ -39,7 +38,7 @@ func TestSignInAndOut(t *testing.T) {
 		t.Errorf("session cookie = %+v", c)
 	}
 
-	b = e.signedIn(t)
+	b := e.signedIn(t)
 	contains(t, b.get(t, "clients/"), "Sale units", "Sign out")
 	if p := b.get(t, ""); !strings.HasSuffix(p.URL.Path, "/portal/clients/") {
 		t.Errorf("the portal's front page sends a signed-in browser to %s", p.URL)
