@@ -3,6 +3,8 @@ package portal
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/keys"
@@ -22,6 +24,13 @@ func (p *Portal) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Newest first, and the keys of one rotation by algorithm.
+	slices.SortStableFunc(infos, func(a, b keys.Info) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Algorithm, b.Algorithm)
+	})
 	now := p.now()
 	rows := make([]keyRow, 0, len(infos))
 	for _, k := range infos {
