@@ -70,6 +70,7 @@ func TestGolden(t *testing.T) {
 			if _, err := e.admin.CreateQRCode(t.Context(), "shop", admin.QRCodeRequest{Description: "Till 1"}); err != nil {
 				t.Fatal(err)
 			}
+			e.clock.Add(time.Minute) // codes are listed oldest first
 			if _, err := e.admin.CreateQRCode(t.Context(), "shop", admin.QRCodeRequest{Description: "Window", RedirectURI: "https://shop.example/callback"}); err != nil {
 				t.Fatal(err)
 			}
