@@ -63,27 +63,29 @@ var tokenLockout = secret.Lockout{Attempts: TokenAttempts, Lock: TokenLock}
 // Mount registers every admin route on mux, each behind the token check.
 func (a *API) Mount(mux *http.ServeMux) {
 	for pattern, h := range map[string]jsonapi.Handler{
-		"POST /admin/v1/clients":                                  a.createClient,
-		"GET /admin/v1/clients":                                   a.listClients,
-		"GET /admin/v1/clients/{client_id}":                       a.getClient,
-		"PATCH /admin/v1/clients/{client_id}":                     a.updateClient,
-		"DELETE /admin/v1/clients/{client_id}":                    a.deleteClient,
-		"POST /admin/v1/clients/{client_id}/secret":               a.rotateSecret,
-		"GET /admin/v1/clients/{client_id}/webhooks":              a.listWebhooks,
+		"POST /admin/v1/clients":                                a.createClient,
+		"GET /admin/v1/clients":                                 a.listClients,
+		"GET /admin/v1/clients/{client_id}":                     a.getClient,
+		"PATCH /admin/v1/clients/{client_id}":                   a.updateClient,
+		"DELETE /admin/v1/clients/{client_id}":                  a.deleteClient,
+		"POST /admin/v1/clients/{client_id}/secret":             a.rotateSecret,
+		"GET /admin/v1/clients/{client_id}/webhooks":            a.listWebhooks,
+		"POST /admin/v1/clients/{client_id}/qr-codes":           a.createQRCode,
+		"GET /admin/v1/clients/{client_id}/qr-codes":            a.listQRCodes,
+		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":    a.getQRCode,
+		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}": a.deleteQRCode,
+		"POST /admin/v1/users":                                  a.createUser,
+		"POST /admin/v1/users/batch":                            a.createUsers,
+		"GET /admin/v1/users":                                   a.listUsers,
+		"GET /admin/v1/users/{phone_number}":                    a.getUser,
+		"PATCH /admin/v1/users/{phone_number}":                  a.updateUser,
+		"DELETE /admin/v1/users/{phone_number}":                 a.deleteUser,
+		"POST /admin/v1/keys/rotate":                            a.rotateKeys,
+		"GET /admin/v1/keys":                                    a.listKeys,
+
+		// The merchant portal's (issue 14).
 		"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend": a.resendWebhook,
-		"POST /admin/v1/clients/{client_id}/qr-codes":             a.createQRCode,
-		"GET /admin/v1/clients/{client_id}/qr-codes":              a.listQRCodes,
-		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":      a.getQRCode,
-		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}":   a.deleteQRCode,
-		"POST /admin/v1/users":                                    a.createUser,
-		"POST /admin/v1/users/batch":                              a.createUsers,
-		"GET /admin/v1/users":                                     a.listUsers,
-		"GET /admin/v1/users/{phone_number}":                      a.getUser,
-		"PATCH /admin/v1/users/{phone_number}":                    a.updateUser,
-		"DELETE /admin/v1/users/{phone_number}":                   a.deleteUser,
 		"POST /admin/v1/users/{phone_number}/unlock":              a.unlockUser,
-		"POST /admin/v1/keys/rotate":                              a.rotateKeys,
-		"GET /admin/v1/keys":                                      a.listKeys,
 	} {
 		mux.Handle(pattern, a.authorize(h))
 	}
