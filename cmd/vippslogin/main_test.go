@@ -115,7 +115,7 @@ func TestDevServesDiscoveryToGoOIDC(t *testing.T) {
 	s := startServer(t, "dev", nil, "--db", db)
 	issuer := s.BaseURL + "/access-management-1.0/access/"
 	banner := strings.Join(s.Banner, "\n")
-	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678"} {
+	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678", s.BaseURL + "/portal/"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}

@@ -161,6 +161,7 @@ func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metrics
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)
+	fmt.Fprintf(w, "  portal:      %s/portal/ (sign in with the admin token)\n", baseURL)
 	fmt.Fprintf(w, "  database:    %s\n", cfg.DisplayDB())
 	fmt.Fprintf(w, "  metrics:     %s\n", metricsURL)
 	defer fmt.Fprintln(w) // a blank line ends the banner

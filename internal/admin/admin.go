@@ -7,7 +7,9 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -33,7 +35,30 @@ type API struct {
 	// (dev mode, where the merchant may be another container); otherwise
 	// http:// is only for loopback hosts and anything else needs https://.
 	DevMode bool
+
+	// tokenLock counts wrong admin tokens (tokenLockout).
+	tokenLock struct {
+		sync.Mutex
+		failures    int
+		lockedUntil time.Time
+	}
 }
+
+// Wrong admin tokens are slowed like the other secrets a person may choose
+// (secret.Lockout, as the app's PINs and the token endpoint's chosen client
+// secrets): TokenAttempts wrong ones in a row lock the admin API, and the
+// portal's sign-in, which checks its token here (CheckToken), for
+// TokenLock, during which no token is checked, not even the right one. The
+// count is kept in this process: the admin token is one for the whole
+// server, not a record in the store, so each replica counts its own, and
+// N replicas allow N times as many guesses. A lock refuses the operator
+// too, for at most TokenLock: the price of making guessing slow.
+const (
+	TokenAttempts = 10
+	TokenLock     = 15 * time.Minute
+)
+
+var tokenLockout = secret.Lockout{Attempts: TokenAttempts, Lock: TokenLock}
 
 // Mount registers every admin route on mux, each behind the token check.
 func (a *API) Mount(mux *http.ServeMux) {
@@ -57,12 +82,16 @@ func (a *API) Mount(mux *http.ServeMux) {
 		"DELETE /admin/v1/users/{phone_number}":                 a.deleteUser,
 		"POST /admin/v1/keys/rotate":                            a.rotateKeys,
 		"GET /admin/v1/keys":                                    a.listKeys,
+
+		// The merchant portal's (issue 14).
+		"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend": a.resendWebhook,
+		"POST /admin/v1/users/{phone_number}/unlock":              a.unlockUser,
 	} {
 		mux.Handle(pattern, a.authorize(h))
 	}
 }
 
-// authorize checks the bearer token (RFC 6750 §2.1) in constant time.
+// authorize checks the bearer token (RFC 6750 §2.1) with CheckToken.
 func (a *API) authorize(next jsonapi.Handler) jsonapi.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if a.Token == "" {
@@ -72,11 +101,49 @@ func (a *API) authorize(next jsonapi.Handler) jsonapi.Handler {
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return unauthorized("", `Send the admin token in the header "Authorization: Bearer <token>" (the server's --admin-token; dev-admin-token in dev mode).`)
 		}
-		if !secret.Equal(strings.TrimSpace(token), a.Token) {
-			return unauthorized(`, error="invalid_token"`, "The admin token is wrong; send the server's --admin-token (dev-admin-token in dev mode) as \"Authorization: Bearer <token>\".")
+		if err := a.CheckToken(strings.TrimSpace(token)); err != nil {
+			return err
 		}
 		return next(w, r)
 	}
+}
+
+// CheckToken checks token against the admin token in constant time, under
+// tokenLockout: nil when it is right, a 401 *jsonapi.Problem when it is
+// wrong, a 429 with Retry-After while wrong tokens keep the API locked.
+// The admin API's bearer check and the portal's sign-in both use it, so
+// that a guess counts the same wherever it is made.
+func (a *API) CheckToken(token string) error {
+	if a.Token == "" {
+		return unauthorized("", "This server has no admin token configured, so its admin API and portal accept no one; start it with --admin-token or VIPPSLOGIN_ADMIN_TOKEN set.")
+	}
+	l := &a.tokenLock
+	l.Lock()
+	defer l.Unlock()
+	now := a.now()
+	if secret.Locked(l.lockedUntil, now) {
+		return errTokenLocked(l.lockedUntil, now)
+	}
+	if secret.Equal(token, a.Token) {
+		l.failures = 0
+		return nil
+	}
+	l.failures, l.lockedUntil = tokenLockout.Fail(l.failures, l.lockedUntil, now)
+	if secret.Locked(l.lockedUntil, now) {
+		return errTokenLocked(l.lockedUntil, now)
+	}
+	return unauthorized(`, error="invalid_token"`, "The admin token is wrong; send the server's --admin-token (dev-admin-token in dev mode) as \"Authorization: Bearer <token>\".")
+}
+
+// errTokenLocked refuses every token while the lock set at lockedUntil
+// holds.
+func errTokenLocked(lockedUntil, now time.Time) error {
+	secs := secret.RetryAfter(lockedUntil, now)
+	p := jsonapi.Errorf(http.StatusTooManyRequests,
+		"Too many wrong admin tokens in a row: no token is accepted, not even the right one, for %d more minute(s); retry after %d seconds.",
+		(secs+59)/60, secs)
+	p.Header = http.Header{"Retry-After": {strconv.Itoa(secs)}}
+	return p
 }
 
 func unauthorized(challengeExtra, detail string) error {

@@ -84,6 +84,20 @@ func (c *Client) ListUsers(ctx context.Context) ([]UserResponse, error) {
 	return out.Users, err
 }
 
+// SearchUsers returns the users whose phone number, name or e-mail
+// address holds search; every user when search is empty.
+func (c *Client) SearchUsers(ctx context.Context, search string) ([]UserResponse, error) {
+	var out UserList
+	err := c.do(ctx, http.MethodGet, "/admin/v1/users?search="+url.QueryEscape(search), nil, &out)
+	return out.Users, err
+}
+
+// UnlockUser ends the lock that wrong PINs put on the user.
+func (c *Client) UnlockUser(ctx context.Context, phone string) (UserResponse, error) {
+	var out UserResponse
+	return out, c.do(ctx, http.MethodPost, "/admin/v1/users/"+url.PathEscape(phone)+"/unlock", nil, &out)
+}
+
 // GetUser returns the user with the phone number (MSISDN digits).
 func (c *Client) GetUser(ctx context.Context, phone string) (UserResponse, error) {
 	var out UserResponse

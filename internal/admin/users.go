@@ -3,7 +3,9 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
@@ -57,7 +59,17 @@ func newUser(req UserRequest, now time.Time) (store.User, problems) {
 	return u, p
 }
 
+// MaxSearchLength bounds GET /admin/v1/users?search=.
+const MaxSearchLength = 100
+
+// listUsers answers every user, or with ?search= those whose phone number,
+// name or e-mail address holds the search text (case-insensitive; a phone
+// number's "+", spaces and leading country code may be typed or not).
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	search := strings.TrimSpace(r.URL.Query().Get("search"))
+	if utf8.RuneCountInString(search) > MaxSearchLength {
+		return jsonapi.Errorf(http.StatusBadRequest, "search is longer than %d characters.", MaxSearchLength)
+	}
 	us, err := a.Store.ListUsers(r.Context())
 	if err != nil {
 		return err
@@ -65,9 +77,35 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	now := a.now()
 	list := UserList{Users: []UserResponse{}}
 	for _, u := range us {
-		list.Users = append(list.Users, userResponse(u, now))
+		if search == "" || userMatches(u, search) {
+			list.Users = append(list.Users, userResponse(u, now))
+		}
 	}
 	return jsonapi.Write(w, http.StatusOK, list)
+}
+
+// userMatches reports whether the user's phone number, name or e-mail
+// address holds search. The phone number is compared by its digits, so
+// that "+47 123 45 678" finds 4712345678.
+func userMatches(u store.User, search string) bool {
+	if digits := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9':
+			return r
+		case r == '+' || r == ' ' || r == '-':
+			return -1
+		}
+		return 'x' // not a phone number: matches no digits
+	}, search); digits != "" && strings.Contains(u.PhoneNumber, digits) {
+		return true
+	}
+	s := strings.ToLower(search)
+	for _, field := range []string{u.GivenName + " " + u.FamilyName, u.Email} {
+		if strings.Contains(strings.ToLower(field), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
@@ -133,6 +171,23 @@ func applyUserPatch(u *store.User, p UserPatch) {
 		// The store signs a user made inactive out of app and browsers.
 		u.Inactive = !*p.Active
 	}
+}
+
+// unlockUser ends a lock set by wrong PINs and clears their count, so
+// that the user can sign in to the app at once with their PIN. A user who
+// is not locked is answered as they are.
+func (a *API) unlockUser(w http.ResponseWriter, r *http.Request) error {
+	phone := r.PathValue("phone_number")
+	now := a.now()
+	u, err := a.Store.UpdateUser(r.Context(), phone, func(u store.User) (store.User, error) {
+		u.FailedPINAttempts, u.LockedUntil = 0, time.Time{}
+		u.UpdatedAt = now
+		return u, nil
+	})
+	if err != nil {
+		return notFound(err, noUser(phone))
+	}
+	return jsonapi.Write(w, http.StatusOK, userResponse(u, now))
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/webhook"
 )
 
@@ -51,18 +53,52 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	now := a.now()
 	out := WebhookList{Webhooks: make([]WebhookResponse, 0, len(ws))}
 	for _, wh := range ws {
-		state := webhook.State(wh, now)
-		next := wh.NextAttemptAt
-		if state != webhook.StatePending {
-			next = time.Time{} // no attempt is coming
-		}
-		out.Webhooks = append(out.Webhooks, WebhookResponse{
-			ID: wh.ID, Event: wh.Event, URL: wh.URL, Attempts: wh.Attempts,
-			LastStatus: wh.LastStatus, LastError: wh.LastError, NextAttemptAt: next,
-			DeliveredAt: wh.DeliveredAt, CreatedAt: wh.CreatedAt, ExpiresAt: wh.ExpiresAt, State: state,
-		})
+		out.Webhooks = append(out.Webhooks, webhookResponse(wh, now))
 	}
 	return jsonapi.Write(w, http.StatusOK, out)
+}
+
+func webhookResponse(wh store.Webhook, now time.Time) WebhookResponse {
+	state := webhook.State(wh, now)
+	next := wh.NextAttemptAt
+	if state != webhook.StatePending {
+		next = time.Time{} // no attempt is coming
+	}
+	return WebhookResponse{
+		ID: wh.ID, Event: wh.Event, URL: wh.URL, Attempts: wh.Attempts,
+		LastStatus: wh.LastStatus, LastError: wh.LastError, NextAttemptAt: next,
+		DeliveredAt: wh.DeliveredAt, CreatedAt: wh.CreatedAt, ExpiresAt: wh.ExpiresAt, State: state,
+	}
+}
+
+// resendWebhook answers POST /admin/v1/clients/{client_id}/webhooks/{id}/resend:
+// a failed event of the client's delivery log is put in the outbox again
+// as a new event (webhook.Resend), due at once, and the answer is that new
+// event. A delivered or still pending one is refused: the first needs
+// nothing, the second is still being tried. Only the log's newest
+// WebhookLogLimit events can be found, as only they are shown.
+func (a *API) resendWebhook(w http.ResponseWriter, r *http.Request) error {
+	id, whID := r.PathValue("client_id"), r.PathValue("id")
+	if _, err := a.Store.GetClient(r.Context(), id); err != nil {
+		return notFound(err, noClient(id))
+	}
+	ws, err := a.Store.ListWebhooks(r.Context(), id, WebhookLogLimit)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ws, func(wh store.Webhook) bool { return wh.ID == whID })
+	if i < 0 {
+		return jsonapi.Errorf(http.StatusNotFound, "Client %q has no webhook event %q among its newest %d; GET /admin/v1/clients/%s/webhooks lists them.", id, whID, WebhookLogLimit, id)
+	}
+	now := a.now()
+	if state := webhook.State(ws[i], now); state != webhook.StateFailed {
+		return jsonapi.Errorf(http.StatusConflict, "Webhook event %q is %s; only a failed one can be sent again.", whID, state)
+	}
+	again := webhook.Resend(ws[i], now)
+	if err := a.Store.EnqueueWebhook(r.Context(), again); err != nil {
+		return notFound(err, noClient(id)) // deleted meanwhile, or a failure
+	}
+	return jsonapi.Write(w, http.StatusCreated, webhookResponse(again, now))
 }
 
 // ListWebhooks returns the client's delivery log, newest first.
@@ -70,4 +106,12 @@ func (c *Client) ListWebhooks(ctx context.Context, clientID string) ([]WebhookRe
 	var out WebhookList
 	err := c.do(ctx, http.MethodGet, "/admin/v1/clients/"+url.PathEscape(clientID)+"/webhooks", nil, &out)
 	return out.Webhooks, err
+}
+
+// ResendWebhook puts a failed event of the client's delivery log in the
+// outbox again and returns the new event.
+func (c *Client) ResendWebhook(ctx context.Context, clientID, id string) (WebhookResponse, error) {
+	var out WebhookResponse
+	err := c.do(ctx, http.MethodPost, "/admin/v1/clients/"+url.PathEscape(clientID)+"/webhooks/"+url.PathEscape(id)+"/resend", nil, &out)
+	return out, err
 }

@@ -295,6 +295,23 @@ func Expired(r store.LoginRequest, now time.Time) bool {
 // TimeoutDescription is the error_description of a login that timed out.
 const TimeoutDescription = "The user did not confirm the login in the Vipps app in time."
 
+// MinAge is the age below which a user may not log in from phone number
+// (CIBA answers invalid_user).
+const MinAge = 15
+
+// TooYoung reports whether a user born on birthdate (YYYY-MM-DD) is under
+// MinAge at now. An unknown or malformed birthdate is not too young: only
+// what is known to be under age is refused.
+func TooYoung(birthdate string, now time.Time) bool {
+	born, err := time.Parse(time.DateOnly, birthdate)
+	if err != nil {
+		return false
+	}
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return today.Before(born.AddDate(MinAge, 0, 0))
+}
+
 // MinAppVersion is the oldest Vipps app that can confirm a login; an older
 // one ends the login with outdated_app_version (CIBA: old_app).
 const MinAppVersion = "2.0.0"

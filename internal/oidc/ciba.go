@@ -56,7 +56,7 @@ const (
 	// (pollTooSoon): ordinary timer and network jitter.
 	cibaPollSlack = time.Second
 	// MinCIBAAge is the age below which a user gets invalid_user.
-	MinCIBAAge = 15
+	MinCIBAAge = flow.MinAge
 )
 
 // mountCIBA registers the backchannel authentication and user-exists
@@ -230,15 +230,8 @@ func (p *Provider) busyUser(ctx context.Context, phone string, now time.Time) er
 	return e
 }
 
-// tooYoung reports whether a user born on birthdate (YYYY-MM-DD) is under
-// MinCIBAAge at now. An unknown or malformed birthdate is not too young:
-// only what is known to be under age is refused.
+// tooYoung reports whether a user born on birthdate is under MinCIBAAge
+// at now (flow.TooYoung, which the portal shows too).
 func tooYoung(birthdate string, now time.Time) bool {
-	born, err := time.Parse(time.DateOnly, birthdate)
-	if err != nil {
-		return false
-	}
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return today.Before(born.AddDate(MinCIBAAge, 0, 0))
+	return flow.TooYoung(birthdate, now)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/login"
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
+	"github.com/vippslogin/vippslogin/internal/portal"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/version"
 )
@@ -94,8 +95,11 @@ func (s *Server) Handler() http.Handler {
 	(&app.QRPages{Store: st, BaseURL: s.BaseURL}).Mount(mux)
 
 	adminMux := http.NewServeMux()
-	(&admin.API{Store: st, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}).Mount(adminMux)
-	mux.Handle("/admin/", jsonapi.Routes(adminMux))
+	adminAPI := &admin.API{Store: st, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}
+	adminAPI.Mount(adminMux)
+	adminHandler := jsonapi.Routes(adminMux)
+	mux.Handle("/admin/", adminHandler)
+	(&portal.Portal{BaseURL: s.BaseURL, API: adminAPI, Admin: adminHandler, Now: s.Now}).Mount(mux)
 
 	appMux := http.NewServeMux()
 	appAPI := &app.API{Store: st, Now: s.Now, BaseURL: s.BaseURL, Keys: s.Keys}

@@ -51,6 +51,9 @@ type Page struct {
 	// Script is a file in static/ that the page loads, or "". Pages have no
 	// inline script: the Content-Security-Policy forbids it.
 	Script string
+	// Stylesheet is a file in static/ that the page loads after vipps.css,
+	// or "" (the portal's wider pages).
+	Stylesheet string
 	// Brand is the app the page speaks of, Vipps (when empty) or MobilePay
 	// (Brand): it picks the header, the title and the colours.
 	Brand string

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"embed"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,22 +89,28 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-// TestNoInlineCode checks that no template carries inline script or style,
-// which the Content-Security-Policy would block.
+// TestNoInlineCode checks that no template, the login pages' nor the
+// portal's, carries inline script or style, which the
+// Content-Security-Policy would block.
 func TestNoInlineCode(t *testing.T) {
-	entries, err := templateFS.ReadDir("templates")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := templateFS.ReadFile("templates/" + e.Name())
+	for _, dir := range []struct {
+		fsys embed.FS
+		name string
+	}{{templateFS, "templates"}, {portalFS, "portal"}} {
+		entries, err := dir.fsys.ReadDir(dir.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := string(b)
-		for _, bad := range []string{"<script>", "<style", "style=", "onclick=", "onload=", "onsubmit=", "http://", "https://"} {
-			if strings.Contains(s, bad) {
-				t.Errorf("%s contains %s", e.Name(), bad)
+		for _, e := range entries {
+			b, err := dir.fsys.ReadFile(dir.name + "/" + e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(b)
+			for _, bad := range []string{"<script>", "<style", "style=", "onclick=", "onload=", "onsubmit=", "http://", "https://"} {
+				if strings.Contains(s, bad) {
+					t.Errorf("%s/%s contains %s", dir.name, e.Name(), bad)
+				}
 			}
 		}
 	}
