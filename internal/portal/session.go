@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vippslogin/vippslogin/internal/flow"
 )
 
 // The portal's session is stateless: the cookie holds its expiry and an
@@ -20,7 +21,7 @@ import (
 // SessionLifetime, unless the admin token changes.
 const (
 	// SessionCookie is the session cookie's name (prefixed __Host- or
-	// __Secure- over https: see cookie).
+	// __Secure- over https: flow.Cookie).
 	SessionCookie = "vl_portal"
 	// SessionLifetime is how long a sign-in lasts: a working day.
 	SessionLifetime = 12 * time.Hour
@@ -60,7 +61,7 @@ func (p *Portal) session(r *http.Request) bool {
 	if p.API == nil || p.API.Token == "" {
 		return false
 	}
-	c, err := r.Cookie(cookieName(p.BaseURL, SessionCookie))
+	c, err := r.Cookie(flow.CookieName(p.BaseURL, SessionCookie))
 	if err != nil {
 		return false
 	}
@@ -90,50 +91,7 @@ func (p *Portal) signedIn(h handlerFunc) handlerFunc {
 // portal's pages, and SameSite=Strict: no other site can make a browser
 // send it, not even with a link.
 func (p *Portal) cookie(value string, maxAge int) *http.Cookie {
-	c := cookie(p.BaseURL, cookieScope, SessionCookie, value, maxAge)
+	c := flow.Cookie(p.BaseURL, cookieScope, SessionCookie, value, maxAge)
 	c.SameSite = http.SameSiteStrictMode
 	return c
-}
-
-// cookie is a cookie of the server at baseURL, for the pages at scope below
-// it: HttpOnly, SameSite=Lax, Secure when the base URL is https. Over https
-// its name is prefixed: __Host- (and the path /) when the base URL is a
-// host's root, else __Secure-.
-//
-// TODO(lead): replace with flow.Cookie (branch cookies), which has this
-// signature and rule.
-func cookie(baseURL, scope, name, value string, maxAge int) *http.Cookie {
-	https, base := splitBase(baseURL)
-	c := &http.Cookie{
-		Name: cookieName(baseURL, name), Value: value, Path: base + scope, MaxAge: maxAge,
-		HttpOnly: true, Secure: https, SameSite: http.SameSiteLaxMode,
-	}
-	if https && base == "" {
-		c.Path = "/"
-	}
-	return c
-}
-
-// cookieName is the name a browser holds cookie name under.
-//
-// TODO(lead): replace with flow.CookieName (branch cookies).
-func cookieName(baseURL, name string) string {
-	switch https, base := splitBase(baseURL); {
-	case !https:
-		return name
-	case base == "":
-		return "__Host-" + name
-	default:
-		return "__Secure-" + name
-	}
-}
-
-// splitBase tells whether baseURL is https and returns its path without a
-// trailing slash. TODO(lead): goes with cookie.
-func splitBase(baseURL string) (https bool, path string) {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return strings.HasPrefix(baseURL, "https://"), ""
-	}
-	return u.Scheme == "https", strings.TrimRight(u.Path, "/")
 }
