@@ -450,3 +450,21 @@ func (t *timedStore) Backlog(ctx context.Context, now time.Time) (store.Backlog,
 	defer op.end()
 	return t.st.Backlog(ctx, now)
 }
+
+func (t *timedStore) AddEvents(ctx context.Context, events []store.Event) error {
+	ctx, op := t.start(ctx, "AddEvents")
+	defer op.end()
+	return t.st.AddEvents(ctx, events)
+}
+
+func (t *timedStore) ListEvents(ctx context.Context, clientID string, q store.EventQuery) ([]store.Event, error) {
+	ctx, op := t.start(ctx, "ListEvents")
+	defer op.end()
+	return t.st.ListEvents(ctx, clientID, q)
+}
+
+func (t *timedStore) TrimEvents(ctx context.Context, before time.Time, keep, limit int) (int, error) {
+	ctx, op := t.start(ctx, "TrimEvents")
+	defer op.end()
+	return t.st.TrimEvents(ctx, before, keep, limit)
+}
