@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Modes the server runs in.
@@ -57,6 +59,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// Pprof mounts net/http/pprof on the metrics listener: "true" or "on".
 	Pprof string
+	// EventsRetention is how long the integration debugger keeps a
+	// client's events, a Go duration (EventsRetentionDuration reads it).
+	EventsRetention string
 }
 
 // Log formats.
@@ -97,6 +102,32 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.TLSKey }, nil},
 	{"pprof", "VIPPSLOGIN_PPROF", "true or on: serve net/http/pprof on the metrics listener only (default off)",
 		func(c *Config) *string { return &c.Pprof }, nil},
+	{"events-retention", "VIPPSLOGIN_EVENTS_RETENTION", "how long the integration debugger keeps a client's login events, e.g. 168h or 30m",
+		func(c *Config) *string { return &c.EventsRetention }, map[string]string{Dev: DefaultEventsRetention, Serve: DefaultEventsRetention}},
+}
+
+// DefaultEventsRetention is --events-retention's default: 7 days, the
+// debugger's own default (debugger.DefaultRetention, which
+// TestEventsRetentionDefault holds it to).
+const DefaultEventsRetention = "168h"
+
+// Bounds of --events-retention: long enough to read an event, short
+// enough that the debugger cannot become a log kept for ever.
+const (
+	minEventsRetention = time.Minute
+	maxEventsRetention = 90 * 24 * time.Hour
+)
+
+// EventsRetentionDuration reads --events-retention; empty is the default.
+func (c Config) EventsRetentionDuration() (time.Duration, error) {
+	d, err := time.ParseDuration(cmp.Or(c.EventsRetention, DefaultEventsRetention))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("is %q; want a duration such as 168h or 30m", c.EventsRetention)
+	case d < minEventsRetention || d > maxEventsRetention:
+		return 0, fmt.Errorf("is %s; want from %s to %s", d, minEventsRetention, maxEventsRetention)
+	}
+	return d, nil
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -179,6 +210,12 @@ var checks = []check{
 		return ""
 	}},
 	{"--tls-cert", func(c Config) string { return checkTLS(c.TLSCert, c.TLSKey) }},
+	{"--events-retention", func(c Config) string {
+		if _, err := c.EventsRetentionDuration(); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
 	{"--pprof", func(c Config) string {
 		on, err := c.PprofEnabled()
 		switch {

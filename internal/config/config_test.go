@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vippslogin/vippslogin/internal/debugger"
 )
 
 func env(kv ...string) func(string) string {
@@ -33,7 +35,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info"}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info", EventsRetention: DefaultEventsRetention}
 	if cfg != want {
 		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
 	}
@@ -185,5 +187,18 @@ func TestValidateTLSPair(t *testing.T) {
 	}
 	if msg := checkTLS(cert, otherKey); !strings.HasPrefix(msg, "and --tls-key do not load as a pair") {
 		t.Errorf("a mismatched pair: %q", msg)
+	}
+}
+
+// The flag's default is the debugger's own.
+func TestEventsRetentionDefault(t *testing.T) {
+	d, err := Config{EventsRetention: DefaultEventsRetention}.EventsRetentionDuration()
+	if err != nil || d != debugger.DefaultRetention {
+		t.Errorf("DefaultEventsRetention = %q (%v, %v), want debugger.DefaultRetention %v", DefaultEventsRetention, d, err, debugger.DefaultRetention)
+	}
+	for _, bad := range []string{"7d", "10s", "2400h", "-1h"} {
+		if _, err := (Config{EventsRetention: bad}).EventsRetentionDuration(); err == nil {
+			t.Errorf("--events-retention %q is accepted", bad)
+		}
 	}
 }

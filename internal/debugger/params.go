@@ -16,12 +16,15 @@ var (
 	// secret or says who the user is. auth_method is not a request
 	// parameter: the token endpoint adds how the client authenticated
 	// (client_secret_basic, client_secret_post, none). qr_id is the
-	// public id printed on a QR code.
+	// public id printed on a QR code. The webhook_ ones describe a
+	// delivery attempt: its event, its URL without query or user info,
+	// the HTTP status and the attempt's number.
 	shown = []string{
 		"client_id", "redirect_uri", "response_type", "response_mode", "scope",
 		"code_challenge_method", "requested_flow", "prompt", "max_age", "acr_values",
 		"ui_locales", "market", "final_redirect_is_app", "app_callback_uri", "grant_type",
 		"auth_method", "qr_id",
+		"webhook_event", "webhook_url", "webhook_status", "webhook_attempt",
 	}
 	// measured are kept as their length only: the values are secrets
 	// (code_verifier), values only the client and the user should know

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -63,6 +64,9 @@ type Deliverer struct {
 	// Jitter picks the wait before a retry from [0, max]; uniformly at
 	// random when nil. Tests fix it to see the backoff itself.
 	Jitter func(max time.Duration) time.Duration
+	// Events, when set, records each attempt's outcome for the client's
+	// integration debugger.
+	Events *debugger.Recorder
 
 	once        sync.Once
 	defaultHTTP *http.Client
@@ -131,6 +135,7 @@ func (d *Deliverer) attempt(ctx context.Context, w store.Webhook) error {
 			log.WarnContext(ctx, "webhook: attempt failed, giving up", "err", err, "expires_at", w.ExpiresAt)
 		}
 	}
+	d.record(w, a, err)
 	// A delivery the receiver accepted is recorded even as the server
 	// stops, or it would be sent again.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.timeout())
