@@ -59,6 +59,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 				return printJSON(w)(c.ListWebhooks(ctx, id))
 			}
 		}},
+		{"events", "<client_id>", "show a client's login events and why each failed, newest first (--follow for new ones)", clientEvents},
 	}, args, getenv, stdout, stderr)
 }
 

@@ -39,7 +39,7 @@ func commands() []command {
 	return []command{
 		{"dev", "run everything with demo data and an embedded database", runDev},
 		{"serve", "run in production mode", runServe},
-		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks)", runClient},
+		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks, events)", runClient},
 		{"user", "manage test users (create, create-many, list, get, delete)", runUser},
 		{"qr", "manage clients' QR codes for login from QR code (create, list, get, delete)", runQR},
 		{"keys", "manage signing keys (rotate)", runKeys},

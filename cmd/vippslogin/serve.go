@@ -91,8 +91,12 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return err
 		}
 	}
+	retention, err := cfg.EventsRetentionDuration()
+	if err != nil { // Validate has checked it
+		return fmt.Errorf("--events-retention %w", err)
+	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
-		Metrics: m, Tracing: tp}
+		Metrics: m, Tracing: tp, EventsRetention: retention}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
 	srv.Pprof, _ = cfg.PprofEnabled()                          // Validate checked it

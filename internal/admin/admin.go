@@ -70,6 +70,7 @@ func (a *API) Mount(mux *http.ServeMux) {
 		"DELETE /admin/v1/clients/{client_id}":                  a.deleteClient,
 		"POST /admin/v1/clients/{client_id}/secret":             a.rotateSecret,
 		"GET /admin/v1/clients/{client_id}/webhooks":            a.listWebhooks,
+		"GET /admin/v1/clients/{client_id}/events":              a.listEvents,
 		"POST /admin/v1/clients/{client_id}/qr-codes":           a.createQRCode,
 		"GET /admin/v1/clients/{client_id}/qr-codes":            a.listQRCodes,
 		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":    a.getQRCode,

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/clientip"
 )
@@ -63,6 +65,9 @@ type Config struct {
 	// believed, comma-separated IPs and CIDR prefixes (clientip.Parse reads
 	// it); empty trusts none.
 	TrustedProxies string
+	// EventsRetention is how long the integration debugger keeps a
+	// client's events, a Go duration (EventsRetentionDuration reads it).
+	EventsRetention string
 }
 
 // Log formats.
@@ -105,6 +110,32 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.Pprof }, nil},
 	{"trusted-proxies", "VIPPSLOGIN_TRUSTED_PROXIES", "comma-separated IPs and CIDRs of reverse proxies whose X-Forwarded-For gives the client's address in the logs (default none)",
 		func(c *Config) *string { return &c.TrustedProxies }, nil},
+	{"events-retention", "VIPPSLOGIN_EVENTS_RETENTION", "how long the integration debugger keeps a client's login events, e.g. 168h or 30m",
+		func(c *Config) *string { return &c.EventsRetention }, map[string]string{Dev: DefaultEventsRetention, Serve: DefaultEventsRetention}},
+}
+
+// DefaultEventsRetention is --events-retention's default: 7 days, the
+// debugger's own default (debugger.DefaultRetention, which
+// TestEventsRetentionDefault holds it to).
+const DefaultEventsRetention = "168h"
+
+// Bounds of --events-retention: long enough to read an event, short
+// enough that the debugger cannot become a log kept for ever.
+const (
+	minEventsRetention = time.Minute
+	maxEventsRetention = 90 * 24 * time.Hour
+)
+
+// EventsRetentionDuration reads --events-retention; empty is the default.
+func (c Config) EventsRetentionDuration() (time.Duration, error) {
+	d, err := time.ParseDuration(cmp.Or(c.EventsRetention, DefaultEventsRetention))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("is %q; want a duration such as 168h or 30m", c.EventsRetention)
+	case d < minEventsRetention || d > maxEventsRetention:
+		return 0, fmt.Errorf("is %s; want from %s to %s", d, minEventsRetention, maxEventsRetention)
+	}
+	return d, nil
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -189,6 +220,12 @@ var checks = []check{
 	{"--tls-cert", func(c Config) string { return checkTLS(c.TLSCert, c.TLSKey) }},
 	{"--trusted-proxies", func(c Config) string {
 		if _, err := clientip.Parse(c.TrustedProxies); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
+	{"--events-retention", func(c Config) string {
+		if _, err := c.EventsRetentionDuration(); err != nil {
 			return err.Error()
 		}
 		return ""

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vippslogin/vippslogin/internal/debugger"
 )
 
 func env(kv ...string) func(string) string {
@@ -33,7 +35,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info"}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info", EventsRetention: DefaultEventsRetention}
 	if cfg != want {
 		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
 	}
@@ -217,5 +219,18 @@ func TestParseTrustedProxies(t *testing.T) {
 	_, err := Parse(Dev, nil, env("VIPPSLOGIN_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.256"), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `"10.0.0.256"`) || !strings.Contains(err.Error(), "VIPPSLOGIN_TRUSTED_PROXIES") {
 		t.Errorf("a bad entry in the environment: %v; want an error naming the entry and the variable", err)
+	}
+}
+
+// The flag's default is the debugger's own.
+func TestEventsRetentionDefault(t *testing.T) {
+	d, err := Config{EventsRetention: DefaultEventsRetention}.EventsRetentionDuration()
+	if err != nil || d != debugger.DefaultRetention {
+		t.Errorf("DefaultEventsRetention = %q (%v, %v), want debugger.DefaultRetention %v", DefaultEventsRetention, d, err, debugger.DefaultRetention)
+	}
+	for _, bad := range []string{"7d", "10s", "2400h", "-1h"} {
+		if _, err := (Config{EventsRetention: bad}).EventsRetentionDuration(); err == nil {
+			t.Errorf("--events-retention %q is accepted", bad)
+		}
 	}
 }

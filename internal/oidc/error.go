@@ -42,6 +42,21 @@ type Error struct {
 	ErrorCode string
 	// Header is added to the response, e.g. WWW-Authenticate.
 	Header http.Header
+
+	// explain, when set, is the integration debugger's explanation of the
+	// error, for the client's developer: more than the response may say
+	// (the response to a wrong secret must not tell it from an unknown
+	// client). It is never written to the response.
+	explain string
+	// relayed marks a poll answer that only repeats how the login ended:
+	// that end is the login's event (debugger.Watch), not the poll's.
+	relayed bool
+}
+
+// explained is e with the debugger's explanation text.
+func explained(e *Error, text string) *Error {
+	e.explain = text
+	return e
 }
 
 func (e *Error) Error() string {

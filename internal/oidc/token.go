@@ -73,9 +73,12 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := p.grant(gt)
 	if g == nil {
-		return oauthError(ErrUnsupportedGrantType, "The grant_type '%s' is not supported.", gt)
+		err := oauthError(ErrUnsupportedGrantType, "The grant_type '%s' is not supported.", gt)
+		p.recordToken(r, form, gt, err)
+		return err
 	}
 	resp, err := g(r.Context(), r, form)
+	p.recordToken(r, form, gt, err)
 	if err != nil {
 		return err
 	}

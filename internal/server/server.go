@@ -19,6 +19,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/clientip"
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/demo"
 	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
@@ -60,6 +61,26 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client in the access log; none when empty.
 	TrustedProxies clientip.Proxies
+	// EventsRetention is how long the integration debugger keeps events
+	// (--events-retention); debugger.DefaultRetention when zero.
+	EventsRetention time.Duration
+
+	recorderOnce sync.Once
+	recorder     *debugger.Recorder
+}
+
+// Events is the integration debugger's recorder that every part of the
+// server records to. Run writes it out in the background; a test that
+// serves only Handler calls its Flush.
+func (s *Server) Events() *debugger.Recorder {
+	s.recorderOnce.Do(func() {
+		s.recorder = debugger.NewRecorder(s.store(), debugger.Capacity)
+		s.recorder.Logger = s.Logger
+		if s.Metrics != nil {
+			s.recorder.Dropped = s.Metrics.EventsDropped
+		}
+	})
+	return s.recorder
 }
 
 // store is the store every part of the server uses: timed, counted and
@@ -84,9 +105,11 @@ func (s *Server) Handler() http.Handler {
 	if now == nil {
 		now = time.Now
 	}
-	st := store.CacheClients(s.store(), store.DefaultClientTTL, now)
+	// Logins end in the app, the pages or a poll: the debugger sees every
+	// end where they meet, in the store.
+	st := debugger.Watch(store.CacheClients(s.store(), store.DefaultClientTTL, now), s.Events())
 
-	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now}
+	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now, Events: s.Events()}
 	provider.Mount(mux)
 	(&login.Pages{Store: st, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
 	if s.Demo {
@@ -221,14 +244,23 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Run serves the server on ln, with the janitor and the webhook deliverer
-// beside it, until ctx is done or serving fails. It returns only once the
-// listener has shut down and both background loops have stopped, so the
-// caller may close the store: a sweep or a delivery must not be cut off by
-// a closing database, nor write after it.
+// Run serves the server on ln, with the janitor, the webhook deliverer and
+// the debugger's recorder beside it, until ctx is done or serving fails.
+// It returns only once the listener has shut down and the background loops
+// have stopped, so the caller may close the store: a sweep or a delivery
+// must not be cut off by a closing database, nor write after it. The
+// recorder stops last, writing out what the others recorded as they
+// stopped.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
+	var rec sync.WaitGroup
+	rec.Go(func() { s.Events().Run(rctx, debugger.FlushInterval) })
+	defer func() {
+		rcancel()
+		rec.Wait()
+	}()
 	var bg sync.WaitGroup
 	bg.Go(func() { s.Janitor(ctx, JanitorInterval) })
 	bg.Go(func() { s.Webhooks(ctx) })
