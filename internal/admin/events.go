@@ -18,10 +18,11 @@ const (
 	MaxEventLimit     = 200
 )
 
-// eventOutcomes and eventFlows are what the listing filters on.
+// EventOutcomes and EventFlows are what the listing filters on (the
+// portal offers the same choices).
 var (
-	eventOutcomes = []string{store.OutcomeSuccess, store.OutcomeFailure}
-	eventFlows    = []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR, debugger.FlowToken, debugger.FlowConsent}
+	EventOutcomes = []string{store.OutcomeSuccess, store.OutcomeFailure}
+	EventFlows    = []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR, debugger.FlowToken, debugger.FlowConsent}
 )
 
 // listEvents answers GET /admin/v1/clients/{client_id}/events: a page of
@@ -71,9 +72,9 @@ func eventQuery(v url.Values) (store.EventQuery, error) {
 	switch {
 	case q.Before != "" && !debugger.ValidCursor(q.Before):
 		return q, jsonapi.Errorf(http.StatusBadRequest, "cursor must be a next_cursor of an earlier answer.")
-	case q.Outcome != "" && !slices.Contains(eventOutcomes, q.Outcome):
+	case q.Outcome != "" && !slices.Contains(EventOutcomes, q.Outcome):
 		return q, jsonapi.Errorf(http.StatusBadRequest, "outcome must be success or failure, not %q.", q.Outcome)
-	case q.Flow != "" && !slices.Contains(eventFlows, q.Flow):
+	case q.Flow != "" && !slices.Contains(EventFlows, q.Flow):
 		return q, jsonapi.Errorf(http.StatusBadRequest, "flow must be one of browser, ciba, qr, token and consent, not %q.", q.Flow)
 	}
 	return q, nil

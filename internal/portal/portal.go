@@ -76,6 +76,7 @@ func (p *Portal) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /portal/clients/{client_id}/qr/{qr_id}/delete", post(p.deleteQRCode))
 	mux.Handle("GET /portal/clients/{client_id}/webhooks/{$}", get(p.listWebhooks))
 	mux.Handle("POST /portal/clients/{client_id}/webhooks/{id}/resend", post(p.resendWebhook))
+	mux.Handle("GET /portal/clients/{client_id}/events/{$}", get(p.listEvents))
 
 	mux.Handle("GET /portal/users/{$}", get(p.listUsers))
 	mux.Handle("GET /portal/users/new", get(p.newUser))
