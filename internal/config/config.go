@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -63,6 +64,9 @@ type Config struct {
 	// believed, comma-separated IPs and CIDR prefixes (clientip.Parse reads
 	// it); empty trusts none.
 	TrustedProxies string
+	// Seed is a seed file (YAML or JSON, docs/seed.md) of clients, users,
+	// QR codes and consents to create or update at start, in either mode.
+	Seed string
 }
 
 // Log formats.
@@ -105,6 +109,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.Pprof }, nil},
 	{"trusted-proxies", "VIPPSLOGIN_TRUSTED_PROXIES", "comma-separated IPs and CIDRs of reverse proxies whose X-Forwarded-For gives the client's address in the logs (default none)",
 		func(c *Config) *string { return &c.TrustedProxies }, nil},
+	{"seed", "VIPPSLOGIN_SEED", "YAML or JSON file of clients, users, QR codes and consents to create or update at start (docs/seed.md)",
+		func(c *Config) *string { return &c.Seed }, nil},
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -190,6 +196,17 @@ var checks = []check{
 	{"--trusted-proxies", func(c Config) string {
 		if _, err := clientip.Parse(c.TrustedProxies); err != nil {
 			return err.Error()
+		}
+		return ""
+	}},
+	{"--seed", func(c Config) string {
+		if c.Seed == "" {
+			return ""
+		}
+		if fi, err := os.Stat(c.Seed); err != nil {
+			return fmt.Sprintf("cannot be read: %v", err)
+		} else if !fi.Mode().IsRegular() {
+			return fmt.Sprintf("%q is not a file", c.Seed)
 		}
 		return ""
 	}},
