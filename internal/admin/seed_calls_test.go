@@ -3,31 +3,24 @@ package admin_test
 import (
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 // The calls a seed file needs to be applied twice with nothing changed
 // (issue 15): a chosen secret set, a consent put, a QR code with a chosen
 // qr_id, and patches that change nothing and so write nothing.
 
-// movingClock is a clock the test moves; the server reads it.
-type movingClock struct{ t atomic.Int64 }
-
-func (c *movingClock) Now() time.Time          { return time.Unix(0, c.t.Load()).UTC() }
-func (c *movingClock) Advance(d time.Duration) { c.t.Add(int64(d)) }
-
 // newClockEnv is newEnv on a clock that starts at now and moves when told.
-func newClockEnv(t *testing.T) (env, *movingClock) {
+func newClockEnv(t *testing.T) (env, *testenv.Clock) {
 	t.Helper()
 	e := newEnv(t, token)
-	clock := &movingClock{}
-	clock.t.Store(now.UnixNano())
+	clock := testenv.NewClock(now)
 	e.api.Now = clock.Now // before the first request
 	return e, clock
 }
@@ -39,7 +32,7 @@ func TestSetSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	got, err := e.client.SetSecret(ctx, "shop", "fixed-ci-secret")
 	stored, _ := e.api.Store.GetClient(ctx, "shop")
 	if err != nil || got.ClientSecret != "" || !secret.Verify(stored.SecretHash, "fixed-ci-secret") || secret.Verify(stored.SecretHash, c.ClientSecret) {
@@ -52,7 +45,7 @@ func TestSetSecret(t *testing.T) {
 
 	// The same secret again writes nothing: neither the hash (a new salt)
 	// nor updated_at changes.
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	again, err := e.client.SetSecret(ctx, "shop", "fixed-ci-secret")
 	if after, _ := e.api.Store.GetClient(ctx, "shop"); err != nil || after.SecretHash != stored.SecretHash || !again.UpdatedAt.Equal(got.UpdatedAt) {
 		t.Errorf("setting the same secret again = %+v, %v; hash kept %v", again, err, after.SecretHash == stored.SecretHash)
@@ -72,7 +65,7 @@ func TestPatchThatChangesNothingKeepsUpdatedAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	name, uris, flows := "Shop", []string{"https://shop.example/cb"}, []string{"browser", "ciba"}
 	same := admin.ClientPatch{Name: &name, RedirectURIs: &uris, Flows: &flows, PostLogoutRedirectURIs: &[]string{}}
 	if got, err := e.client.UpdateClient(ctx, "shop", same); err != nil || !got.UpdatedAt.Equal(c.UpdatedAt) {
@@ -88,7 +81,7 @@ func TestPatchThatChangesNothingKeepsUpdatedAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	created, _ := e.api.Store.GetUser(ctx, u.PhoneNumber)
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	pin, email := "1236", "ada@example.com"
 	got, err := e.client.UpdateUser(ctx, u.PhoneNumber, admin.UserPatch{PIN: &pin, Email: &email, Addresses: &[]store.Address{}})
 	stored, _ := e.api.Store.GetUser(ctx, u.PhoneNumber)
@@ -111,7 +104,7 @@ func TestPatchThatChangesNothingKeepsUpdatedAt(t *testing.T) {
 	}
 
 	// Another PIN is hashed and stored.
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	other := "654321"
 	got, err = e.client.UpdateUser(ctx, u.PhoneNumber, admin.UserPatch{PIN: &other})
 	stored, _ = e.api.Store.GetUser(ctx, u.PhoneNumber)
@@ -147,7 +140,7 @@ func TestPutConsent(t *testing.T) {
 
 	// The same scopes again write nothing; others replace them, narrower
 	// too, where a login only ever widens a consent.
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	if again, err := e.client.PutConsent(ctx, phone, "shop", []string{"name", "email"}); err != nil || !again.UpdatedAt.Equal(now) {
 		t.Errorf("the same consent again = %+v, %v; want updated_at kept", again, err)
 	}

@@ -77,7 +77,13 @@ func applyClient(ctx context.Context, c *admin.Client, cl Client, r *Report) err
 	if err != nil {
 		return err
 	}
-	if _, err := c.UpdateClient(ctx, cl.ClientID, cl.patch()); err != nil {
+	patch := cl.patch()
+	if *patch.CIBAInterval == old.CIBAInterval {
+		// Left as it is: a client that never set one shows Vipps' 5 and
+		// stores none, and setting 5 would store one.
+		patch.CIBAInterval = nil
+	}
+	if _, err := c.UpdateClient(ctx, cl.ClientID, patch); err != nil {
 		return err
 	}
 	now, err := c.SetSecret(ctx, cl.ClientID, cl.ClientSecret)
