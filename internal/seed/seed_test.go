@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,4 +250,17 @@ func equalJSON(t *testing.T, a, b any) bool {
 		t.Fatal(err1, err2)
 	}
 	return string(ja) == string(jb)
+}
+
+// TestDocsShowTheExample keeps the example in docs/seed.md the file the
+// tests apply.
+func TestDocsShowTheExample(t *testing.T) {
+	example, err1 := os.ReadFile(examplePath)
+	docs, err2 := os.ReadFile("../../docs/seed.md")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !strings.Contains(string(docs), "```yaml\n"+string(example)+"```\n") {
+		t.Error("docs/seed.md does not show examples/seed.yaml as it is; copy it into the Example section")
+	}
 }
