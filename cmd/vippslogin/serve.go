@@ -195,6 +195,6 @@ func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metrics
 	if kek.file != "" {
 		fmt.Fprintf(w, "  signing keys encrypted with the dev key-encryption key in %s (serve mode needs --key-encryption-key)\n", kek.file)
 	}
-	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app); PIN %s\n",
-		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.PIN)
+	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app), %s (not active); PIN %s\n",
+		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.Inactive, devseed.PIN)
 }
