@@ -157,7 +157,7 @@ func TestRestartReusesKeysAndSeedsOnce(t *testing.T) {
 	for _, tt := range []struct {
 		cmd  []string
 		want int
-	}{{[]string{"user", "list"}, 4}, {[]string{"client", "list"}, 1}} {
+	}{{[]string{"user", "list"}, 5}, {[]string{"client", "list"}, 1}} {
 		var out strings.Builder
 		if code := run(context.Background(), tt.cmd, func(k string) string { return env[k] }, &out, io.Discard); code != 0 {
 			t.Fatalf("%v exited %d", tt.cmd, code)

@@ -87,6 +87,10 @@ func (a *API) Mount(mux *http.ServeMux) {
 		// The merchant portal's (issue 14).
 		"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend": a.resendWebhook,
 		"POST /admin/v1/users/{phone_number}/unlock":              a.unlockUser,
+
+		// The seed file's (issue 15).
+		"PUT /admin/v1/clients/{client_id}/secret":                a.setSecret,
+		"PUT /admin/v1/users/{phone_number}/consents/{client_id}": a.putConsent,
 	} {
 		mux.Handle(pattern, a.authorize(h))
 	}

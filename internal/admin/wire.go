@@ -92,6 +92,13 @@ type SecretResponse struct {
 	ClientSecret string `json:"client_secret"`
 }
 
+// SecretRequest is the body of PUT /admin/v1/clients/{client_id}/secret:
+// a chosen secret of at least MinSecretLength characters, which replaces
+// the client's. The answer is the client, without the secret.
+type SecretRequest struct {
+	ClientSecret string `json:"client_secret"`
+}
+
 // UserRequest is the body of POST /admin/v1/users. PIN is required; it is
 // stored hashed and never shown again.
 type UserRequest struct {

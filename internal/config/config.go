@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ type Config struct {
 	// EventsRetention is how long the integration debugger keeps a
 	// client's events, a Go duration (EventsRetentionDuration reads it).
 	EventsRetention string
+	// Seed is a seed file (YAML or JSON, docs/seed.md) of clients, users,
+	// QR codes and consents to create or update at start, in either mode.
+	Seed string
 }
 
 // Log formats.
@@ -112,6 +116,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.TrustedProxies }, nil},
 	{"events-retention", "VIPPSLOGIN_EVENTS_RETENTION", "how long the integration debugger keeps a client's login events, e.g. 168h or 30m",
 		func(c *Config) *string { return &c.EventsRetention }, map[string]string{Dev: DefaultEventsRetention, Serve: DefaultEventsRetention}},
+	{"seed", "VIPPSLOGIN_SEED", "YAML or JSON file of clients, users, QR codes and consents to create or update at start (docs/seed.md)",
+		func(c *Config) *string { return &c.Seed }, nil},
 }
 
 // DefaultEventsRetention is --events-retention's default: 7 days, the
@@ -227,6 +233,17 @@ var checks = []check{
 	{"--events-retention", func(c Config) string {
 		if _, err := c.EventsRetentionDuration(); err != nil {
 			return err.Error()
+		}
+		return ""
+	}},
+	{"--seed", func(c Config) string {
+		if c.Seed == "" {
+			return ""
+		}
+		if fi, err := os.Stat(c.Seed); err != nil {
+			return fmt.Sprintf("cannot be read: %v", err)
+		} else if !fi.Mode().IsRegular() {
+			return fmt.Sprintf("%q is not a file", c.Seed)
 		}
 		return ""
 	}},

@@ -28,6 +28,8 @@ import (
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/portal"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/seed"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/version"
 )
@@ -117,10 +119,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	(&app.QRPages{Store: st, BaseURL: s.BaseURL}).Mount(mux)
 
-	adminMux := http.NewServeMux()
-	adminAPI := &admin.API{Store: st, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}
-	adminAPI.Mount(adminMux)
-	adminHandler := jsonapi.Routes(adminMux)
+	adminAPI, adminMux, adminHandler := s.admin(st, s.AdminToken)
 	mux.Handle("/admin/", adminHandler)
 	(&portal.Portal{BaseURL: s.BaseURL, API: adminAPI, Admin: adminHandler, Now: s.Now}).Mount(mux)
 
@@ -142,6 +141,26 @@ func (s *Server) Handler() http.Handler {
 		h = http.StripPrefix(rt.prefix, h)
 	}
 	return s.middleware(h, rt.of)
+}
+
+// admin is the admin API over st with the admin token, the mux it is
+// mounted on and the handler that serves it: one wiring for the server's
+// own and the seed file's.
+func (s *Server) admin(st store.Store, token string) (*admin.API, *http.ServeMux, http.Handler) {
+	api := &admin.API{Store: st, Keys: s.Keys, Token: token, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}
+	mux := http.NewServeMux()
+	api.Mount(mux)
+	return api, mux, jsonapi.Routes(mux)
+}
+
+// Seed applies a seed file (issue 15) through the admin API in this
+// process, as the portal calls it: every rule of the admin API applies.
+// The call carries a token drawn for it alone, so that seeding works
+// whatever the server's admin token is, even none.
+func (s *Server) Seed(ctx context.Context, f seed.File) (seed.Report, error) {
+	token := secret.New()
+	_, _, h := s.admin(s.store(), token)
+	return seed.Apply(ctx, admin.InProcessClient(h, token), f)
 }
 
 // metricsHandler is what the metrics listener serves: GET /metrics, and
