@@ -27,8 +27,8 @@ func fitsPhone(t *testing.T, ctx context.Context, name string) {
 // TestPagesFitAPhone walks every page a person sees at a phone's width, the
 // way a person does: the landing page, the demo shop, the login pages
 // (phone, wait, consent), the test app (signed out, and signed in with the
-// login pending), the shop's result with its tokens, its logout, the shop's
-// login by phone number and its QR code's page.
+// login pending), the shop's result with its tokens, its logout, a QR
+// login's result, the shop's login by phone number and its QR code's page.
 func TestPagesFitAPhone(t *testing.T) {
 	e := startE2E(t)
 	shop := newChrome(t, "")
@@ -78,6 +78,14 @@ func TestPagesFitAPhone(t *testing.T) {
 	if !strings.HasPrefix(loc, e.BaseURL+"/demo/") {
 		t.Errorf("Log out ended at %s, want the shop", loc)
 	}
+	step(phone, "the shop's result of a QR login",
+		chromedp.SetValue(hook("app-scan-url"), e.BaseURL+"/qr/DemoShop"),
+		chromedp.Click(hook("app-scan")),
+		chromedp.WaitVisible(hook("app-approve")),
+		chromedp.Click(hook("app-approve")),
+		chromedp.WaitVisible(hook("open-url")),
+		chromedp.Click(hook("open-url")),
+		chromedp.WaitVisible(hook("demo-id-token")))
 	step(shop, "the shop's login by phone number", chromedp.Click(hook("demo-ciba")), chromedp.WaitVisible(hook("demo-binding-message")))
 	step(shop, "the shop's QR code page", chromedp.Navigate(e.BaseURL+"/qr/DemoShop"), chromedp.WaitVisible(hook("qr-image")))
 }
