@@ -115,9 +115,21 @@ func TestDevServesDiscoveryToGoOIDC(t *testing.T) {
 	s := startServer(t, "dev", nil, "--db", db)
 	issuer := s.BaseURL + "/access-management-1.0/access/"
 	banner := strings.Join(s.Banner, "\n")
-	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678", s.BaseURL + "/portal/"} {
+	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678", s.BaseURL + "/portal/", "start here:  " + s.BaseURL + "/ "} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	// The pages the banner names answer, the landing page and the admin
+	// API's index among them.
+	for _, u := range []string{s.BaseURL + "/", s.BaseURL + "/admin/v1/", s.BaseURL + "/portal/", s.BaseURL + "/demo/", s.BaseURL + "/app/"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s (in the banner): %d", u, resp.StatusCode)
 		}
 	}
 

@@ -179,6 +179,7 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metricsURL, seeded string, kek kekSource) {
 	issuer := baseURL + oidc.IssuerPath
 	fmt.Fprintf(w, "vippslogin %s: listening on %s\n", cfg.Mode, addr)
+	fmt.Fprintf(w, "  start here:  %s/ (links to everything below)\n", baseURL)
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)

@@ -22,6 +22,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/demo"
 	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/home"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/login"
@@ -32,6 +33,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/seed"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/version"
+	"github.com/vippslogin/vippslogin/internal/web"
 )
 
 // Server is everything the handler needs.
@@ -131,9 +133,12 @@ func (s *Server) Handler() http.Handler {
 	appAPI.Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
-	if s.Metrics != nil && s.MetricsListener == nil {
+	metricsHere := s.Metrics != nil && s.MetricsListener == nil
+	if metricsHere {
 		mux.Handle("GET /metrics", metricsAllowed(s.Metrics.Handler()))
 	}
+	(&home.Page{BaseURL: s.BaseURL, Dev: s.Demo, AdminToken: s.AdminToken, Metrics: metricsHere}).Mount(mux)
+	mux.HandleFunc("GET /favicon.ico", web.Favicon)
 
 	rt := routes{prefix: basePath(s.BaseURL), top: mux, sub: map[string]*http.ServeMux{"/admin/": adminMux, "/app/": appMux}}
 	var h http.Handler = mux
