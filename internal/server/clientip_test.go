@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -29,6 +30,8 @@ func TestAccessLogClientIP(t *testing.T) {
 			var logs bytes.Buffer
 			s, _ := newServer(t, "http://localhost", &logs)
 			s.Metrics = metrics.New()
+			// GET /healthz is logged at DEBUG (quietRoutes).
+			s.Logger = slog.New(LogHandler{slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
 			var err error
 			if s.TrustedProxies, err = clientip.Parse(tc.trusted); err != nil {
 				t.Fatal(err)
