@@ -29,10 +29,16 @@ type accessLine struct {
 func accessLogServer(t *testing.T, mode string, logs *bytes.Buffer) *Server {
 	t.Helper()
 	s, _ := newServer(t, "http://localhost/login", logs)
-	s.Logger = slog.New(LogHandler{slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	s.Logger = debugLogger(logs)
 	s.AccessLog = mode
 	s.Metrics = metrics.New()
 	return s
+}
+
+// debugLogger logs to logs as JSON from DEBUG up, as newServer's logger
+// does from INFO up: for the tests of the lines of quiet routes.
+func debugLogger(logs *bytes.Buffer) *slog.Logger {
+	return slog.New(LogHandler{slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
 }
 
 // accessLines are the access log lines in logs, in order.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -31,7 +30,7 @@ func TestAccessLogClientIP(t *testing.T) {
 			s, _ := newServer(t, "http://localhost", &logs)
 			s.Metrics = metrics.New()
 			// GET /healthz is logged at DEBUG (quietRoutes).
-			s.Logger = slog.New(LogHandler{slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
+			s.Logger = debugLogger(&logs)
 			var err error
 			if s.TrustedProxies, err = clientip.Parse(tc.trusted); err != nil {
 				t.Fatal(err)
