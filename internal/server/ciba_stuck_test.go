@@ -2,11 +2,13 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/flow"
 )
 
 // A login from phone number whose answer never reached its client (the
@@ -60,5 +62,27 @@ func TestStuckCIBARequest(t *testing.T) {
 	}
 	if status, body := e.backchannel("shop", nil); status != http.StatusOK {
 		t.Errorf("backchannel after cancel-logins = %d %v, want 200", status, body)
+	}
+}
+
+// An operator's cancel-logins ends a browser login too: the browser on the
+// wait page goes back to the client with error=access_denied and the
+// cancellation's description.
+func TestCancelLoginsEndsABrowserLogin(t *testing.T) {
+	e := startE2E(t)
+	ctx := t.Context()
+	cfg := e.oauth(devseed.ClientID, devseed.ClientSecret, "openid")
+	b := newBrowser(t)
+	p := b.get(cfg.AuthCodeURL("state-support"))
+	tabID := p.URL.Query().Get("tabId")
+	b.post(e.BaseURL+"/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}})
+	adm := &admin.Client{BaseURL: e.BaseURL, Token: e.Server.AdminToken}
+	if n, err := adm.CancelLogins(ctx, devseed.Ada); err != nil || n != 1 {
+		t.Fatalf("CancelLogins = %d, %v; want 1", n, err)
+	}
+	b.get(e.BaseURL + flow.LoginPath + "?tabId=" + url.QueryEscape(tabID))
+	if b.Landed == nil || b.Landed.Query().Get("error") != "access_denied" ||
+		b.Landed.Query().Get("error_description") != admin.CancelledDescription || b.Landed.Query().Get("state") != "state-support" {
+		t.Fatalf("the cancelled login landed at %v, want access_denied with the cancellation's description", b.Landed)
 	}
 }
