@@ -9,5 +9,5 @@
 // make the HTTP requests themselves, so that they run wherever the Go tests
 // run, with no curl, jq or free port needed, and a doc that strays outside
 // those forms fails loudly rather than being skipped. How an example is
-// written is in docs/README.md's "Examples are tests" note.
+// written is in docs/layout.md, "Examples are tests".
 package docscheck
