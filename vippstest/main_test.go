@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/vippslogin/vippslogin/internal/testenv"
@@ -38,8 +39,12 @@ func newMerchant(t *testing.T, srv *vippstest.Server, opts ...vippstest.ClientOp
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The auth style is set: x/oauth2's detection would send a failed
+	// token request again with the secret in the body.
+	endpoint := p.Endpoint()
+	endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	return &merchant{t: t, srv: srv, client: c, provider: p, config: oauth2.Config{
-		ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: c.RedirectURI, Endpoint: p.Endpoint(),
+		ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: c.RedirectURI, Endpoint: endpoint,
 		Scopes: []string{oidc.ScopeOpenID, "name", "phoneNumber"}}}
 }
 
@@ -120,3 +125,14 @@ func (m *merchant) poll(grant, id string) (oauthError, string) {
 }
 
 const grantCIBA = "urn:openid:params:grant-type:ciba"
+
+// kid is the key id the token response's ID token was signed with.
+func kid(t *testing.T, tok *oauth2.Token) string {
+	t.Helper()
+	raw, _ := tok.Extra("id_token").(string)
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jws.Signatures[0].Header.KeyID
+}
