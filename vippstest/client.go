@@ -33,7 +33,7 @@ type ClientOption func(*admin.ClientRequest)
 // ClientID gives the client a chosen id; a UUID is generated otherwise.
 func ClientID(id string) ClientOption { return func(r *admin.ClientRequest) { r.ClientID = id } }
 
-// ClientSecret gives the client a chosen secret of at least 16
+// ClientSecret gives the client a chosen secret of at least 8
 // characters; a strong one is generated otherwise.
 func ClientSecret(secret string) ClientOption {
 	return func(r *admin.ClientRequest) { r.ClientSecret = secret }

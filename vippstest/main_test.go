@@ -130,7 +130,7 @@ const grantCIBA = "urn:openid:params:grant-type:ciba"
 func kid(t *testing.T, tok *oauth2.Token) string {
 	t.Helper()
 	raw, _ := tok.Extra("id_token").(string)
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}
