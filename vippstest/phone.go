@@ -38,9 +38,11 @@ const (
 // and the answers scripted and requests waiting for one.
 type phone struct {
 	app app.Client
+	// signIn guards the sign-in, which no answer should wait behind.
+	signIn   sync.Mutex
+	signedIn bool
 
 	mu            sync.Mutex
-	signedIn      bool
 	answers       []answer
 	waiting       []request
 	refuseConsent bool
@@ -100,8 +102,8 @@ func (p *phone) oldest() int {
 // client is the app client, signed in.
 func (u *User) client(ctx context.Context) (*app.Client, error) {
 	p := &u.phone
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.signIn.Lock()
+	defer p.signIn.Unlock()
 	if !p.signedIn {
 		if _, err := p.app.SignIn(ctx, u.PhoneNumber, u.PIN); err != nil {
 			return nil, fmt.Errorf("sign in to the app: %w", err)
