@@ -28,43 +28,46 @@ type Client struct {
 const DefaultRedirectURI = "http://localhost/callback"
 
 // ClientOption configures a client that Server.Client registers.
-type ClientOption func(*admin.ClientRequest)
+type ClientOption func(*clientRequest)
+
+// clientRequest is what the options set: the admin API's request.
+type clientRequest = admin.ClientRequest
 
 // ClientID gives the client a chosen id; a UUID is generated otherwise.
-func ClientID(id string) ClientOption { return func(r *admin.ClientRequest) { r.ClientID = id } }
+func ClientID(id string) ClientOption { return func(r *clientRequest) { r.ClientID = id } }
 
 // ClientSecret gives the client a chosen secret of at least 8
 // characters; a strong one is generated otherwise.
 func ClientSecret(secret string) ClientOption {
-	return func(r *admin.ClientRequest) { r.ClientSecret = secret }
+	return func(r *clientRequest) { r.ClientSecret = secret }
 }
 
 // RedirectURIs registers the client's redirect URIs instead of
 // DefaultRedirectURI.
 func RedirectURIs(uris ...string) ClientOption {
-	return func(r *admin.ClientRequest) { r.RedirectURIs = uris }
+	return func(r *clientRequest) { r.RedirectURIs = uris }
 }
 
 // AuthMethod sets how the client authenticates at the token endpoint:
 // client_secret_basic (the default) or client_secret_post.
 func AuthMethod(method string) ClientOption {
-	return func(r *admin.ClientRequest) { r.TokenEndpointAuthMethod = method }
+	return func(r *clientRequest) { r.TokenEndpointAuthMethod = method }
 }
 
 // Flows sets the flows the client may use (browser, ciba, qr); all of
 // them by default.
-func Flows(flows ...string) ClientOption { return func(r *admin.ClientRequest) { r.Flows = flows } }
+func Flows(flows ...string) ClientOption { return func(r *clientRequest) { r.Flows = flows } }
 
 // Scopes sets the scopes the client may ask for; all of them by default,
 // nin and accountNumbers included.
 func Scopes(scopes ...string) ClientOption {
-	return func(r *admin.ClientRequest) { r.Scopes = scopes }
+	return func(r *clientRequest) { r.Scopes = scopes }
 }
 
 // CIBAInterval sets the client's CIBA poll interval, 1 to 60 seconds
 // (Vipps' is 5), so that a poll loop under test need not wait long.
 func CIBAInterval(d time.Duration) ClientOption {
-	return func(r *admin.ClientRequest) {
+	return func(r *clientRequest) {
 		s := int(d / time.Second)
 		r.CIBAInterval = &s
 	}
@@ -73,12 +76,12 @@ func CIBAInterval(d time.Duration) ClientOption {
 // QRWebhookURL sets where the client's QR codes without a redirect URI
 // report logins.
 func QRWebhookURL(u string) ClientOption {
-	return func(r *admin.ClientRequest) { r.QRWebhookURL = u }
+	return func(r *clientRequest) { r.QRWebhookURL = u }
 }
 
 // CIBAPingURL registers the client for CIBA ping mode at u.
 func CIBAPingURL(u string) ClientOption {
-	return func(r *admin.ClientRequest) { r.CIBAPingURL = u }
+	return func(r *clientRequest) { r.CIBAPingURL = u }
 }
 
 // Client registers a client through the admin API, with every flow and

@@ -180,3 +180,42 @@ func TestMarketAndClock(t *testing.T) {
 		t.Errorf("iat = %v, want the server's clock %v", id.IssuedAt, start.Add(time.Hour))
 	}
 }
+
+// The user options reach the claims; an inactive user cannot log in.
+func TestUserOptions(t *testing.T) {
+	srv := vippstest.New(t)
+	m := newMerchant(t, srv)
+	m.config.Scopes = []string{"openid", "address", "birthDate", "email", "nin", "accountNumbers"}
+	u := srv.User(vippstest.Birthdate("1906-12-09"), vippstest.Email("grace@example.com", false), vippstest.NIN("09120612345"),
+		vippstest.Addresses(vippstest.Address{StreetAddress: "Navy Yard 1", PostalCode: "0150", Region: "Oslo", Country: "NO", Type: "home", Default: true}),
+		vippstest.Accounts(vippstest.Account{Name: "Savings", Number: "12345678903", Bank: "Test Bank"}))
+	u.Approve()
+	tok, _ := m.redeem(m.login())
+	info, err := m.provider.UserInfo(t.Context(), m.config.TokenSource(t.Context(), tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Birthdate     string `json:"birthdate"`
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"email_verified"`
+		NIN           string `json:"nin"`
+		Address       struct {
+			StreetAddress string `json:"street_address"`
+		} `json:"address"`
+		Accounts []struct {
+			AccountNumber string `json:"account_number"`
+		} `json:"accounts"`
+	}
+	info.Claims(&claims)
+	if claims.Birthdate != "1906-12-09" || claims.Email != "grace@example.com" || claims.EmailVerified || claims.NIN != "09120612345" ||
+		claims.Address.StreetAddress != "Navy Yard 1" || len(claims.Accounts) != 1 || claims.Accounts[0].AccountNumber != "12345678903" {
+		t.Errorf("userinfo = %+v", claims)
+	}
+
+	gone := srv.User(vippstest.Inactive())
+	gone.Approve()
+	if _, err := srv.Login(t.Context(), m.config.AuthCodeURL("state-12345678")); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Login as an inactive user: %v, want the phone page's refusal", err)
+	}
+}

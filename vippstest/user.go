@@ -26,31 +26,34 @@ type User struct {
 const DefaultPIN = "1236"
 
 // UserOption configures a user that Server.User creates.
-type UserOption func(*admin.UserRequest)
+type UserOption func(*userRequest)
+
+// userRequest is what the options set: the admin API's request.
+type userRequest = admin.UserRequest
 
 // Phone gives the user a chosen phone number (an MSISDN such as
 // 4712345678) instead of a generated one.
-func Phone(msisdn string) UserOption { return func(r *admin.UserRequest) { r.PhoneNumber = msisdn } }
+func Phone(msisdn string) UserOption { return func(r *userRequest) { r.PhoneNumber = msisdn } }
 
 // PIN gives the user a chosen PIN of 4 to 6 digits instead of DefaultPIN.
-func PIN(pin string) UserOption { return func(r *admin.UserRequest) { r.PIN = pin } }
+func PIN(pin string) UserOption { return func(r *userRequest) { r.PIN = pin } }
 
 // Name sets the user's given and family name.
 func Name(given, family string) UserOption {
-	return func(r *admin.UserRequest) { r.GivenName, r.FamilyName = given, family }
+	return func(r *userRequest) { r.GivenName, r.FamilyName = given, family }
 }
 
 // Birthdate sets the user's date of birth, YYYY-MM-DD; a user under 15
 // cannot log in from phone number (invalid_user).
-func Birthdate(date string) UserOption { return func(r *admin.UserRequest) { r.Birthdate = date } }
+func Birthdate(date string) UserOption { return func(r *userRequest) { r.Birthdate = date } }
 
 // Email sets the user's e-mail address and whether it is verified.
 func Email(address string, verified bool) UserOption {
-	return func(r *admin.UserRequest) { r.Email, r.EmailVerified = address, verified }
+	return func(r *userRequest) { r.Email, r.EmailVerified = address, verified }
 }
 
 // NIN sets the user's national identity number (11 digits).
-func NIN(nin string) UserOption { return func(r *admin.UserRequest) { r.NIN = nin } }
+func NIN(nin string) UserOption { return func(r *userRequest) { r.NIN = nin } }
 
 // Address is one of a user's addresses.
 type Address struct {
@@ -63,7 +66,7 @@ type Address struct {
 
 // Addresses sets the user's addresses.
 func Addresses(addrs ...Address) UserOption {
-	return func(r *admin.UserRequest) {
+	return func(r *userRequest) {
 		r.Addresses = nil
 		for _, a := range addrs {
 			r.Addresses = append(r.Addresses, store.Address{StreetAddress: a.StreetAddress, PostalCode: a.PostalCode,
@@ -77,7 +80,7 @@ type Account struct{ Name, Number, Bank string }
 
 // Accounts sets the user's bank accounts.
 func Accounts(accounts ...Account) UserOption {
-	return func(r *admin.UserRequest) {
+	return func(r *userRequest) {
 		r.Accounts = nil
 		for _, a := range accounts {
 			r.Accounts = append(r.Accounts, store.Account{AccountName: a.Name, AccountNumber: a.Number, BankName: a.Bank})
@@ -87,12 +90,12 @@ func Accounts(accounts ...Account) UserOption {
 
 // AppVersion sets the version of the user's app; one older than 2.0.0
 // ends their logins with outdated_app_version (CIBA: old_app).
-func AppVersion(v string) UserOption { return func(r *admin.UserRequest) { r.AppVersion = v } }
+func AppVersion(v string) UserOption { return func(r *userRequest) { r.AppVersion = v } }
 
 // Inactive makes the account inactive: the user cannot log in, and login
 // from phone number answers invalid_user.
 func Inactive() UserOption {
-	return func(r *admin.UserRequest) {
+	return func(r *userRequest) {
 		active := false
 		r.Active = &active
 	}
