@@ -12,14 +12,26 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
-	"github.com/vippslogin/vippslogin/internal/testenv"
+	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/vippstest"
 )
 
-// TestMain keeps PBKDF2 cheap: every user's PIN is hashed and checked.
+// TestMain checks that nothing before New lowered PBKDF2's rounds, so
+// that TestHashingIsCheap sees New do it.
 func TestMain(m *testing.M) {
-	testenv.CheapHashing()
+	if secret.Iterations != 600_000 {
+		panic("secret.Iterations changed before any test ran")
+	}
 	os.Exit(m.Run())
+}
+
+// TestHashingIsCheap: New lowers the rounds of the hashes a test process
+// makes (package doc, Hashing), so that a merchant's tests need not.
+func TestHashingIsCheap(t *testing.T) {
+	vippstest.New(t)
+	if secret.Iterations > 1000 {
+		t.Errorf("after New, PINs are hashed with %d PBKDF2 rounds; want at most 1000", secret.Iterations)
+	}
 }
 
 // merchant is a client's side of the tests: go-oidc and x/oauth2, as a

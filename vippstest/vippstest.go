@@ -37,6 +37,14 @@
 // merchant's ID token verifier the server's time (go-oidc's Config.Now =
 // srv.Now).
 //
+// # Hashing
+//
+// PINs and client secrets are hashed with PBKDF2 at 600,000 rounds in
+// production, about 0.1 s each (several times that under the race
+// detector). The first New lowers the rounds of every hash made in this
+// process afterwards to testIterations: a test binary holds test users
+// only, and a test that makes ten users should not wait a second for them.
+//
 // # Other languages
 //
 // A test written in another language runs `vippslogin dev --seed FILE`
@@ -104,6 +112,13 @@ func WithMarket(market string) Option { return func(o *options) { o.market = mar
 // knows by their fixed ids. SeededUser scripts the file's users.
 func WithSeed(path string) Option { return func(o *options) { o.seed = path } }
 
+// testIterations is the PBKDF2 rounds of the hashes a test process makes
+// (see Hashing in the package doc): enough to exercise the code, not the
+// cost.
+const testIterations = 1000
+
+var cheapHashing sync.Once
+
 // publishDelay is how long a rotated-in signing key is published before it
 // signs (keys.Manager.PublishDelay): short, since one process needs no time
 // to agree with itself; RotateKeys moves the clock past it.
@@ -114,6 +129,7 @@ const publishDelay = time.Second
 // start.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	cheapHashing.Do(func() { secret.Iterations = min(secret.Iterations, testIterations) })
 	var o options
 	for _, opt := range opts {
 		opt(&o)
