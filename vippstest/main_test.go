@@ -2,6 +2,7 @@ package vippstest_test
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -147,4 +148,26 @@ func kid(t *testing.T, tok *oauth2.Token) string {
 		t.Fatal(err)
 	}
 	return jws.Signatures[0].Header.KeyID
+}
+
+// TestWithAddr: the server answers at the address it was given.
+func TestWithAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := vippstest.New(t, vippstest.WithAddr(addr))
+	if srv.URL() != "http://"+addr {
+		t.Errorf("URL() = %s; want http://%s", srv.URL(), addr)
+	}
+	resp, err := http.Get("http://" + addr + "/access-management-1.0/access/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("discovery at the given address: %d", resp.StatusCode)
+	}
 }

@@ -56,6 +56,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -94,10 +95,15 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
+	addr   string
 	start  time.Time
 	market string
 	seed   string
 }
+
+// WithAddr serves on addr (such as "127.0.0.1:8080") instead of a free
+// port: for a merchant whose configuration cannot take the URL at run time.
+func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
 
 // WithClock gives the server a clock that stands at start and moves only
 // with Advance.
@@ -147,6 +153,14 @@ func New(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("vippstest: signing keys: %v", err)
 	}
 	ts := httptest.NewUnstartedServer(nil)
+	if o.addr != "" {
+		ln, err := net.Listen("tcp", o.addr)
+		if err != nil {
+			t.Fatalf("vippstest: %v", err)
+		}
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
 	base := "http://" + ts.Listener.Addr().String()
 	token := secret.New()
 	s := &server.Server{BaseURL: base, Store: st, Keys: km, AdminToken: token, Now: c.Now,
