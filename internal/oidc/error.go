@@ -106,6 +106,12 @@ func writeError(w http.ResponseWriter, e *Error) {
 	json.NewEncoder(w).Encode(errorBody{e.Code, flow.ErrorDescription(e.Description), e.Hint, e.ErrorCode})
 }
 
+// WriteError writes e as every JSON endpoint writes its errors
+// (writeError), for a handler in front of the server's, such as
+// vippstest's faults, whose made-up error must look exactly like a real
+// one.
+func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e) }
+
 // ErrTemporarilyUnavailable is the answer while the database cannot be
 // reached, with status 503 (RFC 6749 §4.1.2.1 names it for authorize; the
 // JSON endpoints send it with the status it stands for).
