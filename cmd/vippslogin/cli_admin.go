@@ -83,6 +83,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 				return deleted(w, "user", phone, c.DeleteUser(ctx, phone))
 			}
 		}},
+		userCancelLogins,
 	}, args, getenv, stdout, stderr)
 }
 

@@ -88,7 +88,7 @@ func TestLogFlags(t *testing.T) {
 func TestJSONLogsCarryRequestID(t *testing.T) {
 	logs := &lockedBuffer{}
 	s := startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"), "--log-format", "json")
-	req, _ := http.NewRequest(http.MethodGet, s.BaseURL+"/healthz", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.BaseURL+discoveryPath, nil)
 	req.Header.Set("X-Request-Id", "test-request-42")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -105,7 +105,7 @@ func TestJSONLogsCarryRequestID(t *testing.T) {
 			t.Errorf("log line is not JSON: %q", sc.Text())
 			continue
 		}
-		if line["msg"] == "request" && line["path"] == "/healthz" {
+		if line["msg"] == "request" && line["path"] == discoveryPath {
 			found = true
 			if line["request_id"] != "test-request-42" {
 				t.Errorf("request line %q: want request_id test-request-42", sc.Text())
@@ -113,14 +113,14 @@ func TestJSONLogsCarryRequestID(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no request line for /healthz in\n%s", logs.String())
+		t.Errorf("no request line for %s in\n%s", discoveryPath, logs.String())
 	}
 }
 
 func TestLogLevelWarnDropsRequestLines(t *testing.T) {
 	logs := &lockedBuffer{}
 	s := startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"), "--log-level", "warn")
-	s.get(t, "/healthz")
+	s.get(t, discoveryPath)
 	s.Stop(t)
 	if strings.Contains(logs.String(), "msg=request") {
 		t.Errorf("--log-level warn logged a request that succeeded:\n%s", logs.String())
@@ -128,10 +128,38 @@ func TestLogLevelWarnDropsRequestLines(t *testing.T) {
 	// The same request at the default level is logged, as text in dev.
 	logs = &lockedBuffer{}
 	s = startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"))
+	s.get(t, discoveryPath)
+	s.Stop(t)
+	if !strings.Contains(logs.String(), "msg=request method=GET path="+discoveryPath+" client_ip=127.0.0.1 status=200") {
+		t.Errorf("dev at the default level did not log the request as text:\n%s", logs.String())
+	}
+}
+
+// discoveryPath is a route whose requests are logged at INFO (health
+// checks and static files are at DEBUG).
+const discoveryPath = "/access-management-1.0/access/.well-known/openid-configuration"
+
+// --access-log reaches the server: errors-only logs the 404 and not the
+// 200, and at --log-level debug a health check's line is there at DEBUG.
+func TestAccessLogFlag(t *testing.T) {
+	logs := &lockedBuffer{}
+	s := startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"), "--access-log", "errors-only", "--log-level", "debug")
+	s.get(t, discoveryPath)
+	s.get(t, "/nowhere")
 	s.get(t, "/healthz")
 	s.Stop(t)
-	if !strings.Contains(logs.String(), "msg=request method=GET path=/healthz client_ip=127.0.0.1 status=200") {
-		t.Errorf("dev at the default level did not log the request as text:\n%s", logs.String())
+	out := logs.String()
+	if strings.Contains(out, "path="+discoveryPath) || strings.Contains(out, "path=/healthz") ||
+		!strings.Contains(out, "level=INFO msg=request method=GET path=/nowhere client_ip=127.0.0.1 status=404") {
+		t.Errorf("--access-log errors-only logged\n%s\nwant the 404 alone", out)
+	}
+
+	logs = &lockedBuffer{}
+	s = startServerLogging(t, logs, "--db", filepath.Join(t.TempDir(), "dev.db"), "--log-level", "debug")
+	s.get(t, "/healthz")
+	s.Stop(t)
+	if !strings.Contains(logs.String(), "level=DEBUG msg=request method=GET path=/healthz") {
+		t.Errorf("a health check at --log-level debug was not logged at DEBUG:\n%s", logs.String())
 	}
 }
 

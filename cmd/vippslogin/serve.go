@@ -104,7 +104,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 		return fmt.Errorf("--events-retention %w", err)
 	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
-		Metrics: m, Tracing: tp, EventsRetention: retention}
+		Metrics: m, Tracing: tp, EventsRetention: retention, AccessLog: cfg.AccessLog}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
 	var seeded string

@@ -89,6 +89,7 @@ func (a *API) routes() []route {
 		{"GET /admin/v1/users/{phone_number}", a.getUser},
 		{"PATCH /admin/v1/users/{phone_number}", a.updateUser},
 		{"DELETE /admin/v1/users/{phone_number}", a.deleteUser},
+		{"POST /admin/v1/users/{phone_number}/cancel-logins", a.cancelLogins},
 		{"POST /admin/v1/keys/rotate", a.rotateKeys},
 		{"GET /admin/v1/keys", a.listKeys},
 

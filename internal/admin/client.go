@@ -105,6 +105,14 @@ func (c *Client) UnlockUser(ctx context.Context, phone string) (UserResponse, er
 	return out, c.do(ctx, http.MethodPost, "/admin/v1/users/"+url.PathEscape(phone)+"/unlock", nil, &out)
 }
 
+// CancelLogins ends every pending login of the user (browser, CIBA, QR)
+// with access_denied and returns how many it ended.
+func (c *Client) CancelLogins(ctx context.Context, phone string) (int, error) {
+	var out CancelLoginsResponse
+	err := c.do(ctx, http.MethodPost, "/admin/v1/users/"+url.PathEscape(phone)+"/cancel-logins", nil, &out)
+	return out.Cancelled, err
+}
+
 // GetUser returns the user with the phone number (MSISDN digits).
 func (c *Client) GetUser(ctx context.Context, phone string) (UserResponse, error) {
 	var out UserResponse

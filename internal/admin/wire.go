@@ -169,6 +169,13 @@ type UserResponse struct {
 	LockedUntil   *time.Time      `json:"locked_until,omitempty"`
 }
 
+// CancelLoginsResponse is the answer to POST
+// /admin/v1/users/{phone_number}/cancel-logins: how many of the user's
+// pending logins it ended.
+type CancelLoginsResponse struct {
+	Cancelled int `json:"cancelled"`
+}
+
 // UserList is the answer to GET /admin/v1/users.
 type UserList struct {
 	Users []UserResponse `json:"users"`

@@ -69,6 +69,9 @@ type Config struct {
 	// EventsRetention is how long the integration debugger keeps a
 	// client's events, a Go duration (EventsRetentionDuration reads it).
 	EventsRetention string
+	// AccessLog is which requests get an access log line: AccessLogOn,
+	// AccessLogOff or AccessLogErrors.
+	AccessLog string
 	// Seed is a seed file (YAML or JSON, docs/seed.md) of clients, users,
 	// QR codes and consents to create or update at start, in either mode.
 	Seed string
@@ -78,6 +81,18 @@ type Config struct {
 const (
 	LogText = "text"
 	LogJSON = "json"
+)
+
+// Access log modes (--access-log).
+const (
+	// AccessLogOn logs every request: at INFO, health checks and static
+	// files at DEBUG, a 5xx at WARN.
+	AccessLogOn = "on"
+	// AccessLogOff logs no request; errors a handler logs are still logged.
+	AccessLogOff = "off"
+	// AccessLogErrors logs only the requests answered with status 400 and
+	// up: the server's failures and the clients' integration errors.
+	AccessLogErrors = "errors-only"
 )
 
 // flagSpec ties a flag to its environment variable and its default per mode.
@@ -104,6 +119,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.LogFormat }, map[string]string{Dev: LogText, Serve: LogJSON}},
 	{"log-level", "VIPPSLOGIN_LOG_LEVEL", "least severe level logged: debug, info, warn or error",
 		func(c *Config) *string { return &c.LogLevel }, map[string]string{Dev: "info", Serve: "info"}},
+	{"access-log", "VIPPSLOGIN_ACCESS_LOG", "which requests get an access log line: on (health checks and static files at debug), off, or errors-only (status 400 and up)",
+		func(c *Config) *string { return &c.AccessLog }, map[string]string{Dev: AccessLogOn, Serve: AccessLogOn}},
 	{configKey, "VIPPSLOGIN_CONFIG", "YAML file of settings keyed by flag name, e.g. addr: 127.0.0.1:8080 (flags and environment override it)",
 		func(c *Config) *string { return &c.ConfigFile }, nil},
 	{"tls-cert", "VIPPSLOGIN_TLS_CERT", "PEM certificate chain file: serve HTTPS directly (with --tls-key; reloaded on SIGHUP)",
@@ -210,6 +227,13 @@ var checks = []check{
 			return fmt.Sprintf("must be debug, info, warn or error, not %q", c.LogLevel)
 		}
 		return ""
+	}},
+	{"--access-log", func(c Config) string {
+		switch c.AccessLog {
+		case AccessLogOn, AccessLogOff, AccessLogErrors:
+			return ""
+		}
+		return fmt.Sprintf("must be %s, %s or %s, not %q", AccessLogOn, AccessLogOff, AccessLogErrors, c.AccessLog)
 	}},
 	{"--key-encryption-key", func(c Config) string {
 		switch {

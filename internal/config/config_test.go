@@ -35,7 +35,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info", EventsRetention: DefaultEventsRetention}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info", EventsRetention: DefaultEventsRetention, AccessLog: AccessLogOn}
 	if cfg != want {
 		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
 	}
@@ -63,7 +63,7 @@ func TestParseHelp(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef",
-		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", LogFormat: LogJSON, LogLevel: "info"}
+		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", LogFormat: LogJSON, LogLevel: "info", AccessLog: AccessLogOn}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -99,6 +99,10 @@ func TestValidate(t *testing.T) {
 		{"bad log format", func(c *Config) { c.LogFormat = "logfmt" }, `--log-format must be text or json, not "logfmt"`},
 		{"empty log format", func(c *Config) { c.LogFormat = "" }, `--log-format must be text or json, not ""`},
 		{"bad log level", func(c *Config) { c.LogLevel = "verbose" }, `--log-level must be debug, info, warn or error, not "verbose"`},
+		{"access log off", func(c *Config) { c.AccessLog = AccessLogOff }, ""},
+		{"access log errors-only", func(c *Config) { c.AccessLog = AccessLogErrors }, ""},
+		{"bad access log", func(c *Config) { c.AccessLog = "errors" }, `--access-log must be on, off or errors-only, not "errors"`},
+		{"empty access log", func(c *Config) { c.AccessLog = "" }, `--access-log must be on, off or errors-only, not ""`},
 		{"upper-case log level", func(c *Config) { c.LogLevel = "INFO" }, `--log-level must be debug, info, warn or error`},
 		{"tls cert without key", func(c *Config) { c.TLSCert = "cert.pem" }, "--tls-cert needs --tls-key"},
 		{"tls key without cert", func(c *Config) { c.TLSKey = "key.pem" }, "--tls-cert is missing"},

@@ -346,6 +346,12 @@ func (t *timedStore) ListWaitingLoginRequests(ctx context.Context, phoneNumber s
 	return t.st.ListWaitingLoginRequests(ctx, phoneNumber, now)
 }
 
+func (t *timedStore) ListPendingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) (_ []store.LoginRequest, err error) {
+	ctx, op := t.start(ctx, "ListPendingLoginRequests")
+	defer op.end(&err)
+	return t.st.ListPendingLoginRequests(ctx, phoneNumber, now)
+}
+
 func (t *timedStore) CreateBrowserSession(ctx context.Context, s store.BrowserSession) (err error) {
 	ctx, op := t.start(ctx, "CreateBrowserSession")
 	defer op.end(&err)

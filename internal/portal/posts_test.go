@@ -363,6 +363,18 @@ func TestUserStates(t *testing.T) {
 	if u := get(); !u.LockedUntil.IsZero() || strings.Contains(p.Body, "locked out") {
 		t.Errorf("unlock: locked until %v", u.LockedUntil)
 	}
+	contains(t, state("cancel_logins"), "There was no pending login to cancel.")
+	now := start
+	err := e.store.CreateLoginRequest(t.Context(), store.LoginRequest{ID: "stuck", Kind: store.KindCIBA, ClientID: "shop",
+		Scopes: []string{"openid"}, PhoneNumber: "4712345678", Status: store.LoginWaiting,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, state("cancel_logins"), "1 pending login was cancelled")
+	if r, err := e.store.GetLoginRequest(t.Context(), "stuck"); err != nil || r.Status != store.LoginFailed || r.Error != "access_denied" {
+		t.Errorf("cancel pending logins left %+v, %v", r, err)
+	}
 	if p := state("flying"); p.Status != http.StatusBadRequest {
 		t.Errorf("unknown state = %d", p.Status)
 	}

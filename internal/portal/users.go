@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,6 +202,8 @@ func (p *Portal) editUser(w http.ResponseWriter, r *http.Request) error {
 		v.Notice = "The test user was created."
 	case r.URL.Query().Get("saved") != "":
 		v.Notice = "Saved."
+	case r.URL.Query().Get("cancelled") != "":
+		v.Notice = cancelledNotice(r.URL.Query().Get("cancelled"))
 	}
 	return render(w, http.StatusOK, "user.html", v)
 }
@@ -235,7 +238,8 @@ func (p *Portal) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // setUserState is the one-click states: under 15 (born fifteen years ago
 // less a day, as the seeded young user) or 30 years old again, an outdated
-// app or a current one, inactive or active, and unlocked.
+// app or a current one, inactive or active, and unlocked; and the user's
+// pending logins cancelled (admin.Client.CancelLogins).
 func (p *Portal) setUserState(w http.ResponseWriter, r *http.Request) error {
 	phone := r.PathValue("phone_number")
 	if err := form(w, r); err != nil {
@@ -261,6 +265,12 @@ func (p *Portal) setUserState(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return seeOther(w, r, "users/"+phone+"/?saved=1")
+	case "cancel_logins":
+		n, err := c.CancelLogins(ctx, phone)
+		if err != nil {
+			return err
+		}
+		return seeOther(w, r, "users/"+phone+"/?cancelled="+strconv.Itoa(n))
 	default:
 		return &pageError{status: http.StatusBadRequest, title: "Unknown state", detail: "The form asked for a state the portal does not know."}
 	}
@@ -280,6 +290,21 @@ func (p *Portal) setUserState(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return seeOther(w, r, "users/"+phone+"/?saved=1")
+}
+
+// cancelledNotice says how many pending logins a "Cancel pending logins"
+// ended, from the count in the redirect's query.
+func cancelledNotice(count string) string {
+	switch n, err := strconv.Atoi(count); {
+	case err != nil || n < 0:
+		return "Pending logins cancelled."
+	case n == 0:
+		return "There was no pending login to cancel."
+	case n == 1:
+		return "1 pending login was cancelled: its client gets access_denied."
+	default:
+		return strconv.Itoa(n) + " pending logins were cancelled: their clients get access_denied."
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

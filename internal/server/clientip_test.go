@@ -29,6 +29,8 @@ func TestAccessLogClientIP(t *testing.T) {
 			var logs bytes.Buffer
 			s, _ := newServer(t, "http://localhost", &logs)
 			s.Metrics = metrics.New()
+			// GET /healthz is logged at DEBUG (quietRoutes).
+			s.Logger = debugLogger(&logs)
 			var err error
 			if s.TrustedProxies, err = clientip.Parse(tc.trusted); err != nil {
 				t.Fatal(err)

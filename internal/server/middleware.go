@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/tracing"
@@ -77,34 +78,74 @@ func (s *Server) middleware(next http.Handler, route func(*http.Request) string)
 						"The server failed on this request; it has been logged with request id %s.", id))
 				}
 			}
-			level := slog.LevelInfo
-			if rec.status >= 500 {
-				level = slog.LevelWarn
-			}
 			d := time.Since(start)
-			if s.Metrics != nil {
-				if !routed {
-					pattern = route(r)
-				}
-				s.Metrics.ObserveRequest(pattern, r.Method, rec.code(), d)
+			logged := accessLogged(s.AccessLog, rec.code())
+			if !routed && (s.Metrics != nil || logged) {
+				pattern, routed = route(r), true
 			}
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", logPath(r.URL.Path)),
-				slog.String("client_ip", s.TrustedProxies.ClientIP(r)),
-				slog.Int("status", rec.code()),
-				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", d),
+			if s.Metrics != nil {
+				s.Metrics.ObserveRequest(pattern, r.Method, rec.code(), d)
 			}
 			if span != nil {
 				endSpan(span, rec.code())
 			}
-			// LogHandler adds request_id and, while the span is in ctx,
-			// trace_id and span_id, as to every line of the request.
-			s.Logger.LogAttrs(ctx, level, "request", attrs...)
+			if level := accessLevel(pattern, rec.code()); logged && s.Logger.Enabled(ctx, level) {
+				// LogHandler adds request_id and, while the span is in
+				// ctx, trace_id and span_id, as to every line of the
+				// request.
+				s.Logger.LogAttrs(ctx, level, "request",
+					slog.String("method", r.Method),
+					slog.String("path", logPath(r.URL.Path)),
+					slog.String("client_ip", s.TrustedProxies.ClientIP(r)),
+					slog.Int("status", rec.code()),
+					slog.Int64("bytes", rec.bytes),
+					slog.Duration("duration", d))
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// quietRoutes are the routes whose requests are many and say nothing about
+// logins: the load balancer's and Prometheus' polls, and the pages'
+// stylesheets, scripts and icons. Their access log lines are at DEBUG,
+// unless they fail with a 5xx. TestQuietRoutesAreRoutes keeps the list in
+// step with the routes the server mounts.
+var quietRoutes = map[string]bool{
+	"GET /healthz":                 true,
+	"GET /readyz":                  true,
+	"GET /metrics":                 true,
+	"GET /favicon.ico":             true,
+	"GET /vipps-login-idp/static/": true,
+	"GET /app/static/{file}":       true,
+}
+
+// accessLevel is the level of the access log line of a request served by
+// the route pattern with status: WARN for a 5xx (the server failed), DEBUG
+// for the rest of a quiet route's (quietRoutes), INFO for the others.
+func accessLevel(pattern string, status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelWarn
+	case quietRoutes[pattern]:
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// accessLogged reports whether a request answered with status gets an
+// access log line under the --access-log mode: every request when on (the
+// default, ""), none when off, and with errors-only those that failed,
+// status 400 and up: a 5xx is the server's failure, a 4xx a client's
+// integration error, both what an operator looks for.
+func accessLogged(mode string, status int) bool {
+	switch mode {
+	case config.AccessLogOff:
+		return false
+	case config.AccessLogErrors:
+		return status >= 400
+	}
+	return true
 }
 
 // endSpan ends a request's span with the response's status code; a 5xx

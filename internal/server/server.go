@@ -65,6 +65,10 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client in the access log; none when empty.
 	TrustedProxies clientip.Proxies
+	// AccessLog is which requests the access log has a line for
+	// (--access-log): config.AccessLogOn (or ""), AccessLogErrors or
+	// AccessLogOff.
+	AccessLog string
 	// EventsRetention is how long the integration debugger keeps events
 	// (--events-retention); debugger.DefaultRetention when zero.
 	EventsRetention time.Duration

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
 	"github.com/vippslogin/vippslogin/internal/testenv"
@@ -30,7 +31,8 @@ func newServer(t *testing.T, baseURL string, logs *bytes.Buffer) (*Server, *sqli
 func TestAccessLog(t *testing.T) {
 	var logs bytes.Buffer
 	s, _ := newServer(t, "http://localhost", &logs)
-	req := httptest.NewRequest("GET", "/healthz?code=SECRET-CODE&state=abc", nil)
+	discovery := flow.IssuerPath + ".well-known/openid-configuration"
+	req := httptest.NewRequest("GET", discovery+"?code=SECRET-CODE&state=abc", nil)
 	req.Header.Set("X-Request-Id", "req-123")
 	req.Header.Set("Authorization", "Bearer SECRET-TOKEN")
 	rec := httptest.NewRecorder()
@@ -42,7 +44,7 @@ func TestAccessLog(t *testing.T) {
 	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
 		t.Fatalf("access log %q: %v", logs.String(), err)
 	}
-	for k, want := range map[string]any{"msg": "request", "method": "GET", "path": "/healthz", "status": 200.0, "request_id": "req-123"} {
+	for k, want := range map[string]any{"level": "INFO", "msg": "request", "method": "GET", "path": discovery, "status": 200.0, "request_id": "req-123"} {
 		if line[k] != want {
 			t.Errorf("log %s = %v, want %v", k, line[k], want)
 		}

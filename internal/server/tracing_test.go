@@ -29,6 +29,7 @@ func tracedServer(t *testing.T, logs *bytes.Buffer) (*Server, *tracetest.InMemor
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { tp.Shutdown(t.Context()) })
 	s.Metrics, s.Tracing = metrics.New(), tp
+	s.Logger = debugLogger(logs) // the tests trace GET /readyz, logged at DEBUG
 	return s, exp
 }
 
@@ -174,7 +175,7 @@ func TestTracingOffIgnoresTraceparent(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var logs bytes.Buffer
 			s, _ := newServer(t, "http://localhost", &logs)
-			s.Metrics, s.Tracing = metrics.New(), tp
+			s.Metrics, s.Tracing, s.Logger = metrics.New(), tp, debugLogger(&logs)
 			r := httptest.NewRequest("GET", "/readyz", nil)
 			r.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 			s.Handler().ServeHTTP(httptest.NewRecorder(), r)

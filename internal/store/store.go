@@ -517,6 +517,11 @@ type Store interface {
 	// ListWaitingLoginRequests returns the user's requests in status
 	// LoginWaiting that expire after now, oldest first.
 	ListWaitingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
+	// ListPendingLoginRequests returns the user's requests that have not
+	// ended (LoginCreated, LoginWaiting or LoginApproved, as Backlog counts
+	// them) and expire after now, oldest first: what an operator's
+	// cancel-logins ends.
+	ListPendingLoginRequests(ctx context.Context, phoneNumber string, now time.Time) ([]LoginRequest, error)
 	// FailExpiredLoginRequests ends the user's requests of the given kind
 	// that are still LoginWaiting but expired at now (ExpiresAt not after
 	// now): status LoginFailed, Error "expired_token", UpdatedAt now. It

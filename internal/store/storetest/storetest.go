@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginRequestUpdateKey", testLoginRequestUpdateKey},
 		{"LoginRequestUpdateConcurrent", testLoginRequestUpdateConcurrent},
 		{"LoginRequestListWaiting", testLoginRequestListWaiting},
+		{"LoginRequestListPending", testLoginRequestListPending},
 		{"LoginRequestOneCIBAWaiting", testLoginRequestOneCIBAWaiting},
 		{"LoginRequestFailExpired", testLoginRequestFailExpired},
 		{"LoginRequestUpdateWith", testLoginRequestUpdateWith},
