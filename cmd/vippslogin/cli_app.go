@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/config"
 )
 
 // The app command plays the user's phone from a script (DESIGN §6): sign in
@@ -59,8 +60,11 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 	if i < 0 {
 		return usagef("unknown subcommand %q; one of: %s", args[0], strings.Join(names, ", "))
 	}
-	verb := appVerbs[i]
+	return named("app "+appVerbs[i].name, runAppVerb(ctx, appVerbs[i], args[1:], getenv, stdout, stderr))
+}
 
+// runAppVerb runs one verb of the app command.
+func runAppVerb(ctx context.Context, verb appVerb, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vippslogin app "+verb.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("server", "", "base URL of the server (env VIPPSLOGIN_SERVER; default http://localhost:8080)")
@@ -80,7 +84,7 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stderr, "Usage: vippslogin app %s --phone <number> [flags]\n\nSign in as the user, wait for their pending login and %s it.\nPrints one JSON line: the request id, the client and the outcome.\n\nFlags:\n", verb.name, verb.name)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}

@@ -202,5 +202,5 @@ func (p *problems) cibaInterval(seconds int) {
 }
 
 func noClient(id string) string {
-	return fmt.Sprintf("No client has client_id %q; GET /admin/v1/clients lists them.", id)
+	return fmt.Sprintf("No client has client_id %q.", id)
 }
