@@ -239,6 +239,17 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help does not list %q:\n%s", c, out.String())
 		}
 	}
+	// Each admin command's line lists all its verbs.
+	for _, g := range []group{clientGroup(), userGroup(), qrGroup(), keysGroup()} {
+		if !strings.Contains(out.String(), "("+g.verbs()+")") {
+			t.Errorf("help does not list %s's verbs (%s):\n%s", g.name, g.verbs(), out.String())
+		}
+	}
+	for _, verbs := range []string{"rotate, list", "unlock", "resend-webhook", "rotate-secret", "update"} {
+		if !strings.Contains(out.String(), verbs) {
+			t.Errorf("help does not mention %q:\n%s", verbs, out.String())
+		}
+	}
 	var stderr strings.Builder
 	if code := run(context.Background(), []string{"serve", "-h"}, func(string) string { return "" }, io.Discard, &stderr); code != 0 || !strings.Contains(stderr.String(), "VIPPSLOGIN_ADMIN_TOKEN") {
 		t.Errorf("serve -h exited %d with %q", code, stderr.String())
