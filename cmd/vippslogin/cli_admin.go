@@ -76,8 +76,12 @@ func (g group) run(ctx context.Context, args []string, getenv func(string) strin
 	}
 	if a := args[0]; a == "-h" || a == "-help" || a == "--help" || a == "help" {
 		fmt.Fprintf(stderr, "Usage: vippslogin %s <subcommand> [flags]\n\nSubcommands:\n", g.name)
+		width := 0
 		for _, s := range g.subs {
-			fmt.Fprintf(stderr, "  %-36s %s\n", strings.Join(append([]string{s.name}, s.args...), " "), s.summary)
+			width = max(width, len(strings.Join(append([]string{s.name}, s.args...), " ")))
+		}
+		for _, s := range g.subs {
+			fmt.Fprintf(stderr, "  %-*s  %s\n", width, strings.Join(append([]string{s.name}, s.args...), " "), s.summary)
 		}
 		fmt.Fprintf(stderr, "\nRun 'vippslogin %s <subcommand> -h' for its flags.\n", g.name)
 		return flag.ErrHelp
@@ -111,7 +115,7 @@ func (g group) runVerb(ctx context.Context, s subcommand, args []string, getenv 
 	switch {
 	case len(s.args) == 0 && len(pos) > 0:
 		return usagef("takes no arguments, got %q", pos)
-	case len(pos) != len(s.args):
+	case len(pos) != len(s.args), slices.Contains(pos, ""):
 		return usagef("takes %s (%s --help)", strings.Join(s.args, " "), cmd)
 	}
 	// The token comes from the environment only after parsing, so that -h

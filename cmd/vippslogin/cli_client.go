@@ -71,25 +71,25 @@ func clientCreate(fs *flag.FlagSet) adminRun {
 // clientLists are the list fields that client update can also change an
 // item at a time, with --add-<flag> and --remove-<flag>.
 var clientLists = []struct {
-	flag, what string
-	split      bool
-	req        func(*admin.ClientRequest) *[]string
-	current    func(admin.ClientResponse) []string
-	patch      func(*admin.ClientPatch) **[]string
+	flag, what, arg string
+	split           bool
+	req             func(*admin.ClientRequest) *[]string
+	current         func(admin.ClientResponse) []string
+	patch           func(*admin.ClientPatch) **[]string
 }{
-	{"redirect-uri", "redirect URI", false,
+	{"redirect-uri", "redirect URI", "URI", false,
 		func(r *admin.ClientRequest) *[]string { return &r.RedirectURIs },
 		func(c admin.ClientResponse) []string { return c.RedirectURIs },
 		func(p *admin.ClientPatch) **[]string { return &p.RedirectURIs }},
-	{"post-logout-redirect-uri", "post-logout redirect URI", false,
+	{"post-logout-redirect-uri", "post-logout redirect URI", "URI", false,
 		func(r *admin.ClientRequest) *[]string { return &r.PostLogoutRedirectURIs },
 		func(c admin.ClientResponse) []string { return c.PostLogoutRedirectURIs },
 		func(p *admin.ClientPatch) **[]string { return &p.PostLogoutRedirectURIs }},
-	{"flow", "flow", true,
+	{"flow", "flow", "flows", true,
 		func(r *admin.ClientRequest) *[]string { return &r.Flows },
 		func(c admin.ClientResponse) []string { return c.Flows },
 		func(p *admin.ClientPatch) **[]string { return &p.Flows }},
-	{"scope", "scope", true,
+	{"scope", "scope", "scopes", true,
 		func(r *admin.ClientRequest) *[]string { return &r.Scopes },
 		func(c admin.ClientResponse) []string { return c.Scopes },
 		func(p *admin.ClientPatch) **[]string { return &p.Scopes }},
@@ -104,8 +104,8 @@ func clientUpdate(fs *flag.FlagSet) adminRun {
 	clientFlags(fs, &req, true)
 	adds, removes := make([][]string, len(clientLists)), make([][]string, len(clientLists))
 	for i, l := range clientLists {
-		fs.Var(&listFlag{values: &adds[i], split: l.split}, "add-"+l.flag, "add a "+l.what+" to the client's, keeping the others (repeatable)")
-		fs.Var(&listFlag{values: &removes[i], split: l.split}, "remove-"+l.flag, "remove a "+l.what+" from the client's, keeping the others (repeatable)")
+		fs.Var(&listFlag{values: &adds[i], split: l.split}, "add-"+l.flag, "`"+l.arg+"` to add to the client's "+l.what+"s, keeping the others (repeatable)")
+		fs.Var(&listFlag{values: &removes[i], split: l.split}, "remove-"+l.flag, "`"+l.arg+"` to remove from the client's "+l.what+"s, keeping the others (repeatable)")
 	}
 	return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
 		id := args[0]

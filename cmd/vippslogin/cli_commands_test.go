@@ -209,6 +209,7 @@ func TestCLIErrorLines(t *testing.T) {
 			"vippslogin keys list: no answer from a server at http://127.0.0.1:1 (connect: connection refused): start one with `vippslogin dev`, or point --server or VIPPSLOGIN_SERVER at yours"},
 		{[]string{"user", "get"}, env, 2, "vippslogin user get: takes <phone_number> (vippslogin user get --help)"},
 		{[]string{"client", "update", "shop"}, env, 2, "vippslogin client update: nothing to change"},
+		{[]string{"qr", "get", "", "--client", "shop"}, env, 2, "vippslogin qr get: takes <qr_id> (vippslogin qr get --help)"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
