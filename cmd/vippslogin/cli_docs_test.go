@@ -26,7 +26,7 @@ func TestCLIReferenceIsComplete(t *testing.T) {
 	// part is a command's part of the page: from its "## " heading to the
 	// next one.
 	part := func(cmd string) string {
-		loc := regexp.MustCompile("(?m)^## .*`vippslogin "+cmd+"[` ]").FindStringIndex(doc)
+		loc := regexp.MustCompile("(?m)^## .*`vippslogin " + cmd + "[` ]").FindStringIndex(doc)
 		if loc == nil {
 			return ""
 		}
