@@ -107,7 +107,7 @@ func runAppVerb(ctx context.Context, verb appVerb, args []string, getenv func(st
 		HTTP:    &http.Client{Timeout: app.DefaultTimeout},
 	}
 	if _, err := c.SignIn(ctx, *phone, *pin); err != nil {
-		return fmt.Errorf("sign in as %s: %w", *phone, err)
+		return fmt.Errorf("sign in as %s: %w", *phone, detail(next(err, http.StatusTooManyRequests, "`vippslogin user unlock %s` ends the lock", *phone)))
 	}
 
 	var req app.Request
@@ -127,13 +127,13 @@ func runAppVerb(ctx context.Context, verb appVerb, args []string, getenv func(st
 		}
 		res, err := c.Approve(ctx, req.ID, app.ApproveRequest{Challenge: challenge, RememberBrowser: remember})
 		if err != nil {
-			return fmt.Errorf("approve request %s from %s: %w", req.ID, req.ClientName, err)
+			return fmt.Errorf("approve request %s from %s: %w", req.ID, req.ClientName, detail(err))
 		}
 		out.Outcome, out.OpenURL = "approved", res.OpenURL
 	} else {
 		res, err := c.RejectWith(ctx, req.ID, app.RejectRequest{Reason: reason})
 		if err != nil {
-			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, err)
+			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, detail(err))
 		}
 		out.Outcome, out.Reason, out.OpenURL = "rejected", reason, res.OpenURL
 	}
@@ -148,7 +148,7 @@ func newestPending(ctx context.Context, c *app.Client, phone string, wait time.D
 	for {
 		reqs, err := c.Requests(ctx, max(time.Until(deadline), 0))
 		if err != nil {
-			return app.Request{}, fmt.Errorf("list pending logins: %w", err)
+			return app.Request{}, fmt.Errorf("list pending logins: %w", detail(err))
 		}
 		if len(reqs) > 0 {
 			return reqs[len(reqs)-1], nil

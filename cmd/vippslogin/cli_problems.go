@@ -49,6 +49,17 @@ func next(err error, status int, format string, args ...any) error {
 	return &problemError{p: p, next: fmt.Sprintf(format, args...)}
 }
 
+// detail says an API problem as its detail alone, without the HTTP status
+// and title that jsonapi.Problem's own Error adds.
+func detail(err error) error {
+	var p *jsonapi.Problem
+	var done *problemError
+	if errors.As(err, &done) || !errors.As(err, &p) {
+		return err
+	}
+	return &problemError{p: p}
+}
+
 // explain says err, an admin call's failure, in the CLI's words: a problem
 // without its HTTP status and with the group's way out of a 404; a wrong
 // token as the flag that sets it; a server that does not answer as what to
