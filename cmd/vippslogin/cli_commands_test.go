@@ -228,17 +228,17 @@ func TestCLIErrorLines(t *testing.T) {
 // An unknown flag is one line, naming the flag and pointing to --help, for
 // every command; -h still prints the whole usage.
 func TestUnknownFlagIsOneLine(t *testing.T) {
-	for _, args := range [][]string{
-		{"dev"}, {"serve"}, {"client", "list"}, {"client", "update", "x"}, {"user", "create"}, {"qr", "list"}, {"keys", "rotate"},
-		{"app", "approve"}, {"ciba", "start"}, {"config", "print"}, {"backup"}, {"version"}, {"bench"},
+	for _, tt := range []struct {
+		args []string
+		name string // the command the line names
+	}{
+		{[]string{"dev"}, "dev"}, {[]string{"serve"}, "serve"}, {[]string{"client", "list"}, "client list"},
+		{[]string{"client", "update", "x"}, "client update"}, {[]string{"user", "create"}, "user create"},
+		{[]string{"qr", "list"}, "qr list"}, {[]string{"keys", "rotate"}, "keys rotate"}, {[]string{"app", "approve"}, "app approve"},
+		{[]string{"ciba", "start"}, "ciba start"}, {[]string{"config", "print"}, "config print"},
+		{[]string{"backup"}, "backup"}, {[]string{"version"}, "version"}, {[]string{"bench"}, "bench"},
 	} {
-		name := "vippslogin " + strings.Join(args[:min(2, len(args))], " ")
-		if len(args) == 1 || args[1] == "x" {
-			name = "vippslogin " + args[0]
-		}
-		if args[0] == "client" && len(args) == 3 {
-			name = "vippslogin client update"
-		}
+		args, name := tt.args, "vippslogin "+tt.name
 		var stderr bytes.Buffer
 		code := run(context.Background(), append(args, "--nope"), func(string) string { return "" }, new(bytes.Buffer), &stderr)
 		want := name + ": unknown flag --nope (" + name + " --help lists the flags)\n"
