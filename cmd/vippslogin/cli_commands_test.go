@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -180,12 +183,18 @@ func TestCLIErrorLines(t *testing.T) {
 			t.Fatalf("%v exited %d", args, code)
 		}
 	}
+	// A server without the admin API's routes, as an older one lacks the
+	// newest.
+	old := httptest.NewServer(jsonapi.Routes(http.NewServeMux()))
+	defer old.Close()
 	for _, tt := range []struct {
 		args []string
 		env  map[string]string
 		code int
 		want string
 	}{
+		{[]string{"user", "unlock", "4712345678"}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "t", "VIPPSLOGIN_SERVER": old.URL}, 1,
+			"vippslogin user unlock: the server at " + old.URL + " has no such call: is it an older vippslogin than this command (`vippslogin version` says which this is), or not vippslogin at all?\n"},
 		{[]string{"user", "create", "--phone", "4798765432", "--pin", "1236"}, env, 1,
 			"vippslogin user create: A user with phone_number 4798765432 already exists; `vippslogin user update 4798765432` changes it"},
 		{[]string{"user", "get", "4700000000"}, env, 1,
@@ -217,9 +226,9 @@ func TestCLIErrorLines(t *testing.T) {
 		if code != tt.code || !strings.HasPrefix(got, tt.want) || strings.Count(got, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want %d and one line starting %q", tt.args, code, got, tt.code, tt.want)
 		}
-		for _, http := range []string{"/admin/v1", "PATCH ", "GET ", "POST ", " 404 ", "409", "Not Found"} {
-			if strings.Contains(got, http) {
-				t.Errorf("%v: stderr %q names HTTP (%q)", tt.args, got, http)
+		for _, h := range []string{"/admin/v1", "PATCH ", "GET ", "POST ", " 404 ", "409", "Not Found"} {
+			if strings.Contains(got, h) {
+				t.Errorf("%v: stderr %q names HTTP (%q)", tt.args, got, h)
 			}
 		}
 	}

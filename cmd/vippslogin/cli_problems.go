@@ -43,7 +43,7 @@ func (e *problemError) Unwrap() error { return e.p }
 func next(err error, status int, format string, args ...any) error {
 	var p *jsonapi.Problem
 	var done *problemError
-	if errors.As(err, &done) || !errors.As(err, &p) || p.Status != status {
+	if errors.As(err, &done) || !errors.As(err, &p) || p.Status != status || jsonapi.NoRoute(p) {
 		return err
 	}
 	return &problemError{p: p, next: fmt.Sprintf(format, args...)}
@@ -71,6 +71,8 @@ func (g group) explain(err error, server string) error {
 	switch {
 	case err == nil, errors.As(err, &done):
 		return err
+	case errors.As(err, &p) && jsonapi.NoRoute(p):
+		return &problemError{p: p, msg: "the server at " + server + " has no such call: is it an older vippslogin than this command (`vippslogin version` says which this is), or not vippslogin at all?"}
 	case errors.As(err, &p) && p.Status == http.StatusNotFound && g.notFound != "":
 		return next(err, http.StatusNotFound, "%s", g.notFound)
 	case errors.As(err, &p) && p.Status == http.StatusUnauthorized && strings.Contains(p.Header.Get("Www-Authenticate"), "invalid_token"):
