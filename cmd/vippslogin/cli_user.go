@@ -138,7 +138,7 @@ func userUpdate(fs *flag.FlagSet) adminRun {
 	var flagged admin.UserRequest
 	for _, s := range userStringFlags {
 		if s.patch != nil {
-			fs.StringVar(s.field(&flagged), s.name, "", s.usage)
+			fs.StringVar(s.field(&flagged), s.name, "", strings.TrimSuffix(s.usage, " (required to create)"))
 		}
 	}
 	fs.BoolVar(&flagged.EmailVerified, "email-verified", false, "the email address is verified")
