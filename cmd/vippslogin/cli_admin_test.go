@@ -330,7 +330,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
 		{"unknown subcommand", runClient, env, []string{"edit"}, true, false, []string{`"edit"`, "create, list, get, update, delete, rotate-secret"}},
-		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, unlock, delete"}},
+		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, unlock, consent, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},
 		{"extra argument", runKeys, env, []string{"rotate", "now"}, true, false, []string{"no arguments"}},

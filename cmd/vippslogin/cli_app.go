@@ -107,7 +107,7 @@ func runAppVerb(ctx context.Context, verb appVerb, args []string, getenv func(st
 		HTTP:    &http.Client{Timeout: app.DefaultTimeout},
 	}
 	if _, err := c.SignIn(ctx, *phone, *pin); err != nil {
-		return fmt.Errorf("sign in as %s: %w", *phone, detail(next(err, http.StatusTooManyRequests, "`vippslogin user unlock %s` ends the lock", *phone)))
+		return fmt.Errorf("sign in as %s: %w", *phone, detail(err))
 	}
 
 	var req app.Request

@@ -47,8 +47,8 @@ func TestBenchEveryWorkload(t *testing.T) {
 	}
 
 	users, err := (&admin.Client{BaseURL: s.BaseURL, Token: "dev-admin-token"}).ListUsers(t.Context())
-	if err != nil || len(users) != 4 {
-		t.Errorf("after the run the server has %d users (%v), want the 4 of the dev seed", len(users), err)
+	if err != nil || len(users) != 5 {
+		t.Errorf("after the run the server has %d users (%v), want the 5 of the dev seed", len(users), err)
 	}
 	clients, _ := (&admin.Client{BaseURL: s.BaseURL, Token: "dev-admin-token"}).ListClients(t.Context())
 	for _, c := range clients {

@@ -38,11 +38,21 @@ func clientGroup() group {
 				return printJSON(w)(c.RotateSecret(ctx, args[0]))
 			}
 		}},
+		{"set-secret", []string{"<client_id>"}, "give a client the secret --client-secret chooses; the old one stops working", func(fs *flag.FlagSet) adminRun {
+			chosen := fs.String("client-secret", "", "the new client_secret, at least 8 characters (required)")
+			return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
+				if *chosen == "" {
+					return usagef("--client-secret is required: the secret to give the client (rotate-secret generates one)")
+				}
+				return printJSON(w)(c.SetSecret(ctx, args[0], *chosen))
+			}
+		}},
 		{"webhooks", []string{"<client_id>"}, "show a client's webhook delivery log, newest first", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
 				return printJSON(w)(c.ListWebhooks(ctx, args[0]))
 			}
 		}},
+		{"events", []string{"<client_id>"}, "show a client's login events and why each failed, newest first (--follow for new ones)", clientEvents},
 		{"resend-webhook", []string{"<client_id>", "<event_id>"}, "send a failed webhook event again, as a new event due at once", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
 				ev, err := c.ResendWebhook(ctx, args[0], args[1])

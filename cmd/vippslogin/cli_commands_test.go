@@ -262,3 +262,42 @@ func TestUnknownFlagIsOneLine(t *testing.T) {
 }
 
 func secretMatches(u store.User, pin string) bool { return secret.Verify(u.PINHash, pin) }
+
+// client set-secret gives a chosen secret; user consent records a consent
+// that the client's logins then skip the page for.
+func TestSetSecretAndConsentCommands(t *testing.T) {
+	url, st := adminServer(t)
+	env := map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": cliToken, "VIPPSLOGIN_SERVER": url}
+	ok(t, runClient, env, nil, "create", "--client-id", "shop", "--name", "Shop", "--scope", "openid,name,email")
+	ok(t, runUser, env, nil, "create", "--phone", "4712345678", "--pin", "1236")
+
+	var c admin.ClientResponse
+	ok(t, runClient, env, &c, "set-secret", "shop", "--client-secret", "chosen-secret")
+	if stored, _ := st.GetClient(t.Context(), "shop"); c.ClientID != "shop" || c.ClientSecret != "" || !secret.Verify(stored.SecretHash, "chosen-secret") {
+		t.Errorf("client set-secret printed %+v; want the client, without the secret, which is now chosen-secret", c)
+	}
+
+	var consent admin.ConsentResponse
+	ok(t, runUser, env, &consent, "consent", "4712345678", "shop", "--scope", "openid,name", "--scope", "email")
+	stored, err := st.GetConsent(t.Context(), "4712345678", "shop")
+	if err != nil || consent.ClientID != "shop" || !slices.Equal(stored.Scopes, []string{"name", "email"}) {
+		t.Errorf("user consent printed %+v; stored %+v, %v", consent, stored, err)
+	}
+
+	var usage *usageError
+	for _, args := range [][]string{{"set-secret", "shop"}} {
+		if _, err := cli(t, runClient, env, args...); !errors.As(err, &usage) {
+			t.Errorf("client %v = %v, want a usage error", args, err)
+		}
+	}
+	for _, args := range [][]string{{"consent", "4712345678", "shop"}, {"consent", "4712345678", "--scope", "name"}} {
+		if _, err := cli(t, runUser, env, args...); !errors.As(err, &usage) {
+			t.Errorf("user %v = %v, want a usage error", args, err)
+		}
+	}
+	var stderr bytes.Buffer
+	code := run(t.Context(), []string{"user", "consent", "4712345678", "nope", "--scope", "name"}, func(k string) string { return env[k] }, new(bytes.Buffer), &stderr)
+	if want := "vippslogin user consent: No client has client_id \"nope\"; `vippslogin user list` and `vippslogin client list` list them\n"; code != 1 || stderr.String() != want {
+		t.Errorf("user consent to an unknown client: exit %d, %q; want 1, %q", code, stderr.String(), want)
+	}
+}

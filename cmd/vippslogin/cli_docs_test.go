@@ -134,8 +134,9 @@ func helpFlags(t *testing.T, cmdline []string) []string {
 // page's order with the deletes last (the last first), and each must
 // succeed. The JSON file
 // the page shows is the one user create --json reads; a QR code's id is
-// the one the qr create example made; an example with a placeholder (…)
-// only has its flags checked (TestCLIReferenceIsComplete).
+// the one the qr create example made; an example with a placeholder (…),
+// or that runs until interrupted (--follow), only has its flags checked
+// (TestCLIReferenceIsComplete).
 func TestCLIReferenceExamplesRun(t *testing.T) {
 	b, err := os.ReadFile("../../docs/cli.md")
 	if err != nil {
@@ -157,7 +158,8 @@ func TestCLIReferenceExamplesRun(t *testing.T) {
 	for _, block := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(doc, -1) {
 		for line := range strings.SplitSeq(strings.ReplaceAll(block[1], "\\\n", " "), "\n") {
 			args := shellWords(line)
-			if len(args) < 3 || args[0] != "vippslogin" || !slices.Contains([]string{"client", "user", "qr", "keys"}, args[1]) || strings.Contains(line, "…") {
+			if len(args) < 3 || args[0] != "vippslogin" || !slices.Contains([]string{"client", "user", "qr", "keys"}, args[1]) ||
+				strings.Contains(line, "…") || slices.Contains(args, "--follow") {
 				continue
 			}
 			if args[2] == "delete" {

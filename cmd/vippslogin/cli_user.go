@@ -42,6 +42,17 @@ func userGroup() group {
 				return printJSON(w)(c.UnlockUser(ctx, args[0]))
 			}
 		}},
+		{"consent", []string{"<phone_number>", "<client_id>"}, "record that the user has consented to share --scope with the client, so its logins skip the consent page", func(fs *flag.FlagSet) adminRun {
+			var scopes []string
+			fs.Var(&listFlag{values: &scopes, split: true}, "scope", "the `scopes` consented to, comma or space separated (repeatable; required); they replace any consent recorded")
+			return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
+				if len(scopes) == 0 {
+					return usagef("--scope is required: the scopes the user consents to, such as --scope name,email")
+				}
+				consent, err := c.PutConsent(ctx, args[0], args[1], scopes)
+				return printJSON(w)(consent, next(err, http.StatusNotFound, "`vippslogin user list` and `vippslogin client list` list them"))
+			}
+		}},
 		{"delete", []string{"<phone_number>"}, "delete a user and their sessions", func(*flag.FlagSet) adminRun {
 			return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
 				return deleted(w, "user", args[0], c.DeleteUser(ctx, args[0]))

@@ -116,9 +116,21 @@ func TestDevServesDiscoveryToGoOIDC(t *testing.T) {
 	s := startServer(t, "dev", nil, "--db", db)
 	issuer := s.BaseURL + "/access-management-1.0/access/"
 	banner := strings.Join(s.Banner, "\n")
-	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678", s.BaseURL + "/portal/"} {
+	for _, want := range []string{issuer, "dev-admin-token", "demo-client / demo-secret", "4712345678", s.BaseURL + "/portal/", "start here:  " + s.BaseURL + "/ "} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	// The pages the banner names answer, the landing page and the admin
+	// API's index among them.
+	for _, u := range []string{s.BaseURL + "/", s.BaseURL + "/admin/v1/", s.BaseURL + "/portal/", s.BaseURL + "/demo/", s.BaseURL + "/app/"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s (in the banner): %d", u, resp.StatusCode)
 		}
 	}
 
@@ -158,7 +170,7 @@ func TestRestartReusesKeysAndSeedsOnce(t *testing.T) {
 	for _, tt := range []struct {
 		cmd  []string
 		want int
-	}{{[]string{"user", "list"}, 4}, {[]string{"client", "list"}, 1}} {
+	}{{[]string{"user", "list"}, 5}, {[]string{"client", "list"}, 1}} {
 		var out strings.Builder
 		if code := run(context.Background(), tt.cmd, func(k string) string { return env[k] }, &out, io.Discard); code != 0 {
 			t.Fatalf("%v exited %d", tt.cmd, code)

@@ -18,6 +18,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
+	"github.com/vippslogin/vippslogin/internal/seed"
 	"github.com/vippslogin/vippslogin/internal/server"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/postgres"
@@ -43,6 +44,13 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	if err != nil {
 		return usagef("%v", err)
+	}
+	var seedFile seed.File
+	if cfg.Seed != "" {
+		// Read before anything starts, so that a mistake in it costs nothing.
+		if seedFile, err = seed.Load(cfg.Seed); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
@@ -94,10 +102,23 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 			return err
 		}
 	}
+	retention, err := cfg.EventsRetentionDuration()
+	if err != nil { // Validate has checked it
+		return fmt.Errorf("--events-retention %w", err)
+	}
 	srv := &server.Server{BaseURL: baseURL, Store: st, Keys: km, AdminToken: cfg.AdminToken, Logger: logger, Demo: mode == config.Dev,
-		Metrics: m, Tracing: tp}
+		Metrics: m, Tracing: tp, EventsRetention: retention}
 	m.WatchKeys(km, time.Now)
 	m.WatchBacklog(st, time.Now)
+	var seeded string
+	if cfg.Seed != "" {
+		report, err := srv.Seed(ctx, seedFile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		seeded = fmt.Sprintf("%s (%s)", cfg.Seed, report)
+	}
 	srv.Pprof, _ = cfg.PprofEnabled()                          // Validate checked it
 	srv.TrustedProxies, _ = clientip.Parse(cfg.TrustedProxies) // and this
 	if cfg.MetricsAddr != "" {
@@ -110,7 +131,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	if srv.MetricsListener != nil {
 		metricsURL = "http://" + srv.MetricsListener.Addr().String() + "/metrics"
 	}
-	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, kek)
+	printBanner(stdout, cfg, ln.Addr(), baseURL, metricsURL, seeded, kek)
 	return srv.Run(ctx, ln) // returns after the background loops, before st.Close
 }
 
@@ -158,15 +179,19 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metricsURL string, kek kekSource) {
+func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metricsURL, seeded string, kek kekSource) {
 	issuer := baseURL + oidc.IssuerPath
 	fmt.Fprintf(w, "vippslogin %s: listening on %s\n", cfg.Mode, addr)
+	fmt.Fprintf(w, "  start here:  %s/ (links to everything below)\n", baseURL)
 	fmt.Fprintf(w, "  issuer:      %s\n", issuer)
 	fmt.Fprintf(w, "  discovery:   %s.well-known/openid-configuration\n", issuer)
 	fmt.Fprintf(w, "  admin API:   %s/admin/v1/\n", baseURL)
 	fmt.Fprintf(w, "  portal:      %s/portal/ (sign in with the admin token)\n", baseURL)
 	fmt.Fprintf(w, "  database:    %s\n", cfg.DisplayDB())
 	fmt.Fprintf(w, "  metrics:     %s\n", metricsURL)
+	if seeded != "" {
+		fmt.Fprintf(w, "  seed file:   %s\n", seeded)
+	}
 	defer fmt.Fprintln(w) // a blank line ends the banner
 	if cfg.Mode != config.Dev {
 		return
@@ -178,6 +203,6 @@ func printBanner(w io.Writer, cfg config.Config, addr net.Addr, baseURL, metrics
 	if kek.file != "" {
 		fmt.Fprintf(w, "  signing keys encrypted with the dev key-encryption key in %s (serve mode needs --key-encryption-key)\n", kek.file)
 	}
-	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app); PIN %s\n",
-		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.PIN)
+	fmt.Fprintf(w, "  test users:  %s (Ada Lovelace), %s, %s (too young), %s (outdated app), %s (not active); PIN %s\n",
+		devseed.Ada, devseed.NoAddress, devseed.TooYoung, devseed.OutdatedApp, devseed.Inactive, devseed.PIN)
 }

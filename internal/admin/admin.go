@@ -60,35 +60,81 @@ const (
 
 var tokenLockout = secret.Lockout{Attempts: TokenAttempts, Lock: TokenLock}
 
-// Mount registers every admin route on mux, each behind the token check.
-func (a *API) Mount(mux *http.ServeMux) {
-	for pattern, h := range map[string]jsonapi.Handler{
-		"POST /admin/v1/clients":                                a.createClient,
-		"GET /admin/v1/clients":                                 a.listClients,
-		"GET /admin/v1/clients/{client_id}":                     a.getClient,
-		"PATCH /admin/v1/clients/{client_id}":                   a.updateClient,
-		"DELETE /admin/v1/clients/{client_id}":                  a.deleteClient,
-		"POST /admin/v1/clients/{client_id}/secret":             a.rotateSecret,
-		"GET /admin/v1/clients/{client_id}/webhooks":            a.listWebhooks,
-		"POST /admin/v1/clients/{client_id}/qr-codes":           a.createQRCode,
-		"GET /admin/v1/clients/{client_id}/qr-codes":            a.listQRCodes,
-		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":    a.getQRCode,
-		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}": a.deleteQRCode,
-		"POST /admin/v1/users":                                  a.createUser,
-		"POST /admin/v1/users/batch":                            a.createUsers,
-		"GET /admin/v1/users":                                   a.listUsers,
-		"GET /admin/v1/users/{phone_number}":                    a.getUser,
-		"PATCH /admin/v1/users/{phone_number}":                  a.updateUser,
-		"DELETE /admin/v1/users/{phone_number}":                 a.deleteUser,
-		"POST /admin/v1/keys/rotate":                            a.rotateKeys,
-		"GET /admin/v1/keys":                                    a.listKeys,
+// route is one admin API route: the pattern it is mounted at and its
+// handler.
+type route struct {
+	pattern string
+	handler jsonapi.Handler
+}
+
+// routes is the admin API's one route table: Mount serves it and the index
+// (GET /admin/v1/) lists it, so that the list cannot miss a route.
+func (a *API) routes() []route {
+	return []route{
+		{"POST /admin/v1/clients", a.createClient},
+		{"GET /admin/v1/clients", a.listClients},
+		{"GET /admin/v1/clients/{client_id}", a.getClient},
+		{"PATCH /admin/v1/clients/{client_id}", a.updateClient},
+		{"DELETE /admin/v1/clients/{client_id}", a.deleteClient},
+		{"POST /admin/v1/clients/{client_id}/secret", a.rotateSecret},
+		{"GET /admin/v1/clients/{client_id}/webhooks", a.listWebhooks},
+		{"GET /admin/v1/clients/{client_id}/events", a.listEvents},
+		{"POST /admin/v1/clients/{client_id}/qr-codes", a.createQRCode},
+		{"GET /admin/v1/clients/{client_id}/qr-codes", a.listQRCodes},
+		{"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}", a.getQRCode},
+		{"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}", a.deleteQRCode},
+		{"POST /admin/v1/users", a.createUser},
+		{"POST /admin/v1/users/batch", a.createUsers},
+		{"GET /admin/v1/users", a.listUsers},
+		{"GET /admin/v1/users/{phone_number}", a.getUser},
+		{"PATCH /admin/v1/users/{phone_number}", a.updateUser},
+		{"DELETE /admin/v1/users/{phone_number}", a.deleteUser},
+		{"POST /admin/v1/keys/rotate", a.rotateKeys},
+		{"GET /admin/v1/keys", a.listKeys},
 
 		// The merchant portal's (issue 14).
-		"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend": a.resendWebhook,
-		"POST /admin/v1/users/{phone_number}/unlock":              a.unlockUser,
-	} {
-		mux.Handle(pattern, a.authorize(h))
+		{"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend", a.resendWebhook},
+		{"POST /admin/v1/users/{phone_number}/unlock", a.unlockUser},
+
+		// The seed file's (issue 15).
+		{"PUT /admin/v1/clients/{client_id}/secret", a.setSecret},
+		{"PUT /admin/v1/users/{phone_number}/consents/{client_id}", a.putConsent},
 	}
+}
+
+// Mount registers every admin route on mux, each behind the token check,
+// and the index of them at GET /admin/v1/, which needs no token: it says
+// only what the documentation says, and a newcomer finds the API by it.
+func (a *API) Mount(mux *http.ServeMux) {
+	for _, rt := range a.routes() {
+		mux.Handle(rt.pattern, a.authorize(rt.handler))
+	}
+	mux.Handle("GET /admin/v1/{$}", jsonapi.Handler(a.index))
+}
+
+// Index is the answer to GET /admin/v1/: every route of the admin API.
+type Index struct {
+	// BaseURL is what every route's path is below.
+	BaseURL string `json:"base_url"`
+	// Authorization is how every route but the index is called.
+	Authorization string  `json:"authorization"`
+	Routes        []Route `json:"routes"`
+}
+
+// Route is one route of the admin API, its path below the base URL as
+// http.ServeMux patterns write it ({name} for a path parameter).
+type Route struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+}
+
+func (a *API) index(w http.ResponseWriter, r *http.Request) error {
+	idx := Index{BaseURL: a.BaseURL, Authorization: "Bearer <admin token> (the server's --admin-token; dev-admin-token in dev mode)"}
+	for _, rt := range a.routes() {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		idx.Routes = append(idx.Routes, Route{Method: method, Path: path})
+	}
+	return jsonapi.Write(w, http.StatusOK, idx)
 }
 
 // authorize checks the bearer token (RFC 6750 §2.1) with CheckToken.

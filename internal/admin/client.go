@@ -63,6 +63,13 @@ func (c *Client) RotateSecret(ctx context.Context, id string) (SecretResponse, e
 	return out, c.do(ctx, http.MethodPost, "/admin/v1/clients/"+url.PathEscape(id)+"/secret", nil, &out)
 }
 
+// SetSecret gives the client the chosen secret; setting the one it has
+// changes nothing.
+func (c *Client) SetSecret(ctx context.Context, id, secret string) (ClientResponse, error) {
+	var out ClientResponse
+	return out, c.do(ctx, http.MethodPut, "/admin/v1/clients/"+url.PathEscape(id)+"/secret", SecretRequest{ClientSecret: secret}, &out)
+}
+
 // CreateUser adds a test user.
 func (c *Client) CreateUser(ctx context.Context, req UserRequest) (UserResponse, error) {
 	var out UserResponse

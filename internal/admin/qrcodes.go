@@ -26,6 +26,11 @@ type QRCodeRequest struct {
 	Description string `json:"description"`
 	// RedirectURI, when given, must be one of the client's redirect URIs.
 	RedirectURI string `json:"redirect_uri,omitempty"`
+	// QRID, when given, is the code's qr_id: 8 letters and digits
+	// (flow.ValidQRID), so that a seed file or a test can print the code
+	// once and scan it on every run. A qr_id already taken, by any
+	// client, is refused with 409. Absent, a random one is drawn.
+	QRID string `json:"qr_id,omitempty"`
 }
 
 // QRCodeResponse is a QR code as the API shows it: URL is what the code
@@ -50,7 +55,8 @@ type QRCodeList struct {
 // is taken: with 62⁸ ids, more than once already means something is wrong.
 const qrCreateTries = 5
 
-// createQRCode registers a QR code for a client that has the qr flow.
+// createQRCode registers a QR code for a client that has the qr flow, with
+// the qr_id given or a random one.
 func (a *API) createQRCode(w http.ResponseWriter, r *http.Request) error {
 	var req QRCodeRequest
 	if err := jsonapi.Decode(w, r, &req); err != nil {
@@ -72,14 +78,24 @@ func (a *API) createQRCode(w http.ResponseWriter, r *http.Request) error {
 	case req.RedirectURI == "" && c.QRWebhookURL == "":
 		p.addf("Client %q has no qr_webhook_url, where a code without redirect_uri is answered: set one first, or give redirect_uri.", id)
 	}
+	if req.QRID != "" && !flow.ValidQRID(req.QRID) {
+		p.addf("qr_id %q must be %d letters (a–z, A–Z) and digits, such as oKAz7q1O; leave it out to have one drawn.", req.QRID, flow.QRIDLength)
+	}
 	if err := p.err(); err != nil {
 		return err
 	}
-	q := store.QRCode{ClientID: id, Description: req.Description, RedirectURI: req.RedirectURI, CreatedAt: a.now()}
-	for range qrCreateTries {
-		q.ID = flow.NewQRID()
-		if err = a.Store.CreateQRCode(r.Context(), q); !errors.Is(err, store.ErrExists) {
-			break
+	q := store.QRCode{ID: req.QRID, ClientID: id, Description: req.Description, RedirectURI: req.RedirectURI, CreatedAt: a.now()}
+	if q.ID != "" {
+		err = a.Store.CreateQRCode(r.Context(), q)
+		if errors.Is(err, store.ErrExists) {
+			return jsonapi.Errorf(http.StatusConflict, "The qr_id %q is taken, by this client or another; pick another, or leave qr_id out to have one drawn.", q.ID)
+		}
+	} else {
+		for range qrCreateTries {
+			q.ID = flow.NewQRID()
+			if err = a.Store.CreateQRCode(r.Context(), q); !errors.Is(err, store.ErrExists) {
+				break
+			}
 		}
 	}
 	if err != nil {

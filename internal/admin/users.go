@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -130,6 +131,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if body.PhoneNumber != nil {
 		return jsonapi.Errorf(http.StatusBadRequest, "phone_number cannot be changed: it identifies the user. Delete the user and create one with the new number.")
 	}
+	phone := r.PathValue("phone_number")
 	var pinHash string
 	if body.PIN != nil {
 		var p problems
@@ -137,18 +139,30 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		if err := p.err(); err != nil {
 			return err
 		}
-		pinHash = secret.Hash(*body.PIN) // outside the transaction: it is slow on purpose
+		// Outside the transaction, both: they are slow on purpose. The PIN
+		// the user has keeps its hash, so that a seed file applied twice
+		// leaves the user as they were; the hash read is one of this very
+		// PIN, right to store even if another PIN was set meanwhile.
+		old, err := a.Store.GetUser(r.Context(), phone)
+		if err != nil {
+			return notFound(err, noUser(phone))
+		}
+		if pinHash = old.PINHash; !secret.Verify(old.PINHash, *body.PIN) {
+			pinHash = secret.Hash(*body.PIN)
+		}
 	}
-	phone := r.PathValue("phone_number")
 	now := a.now()
 	u, err := a.Store.UpdateUser(r.Context(), phone, func(u store.User) (store.User, error) {
+		before := u
 		applyUserPatch(&u, body.UserPatch)
 		if pinHash != "" {
-			// A new PIN is how an operator unlocks a user locked out by
-			// wrong PINs.
+			// A PIN in the patch is how an operator unlocks a user locked
+			// out by wrong PINs.
 			u.PINHash, u.FailedPINAttempts, u.LockedUntil = pinHash, 0, time.Time{}
 		}
-		u.UpdatedAt = now
+		if !sameUser(before, u) {
+			u.UpdatedAt = now // a patch that changes nothing leaves updated_at as it was
+		}
 		return u, validateUser(u, now).err()
 	})
 	if err != nil {
@@ -171,6 +185,13 @@ func applyUserPatch(u *store.User, p UserPatch) {
 		// The store signs a user made inactive out of app and browsers.
 		u.Inactive = !*p.Active
 	}
+}
+
+// sameUser reports whether two records of a user hold the same: every
+// field the API shows, the PIN's hash and the wrong PINs counted.
+func sameUser(a, b store.User) bool {
+	return reflect.DeepEqual(userResponse(a, time.Time{}), userResponse(b, time.Time{})) &&
+		a.PINHash == b.PINHash && a.FailedPINAttempts == b.FailedPINAttempts && a.LockedUntil.Equal(b.LockedUntil)
 }
 
 // unlockUser ends a lock set by wrong PINs and clears their count, so

@@ -92,6 +92,13 @@ type SecretResponse struct {
 	ClientSecret string `json:"client_secret"`
 }
 
+// SecretRequest is the body of PUT /admin/v1/clients/{client_id}/secret:
+// a chosen secret of at least MinSecretLength characters, which replaces
+// the client's. The answer is the client, without the secret.
+type SecretRequest struct {
+	ClientSecret string `json:"client_secret"`
+}
+
 // UserRequest is the body of POST /admin/v1/users. PIN is required; it is
 // stored hashed and never shown again.
 type UserRequest struct {
@@ -221,4 +228,39 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// EventResponse is one entry of a client's integration debugger: a step of
+// a login and how it went (store.Event).
+type EventResponse struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Flow    string    `json:"flow"`
+	Step    string    `json:"step"`
+	Outcome string    `json:"outcome"`
+	// Error is the error code the client got; absent on success.
+	Error       string `json:"error,omitempty"`
+	Explanation string `json:"explanation"`
+	// Params are the request's non-secret parameters (debugger.Params).
+	Params map[string]string `json:"params"`
+}
+
+// EventList is the answer to GET /admin/v1/clients/{client_id}/events:
+// a page of events, newest first. NextCursor, when set, is the cursor of
+// the next (older) page.
+type EventList struct {
+	Events     []EventResponse `json:"events"`
+	NextCursor string          `json:"next_cursor,omitempty"`
+}
+
+// EventQuery is what ListEvents asks for; the zero value is the newest
+// DefaultEventLimit events.
+type EventQuery struct {
+	// Cursor is a previous page's NextCursor.
+	Cursor string
+	// Limit is the page size, 1 to MaxEventLimit; 0 is DefaultEventLimit.
+	Limit int
+	// Outcome (success, failure) and Flow (browser, ciba, qr, token,
+	// consent), when set, filter the events.
+	Outcome, Flow string
 }

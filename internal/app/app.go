@@ -168,6 +168,8 @@ func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, erro
 			outcome = errWrongPIN
 			if secret.Locked(u.LockedUntil, now) {
 				outcome = locked(u.LockedUntil, now)
+			} else if pinLockout.Left(u.FailedPINAttempts) == 1 {
+				outcome = errLastPINAttempt
 			}
 			u.UpdatedAt = now
 			return u, nil
@@ -188,14 +190,38 @@ func (a *API) checkPIN(ctx context.Context, phone, pin string) (store.User, erro
 	return user, outcome
 }
 
+// lockMinutes is LockDuration in whole minutes, as the answers say it.
+var lockMinutes = int(LockDuration.Minutes())
+
+// errLastPINAttempt refuses a wrong PIN that leaves one attempt before the
+// lock, and says so, so that the app can warn the user before the PIN they
+// type next. It comes only at that last attempt: an unknown number never
+// gets it, but the lock that follows tells as much anyway. Its extension
+// members carry the numbers (attempts_left, lock_minutes) for an app that
+// words the warning itself.
+var errLastPINAttempt = &jsonapi.Problem{
+	Status:     http.StatusUnauthorized,
+	Title:      http.StatusText(http.StatusUnauthorized),
+	Detail:     "Wrong phone number or PIN. 1 attempt left before a " + strconv.Itoa(lockMinutes) + "-minute lock.",
+	Header:     errWrongPIN.Header,
+	Extensions: map[string]any{"attempts_left": 1, "lock_minutes": lockMinutes},
+}
+
+// UnlockHint is how a user locked out by wrong PINs gets in again before
+// the lock ends.
+const UnlockHint = "An administrator can unlock the user at once: vippslogin user unlock <phone_number>, or Unlock on the user's page in the merchant portal."
+
+// locked refuses a sign-in while wrong PINs keep the user locked: how long
+// for (also as the extension member locked_minutes) and how to unlock.
 func locked(until, now time.Time) *jsonapi.Problem {
 	secs := secret.RetryAfter(until, now)
 	minutes := (secs + 59) / 60
 	return &jsonapi.Problem{
-		Status: http.StatusTooManyRequests,
-		Title:  http.StatusText(http.StatusTooManyRequests),
-		Detail: "Too many wrong PINs: this user is locked out for " + strconv.Itoa(minutes) + " more minute(s).",
-		Header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+		Status:     http.StatusTooManyRequests,
+		Title:      http.StatusText(http.StatusTooManyRequests),
+		Detail:     "Too many wrong PINs: this user is locked out for " + strconv.Itoa(minutes) + " more minute(s). " + UnlockHint,
+		Header:     http.Header{"Retry-After": {strconv.Itoa(secs)}},
+		Extensions: map[string]any{"locked_minutes": minutes},
 	}
 }
 

@@ -15,12 +15,27 @@ import (
 // script in it calls the app API relative to the page, which keeps it
 // working below a base path.
 func page(w http.ResponseWriter, r *http.Request) error {
-	name := "index.html"
-	if f := r.PathValue("file"); f != "" {
-		name = f
+	name := r.PathValue("file")
+	var (
+		b   []byte
+		err error
+	)
+	switch name {
+	case "":
+		name = "index.html"
+		// The login pages' rule (web.Language); the page's own switch,
+		// kept in the browser, overrides it.
+		b, err = web.TestAppIndex(web.Language(r.Header.Get("Accept-Language")))
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Vary", "Accept-Language")
+	case "index.html":
+		err = fs.ErrNotExist
+	default:
+		b, err = fs.ReadFile(web.TestApp(), name)
 	}
-	b, err := fs.ReadFile(web.TestApp(), name)
-	if err != nil || name == "index.html" && r.PathValue("file") != "" {
+	if err != nil {
 		// Embedded files cannot fail to read: whatever did not read is not there.
 		return jsonapi.Errorf(http.StatusNotFound, "There is no file %q in the test app.", name)
 	}

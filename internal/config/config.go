@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,8 +15,10 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vippslogin/vippslogin/internal/clientip"
 )
@@ -63,6 +66,12 @@ type Config struct {
 	// believed, comma-separated IPs and CIDR prefixes (clientip.Parse reads
 	// it); empty trusts none.
 	TrustedProxies string
+	// EventsRetention is how long the integration debugger keeps a
+	// client's events, a Go duration (EventsRetentionDuration reads it).
+	EventsRetention string
+	// Seed is a seed file (YAML or JSON, docs/seed.md) of clients, users,
+	// QR codes and consents to create or update at start, in either mode.
+	Seed string
 }
 
 // Log formats.
@@ -105,6 +114,34 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.Pprof }, nil},
 	{"trusted-proxies", "VIPPSLOGIN_TRUSTED_PROXIES", "comma-separated IPs and CIDRs of reverse proxies whose X-Forwarded-For gives the client's address in the logs (default none)",
 		func(c *Config) *string { return &c.TrustedProxies }, nil},
+	{"events-retention", "VIPPSLOGIN_EVENTS_RETENTION", "how long the integration debugger keeps a client's login events, e.g. 168h or 30m",
+		func(c *Config) *string { return &c.EventsRetention }, map[string]string{Dev: DefaultEventsRetention, Serve: DefaultEventsRetention}},
+	{"seed", "VIPPSLOGIN_SEED", "YAML or JSON file of clients, users, QR codes and consents to create or update at start (docs/seed.md)",
+		func(c *Config) *string { return &c.Seed }, nil},
+}
+
+// DefaultEventsRetention is --events-retention's default: 7 days, the
+// debugger's own default (debugger.DefaultRetention, which
+// TestEventsRetentionDefault holds it to).
+const DefaultEventsRetention = "168h"
+
+// Bounds of --events-retention: long enough to read an event, short
+// enough that the debugger cannot become a log kept for ever.
+const (
+	minEventsRetention = time.Minute
+	maxEventsRetention = 90 * 24 * time.Hour
+)
+
+// EventsRetentionDuration reads --events-retention; empty is the default.
+func (c Config) EventsRetentionDuration() (time.Duration, error) {
+	d, err := time.ParseDuration(cmp.Or(c.EventsRetention, DefaultEventsRetention))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("is %q; want a duration such as 168h or 30m", c.EventsRetention)
+	case d < minEventsRetention || d > maxEventsRetention:
+		return 0, fmt.Errorf("is %s; want from %s to %s", d, minEventsRetention, maxEventsRetention)
+	}
+	return d, nil
 }
 
 // Parse reads the configuration for mode from args, falling back to the
@@ -191,6 +228,23 @@ var checks = []check{
 	{"--trusted-proxies", func(c Config) string {
 		if _, err := clientip.Parse(c.TrustedProxies); err != nil {
 			return err.Error()
+		}
+		return ""
+	}},
+	{"--events-retention", func(c Config) string {
+		if _, err := c.EventsRetentionDuration(); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
+	{"--seed", func(c Config) string {
+		if c.Seed == "" {
+			return ""
+		}
+		if fi, err := os.Stat(c.Seed); err != nil {
+			return fmt.Sprintf("cannot be read: %v", err)
+		} else if !fi.Mode().IsRegular() {
+			return fmt.Sprintf("%q is not a file", c.Seed)
 		}
 		return ""
 	}},

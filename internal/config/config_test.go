@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vippslogin/vippslogin/internal/debugger"
 )
 
 func env(kv ...string) func(string) string {
@@ -33,7 +35,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info"}
+	want := Config{Mode: Dev, Addr: "127.0.0.1:8080", DB: ".vippslogin/vippslogin.db", AdminToken: DevAdminToken, LogFormat: LogText, LogLevel: "info", EventsRetention: DefaultEventsRetention}
 	if cfg != want {
 		t.Errorf("dev defaults = %+v, want %+v", cfg, want)
 	}
@@ -106,6 +108,9 @@ func TestValidate(t *testing.T) {
 		{"pprof without a metrics listener", func(c *Config) { c.Pprof = "on" }, "--pprof needs --metrics-addr"},
 		{"pprof garbled", func(c *Config) { c.Pprof = "yes please" }, "--pprof is \"yes please\""},
 		{"trusted proxies", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, 192.0.2.7, fd00::/8" }, ""},
+		{"seed missing", func(c *Config) { c.Seed = "/nonexistent/seed.yaml" }, "--seed cannot be read: stat /nonexistent/seed.yaml: no such file"},
+		{"seed a directory", func(c *Config) { c.Seed = "." }, `--seed "." is not a file`},
+		{"seed a file", func(c *Config) { c.Seed = "config.go" }, ""},
 		{"trusted proxies garbled", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, proxy.internal" }, `--trusted-proxies entry "proxy.internal" is not an IP address or CIDR prefix`},
 		{"trusted proxies bad prefix", func(c *Config) { c.TrustedProxies = "10.0.0.0/40" }, `--trusted-proxies entry "10.0.0.0/40" is not a CIDR prefix`},
 		{"garbled key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "not a key!" }, "--key-encryption-key is neither"},
@@ -217,5 +222,18 @@ func TestParseTrustedProxies(t *testing.T) {
 	_, err := Parse(Dev, nil, env("VIPPSLOGIN_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.256"), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `"10.0.0.256"`) || !strings.Contains(err.Error(), "VIPPSLOGIN_TRUSTED_PROXIES") {
 		t.Errorf("a bad entry in the environment: %v; want an error naming the entry and the variable", err)
+	}
+}
+
+// The flag's default is the debugger's own.
+func TestEventsRetentionDefault(t *testing.T) {
+	d, err := Config{EventsRetention: DefaultEventsRetention}.EventsRetentionDuration()
+	if err != nil || d != debugger.DefaultRetention {
+		t.Errorf("DefaultEventsRetention = %q (%v, %v), want debugger.DefaultRetention %v", DefaultEventsRetention, d, err, debugger.DefaultRetention)
+	}
+	for _, bad := range []string{"7d", "10s", "2400h", "-1h"} {
+		if _, err := (Config{EventsRetention: bad}).EventsRetentionDuration(); err == nil {
+			t.Errorf("--events-retention %q is accepted", bad)
+		}
 	}
 }

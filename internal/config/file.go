@@ -146,16 +146,26 @@ func isKey(key string) bool {
 	return false
 }
 
-// suggest returns ` (did you mean "k"?)` for the known key closest to key,
+// suggest returns ` (did you mean "k"?)` for the flag name closest to key,
 // or "" when none is close.
 func suggest(key string) string {
-	best, bestDist := "", 4
+	var names []string
 	for _, s := range flagSpecs {
-		if s.name == configKey {
-			continue
+		if s.name != configKey {
+			names = append(names, s.name)
 		}
-		if d := editDistance(strings.ToLower(key), s.name); d < bestDist {
-			best, bestDist = s.name, d
+	}
+	return DidYouMean(key, names)
+}
+
+// DidYouMean returns ` (did you mean "k"?)` for the known key closest to
+// key, or "" when none is close: the hint after an unknown key in a config
+// file, and in a seed file.
+func DidYouMean(key string, known []string) string {
+	best, bestDist := "", 4
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
 		}
 	}
 	if best == "" {

@@ -189,7 +189,25 @@ func (s *Shop) show(ctx context.Context, provider *oidc.Provider, raw string, to
 	var claims, infoClaims json.RawMessage
 	idToken.Claims(&claims)
 	info.Claims(&infoClaims)
-	return web.DemoPage{IDToken: indent(claims), Userinfo: indent(infoClaims), Name: displayName(infoClaims)}, http.StatusOK
+	return web.DemoPage{IDToken: indent(claims), Userinfo: indent(infoClaims), Name: displayName(infoClaims), LogoutURL: s.logoutURL(provider, raw)}, http.StatusOK
+}
+
+// logoutURL is where the shop's "Log out" button sends the browser: the
+// issuer's end_session_endpoint (from discovery, as a merchant finds it)
+// with the ID token as id_token_hint and the shop as the registered
+// post-logout redirect URI (OpenID Connect RP-Initiated Logout 1.0 §2).
+// Empty when the issuer advertises none.
+func (s *Shop) logoutURL(provider *oidc.Provider, rawIDToken string) string {
+	var meta struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.EndSession == "" {
+		return ""
+	}
+	return meta.EndSession + "?" + url.Values{
+		"id_token_hint":            {rawIDToken},
+		"post_logout_redirect_uri": {s.BaseURL + "/demo/"},
+	}.Encode()
 }
 
 func indent(raw json.RawMessage) string {

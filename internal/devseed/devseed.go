@@ -24,6 +24,7 @@ const (
 	NoAddress   = "4712345679" // no address, unverified email
 	TooYoung    = "4712345680" // fifteen years old less a day
 	OutdatedApp = "4712345681" // an app too old to log in
+	Inactive    = "4712345682" // an account that is not active
 
 	// OutdatedAppVersion is the app version the outdated user has.
 	OutdatedAppVersion = "1.0.0"
@@ -151,6 +152,11 @@ func users(now time.Time) []store.User {
 			PhoneNumber: OutdatedApp, PINHash: pin, GivenName: "Gamle", FamilyName: "Appsen",
 			Birthdate: "1950-06-15", Email: "gamle.appsen@example.com", EmailVerified: true,
 			AppVersion: OutdatedAppVersion, CreatedAt: now, UpdatedAt: now,
+		},
+		{
+			PhoneNumber: Inactive, PINHash: pin, GivenName: "Sovende", FamilyName: "Konto",
+			Birthdate: "1970-03-03", Email: "sovende.konto@example.com", EmailVerified: true,
+			Inactive: true, CreatedAt: now, UpdatedAt: now,
 		},
 	}
 }

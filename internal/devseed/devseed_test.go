@@ -35,8 +35,8 @@ func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
 	}
 	users, _ := st.ListUsers(ctx)
 	clients, _ := st.ListClients(ctx)
-	if len(users) != 4 || len(clients) != 1 {
-		t.Errorf("after two seeds: %d users, %d clients; want 4 and 1", len(users), len(clients))
+	if len(users) != 5 || len(clients) != 1 {
+		t.Errorf("after two seeds: %d users, %d clients; want 5 and 1", len(users), len(clients))
 	}
 	c, _ = st.GetClient(ctx, ClientID)
 	want := []string{"http://localhost:8080/demo/callback", "http://localhost:3000/callback", "demo-app://callback",
@@ -54,5 +54,8 @@ func TestSeedIsIdempotentAndKeepsTheYoungUserYoung(t *testing.T) {
 	}
 	if u, _ := st.GetUser(ctx, OutdatedApp); u.AppVersion != OutdatedAppVersion {
 		t.Errorf("outdated-app user has app version %q", u.AppVersion)
+	}
+	if u, err := st.GetUser(ctx, Inactive); err != nil || !u.Inactive {
+		t.Errorf("the inactive user = %+v, %v", u, err)
 	}
 }

@@ -53,7 +53,7 @@ func Call(ctx context.Context, hc *http.Client, method, url, token string, in, o
 		if json.Unmarshal(raw, &p) != nil || p.Detail == "" {
 			p.Title, p.Detail = http.StatusText(resp.StatusCode), fmt.Sprintf("%s %s answered %s", method, url, resp.Status)
 		}
-		return &Problem{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, Header: resp.Header}
+		return &Problem{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, Header: resp.Header, Extensions: extensions(raw)}
 	}
 	if out == nil || len(raw) == 0 {
 		return nil
@@ -62,4 +62,19 @@ func Call(ctx context.Context, hc *http.Client, method, url, token string, in, o
 		return fmt.Errorf("%s %s: decode answer: %w", method, url, err)
 	}
 	return nil
+}
+
+// extensions are a problem's members beyond the standard ones, or nil.
+func extensions(raw []byte) map[string]any {
+	var all map[string]any
+	if json.Unmarshal(raw, &all) != nil {
+		return nil
+	}
+	for _, std := range []string{"type", "title", "status", "detail", "instance"} {
+		delete(all, std)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
 }

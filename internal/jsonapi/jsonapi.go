@@ -28,6 +28,11 @@ type Problem struct {
 	Detail string
 	// Header is added to the response, e.g. Retry-After or WWW-Authenticate.
 	Header http.Header
+	// Extensions are members of the problem object beside the standard
+	// ones (RFC 9457 §3.2), for what a client acts on rather than shows,
+	// such as how many attempts are left. Their names must not be a
+	// standard member's.
+	Extensions map[string]any
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
@@ -83,12 +88,20 @@ func WriteProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	json.NewEncoder(w).Encode(struct {
+	body, _ := json.Marshal(struct {
 		Type   string `json:"type"`
 		Title  string `json:"title"`
 		Status int    `json:"status"`
 		Detail string `json:"detail"`
 	}{"about:blank", p.Title, p.Status, p.Detail})
+	if len(p.Extensions) > 0 {
+		// The standard members first, as without extensions, then the
+		// extensions' (json.Marshal sorts a map's keys).
+		if ext, err := json.Marshal(p.Extensions); err == nil && len(ext) > 2 {
+			body = append(append(body[:len(body)-1], ','), ext[1:]...)
+		}
+	}
+	w.Write(append(body, '\n'))
 }
 
 // Write writes v as JSON with the given status.

@@ -40,6 +40,7 @@ type Metrics struct {
 	appAnswers      *prometheus.CounterVec
 	webhookAttempts *prometheus.CounterVec
 	storeDuration   *prometheus.HistogramVec
+	eventsDropped   *prometheus.CounterVec
 }
 
 // New returns the metrics of one server, with the Go runtime, process and
@@ -82,15 +83,25 @@ func New() *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"operation"}),
 	}
+	m.eventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "debugger_events_dropped_total",
+		Help: "Integration debugger events lost, by reason: full (the recorder's buffer was full) or store (the database refused their batch).",
+	}, []string{"reason"})
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(),
 		m.requests, m.requestDuration,
 		m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.appAnswers,
-		m.webhookAttempts, m.storeDuration,
+		m.webhookAttempts, m.storeDuration, m.eventsDropped,
 	)
 	return m
+}
+
+// EventsDropped counts n debugger events lost for reason (the debugger
+// Recorder's Dropped).
+func (m *Metrics) EventsDropped(reason string, n int) {
+	m.eventsDropped.WithLabelValues(reason).Add(float64(n))
 }
 
 // buildInfo is vippslogin_build_info: always 1, with the version, the VCS

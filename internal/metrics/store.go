@@ -513,3 +513,21 @@ func (t *timedStore) Backlog(ctx context.Context, now time.Time) (_ store.Backlo
 	defer op.end(&err)
 	return t.st.Backlog(ctx, now)
 }
+
+func (t *timedStore) AddEvents(ctx context.Context, events []store.Event) (err error) {
+	ctx, op := t.start(ctx, "AddEvents")
+	defer op.end(&err)
+	return t.st.AddEvents(ctx, events)
+}
+
+func (t *timedStore) ListEvents(ctx context.Context, clientID string, q store.EventQuery) (_ []store.Event, err error) {
+	ctx, op := t.start(ctx, "ListEvents")
+	defer op.end(&err)
+	return t.st.ListEvents(ctx, clientID, q)
+}
+
+func (t *timedStore) TrimEvents(ctx context.Context, before time.Time, keep, limit int) (_ int, err error) {
+	ctx, op := t.start(ctx, "TrimEvents")
+	defer op.end(&err)
+	return t.st.TrimEvents(ctx, before, keep, limit)
+}

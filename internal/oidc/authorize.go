@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -44,11 +46,13 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	state := params.Get("state")
 	fail := func(code, description string) {
+		p.recordAuthorize(client.ID, params, code, description)
 		http.Redirect(w, r, flow.ErrorRedirect(redirectURI, state, p.Issuer(), code, description), redirectStatus(r))
 	}
 	req, oerr := p.authorizeRequest(client, redirectURI, params)
 	if oerr != nil {
-		fail(oerr.Code, oerr.Description)
+		p.recordAuthorize(client.ID, params, oerr.Code, cmp.Or(oerr.explain, oerr.Description))
+		http.Redirect(w, r, flow.ErrorRedirect(redirectURI, state, p.Issuer(), oerr.Code, oerr.Description), redirectStatus(r))
 		return
 	}
 	now := p.now()
@@ -123,14 +127,20 @@ func (p *Provider) authorizeClient(w http.ResponseWriter, r *http.Request, param
 		web.ErrorPage(w, r, http.StatusServiceUnavailable, "Vipps Login is unavailable", "The login could not be started; try again in a moment.")
 		return store.Client{}, "", false
 	}
+	// From here the client is known: what the page says goes to its
+	// debugger too.
+	known := func(title, detail string) (store.Client, string, bool) {
+		p.recordAuthorize(client.ID, params, ErrInvalidRequest, detail)
+		return page(title, detail)
+	}
 	switch {
 	case len(uris) == 0 || uris[0] == "":
-		return page("Missing redirect_uri", "The login request has no redirect_uri. It is required, and must be one of the URIs registered for the client.")
+		return known("Missing redirect_uri", "The login request has no redirect_uri. It is required, and must be one of the URIs registered for the client.")
 	case len(uris) > 1:
-		return page("Repeated redirect_uri", "The login request has redirect_uri more than once; send it once.")
+		return known("Repeated redirect_uri", "The login request has redirect_uri more than once; send it once.")
 	}
 	if !slices.Contains(client.RedirectURIs, uris[0]) {
-		return page("Unregistered redirect_uri", mismatch(uris[0], client.RedirectURIs))
+		return known("Unregistered redirect_uri", mismatch(uris[0], client.RedirectURIs))
 	}
 	return client, uris[0], true
 }
@@ -175,7 +185,8 @@ func (p *Provider) authorizeRequest(client store.Client, redirectURI string, par
 	}
 	state := params.Get("state")
 	if len(state) < minStateLength {
-		return invalid("state is required and must be at least %d characters.", minStateLength)
+		lr, e := invalid("state is required and must be at least %d characters.", minStateLength)
+		return lr, explained(e, debugger.StateTooShort(len(state), minStateLength))
 	}
 	scopes, serr := requestScopes(client, params.Get("scope"))
 	if serr != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -69,12 +70,16 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 		return store.Client{}, err
 	}
 	if err := p.checkSecret(ctx, c, pass); err != nil {
+		if e, ok := errors.AsType[*Error](err); ok && e.Code == ErrInvalidClient {
+			e.explain = debugger.WrongSecret(method)
+		}
 		return store.Client{}, err
 	}
 	if method != c.TokenEndpointAuthMethod {
-		return store.Client{}, oauthError(ErrInvalidClient,
+		return store.Client{}, explained(oauthError(ErrInvalidClient,
 			"The client is registered for %s and must authenticate %s; this request %s.",
-			c.TokenEndpointAuthMethod, methodHow(c.TokenEndpointAuthMethod), requestHow(method))
+			c.TokenEndpointAuthMethod, methodHow(c.TokenEndpointAuthMethod), requestHow(method)),
+			debugger.WrongAuthMethod(c.TokenEndpointAuthMethod, method))
 	}
 	return c, nil
 }

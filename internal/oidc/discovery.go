@@ -15,6 +15,7 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/flow"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -32,6 +33,9 @@ type Provider struct {
 	Store   store.Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Events, when set, records the outcome of authorize and token
+	// requests of known clients for the integration debugger.
+	Events *debugger.Recorder
 
 	// auth is what client authentication keeps in this process: verified
 	// secrets, the unknown clients' budget, the chosen secrets' turns.

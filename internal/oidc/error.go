@@ -42,6 +42,21 @@ type Error struct {
 	ErrorCode string
 	// Header is added to the response, e.g. WWW-Authenticate.
 	Header http.Header
+
+	// explain, when set, is the integration debugger's explanation of the
+	// error, for the client's developer: more than the response may say
+	// (the response to a wrong secret must not tell it from an unknown
+	// client). It is never written to the response.
+	explain string
+	// relayed marks a poll answer that only repeats how the login ended:
+	// that end is the login's event (debugger.Watch), not the poll's.
+	relayed bool
+}
+
+// explained is e with the debugger's explanation text.
+func explained(e *Error, text string) *Error {
+	e.explain = text
+	return e
 }
 
 func (e *Error) Error() string {
@@ -90,6 +105,12 @@ func writeError(w http.ResponseWriter, e *Error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorBody{e.Code, flow.ErrorDescription(e.Description), e.Hint, e.ErrorCode})
 }
+
+// WriteError writes e as every JSON endpoint writes its errors
+// (writeError), for a handler in front of the server's, such as
+// vippstest's faults, whose made-up error must look exactly like a real
+// one.
+func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e) }
 
 // ErrTemporarilyUnavailable is the answer while the database cannot be
 // reached, with status 503 (RFC 6749 §4.1.2.1 names it for authorize; the

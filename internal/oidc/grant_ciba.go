@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -71,6 +72,11 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 				return lr, none, k.errInBrowser()
 			}
 			return lr, none, oauthError(ErrInvalidGrant, "The auth_req_id was already redeemed; its tokens were issued once.")
+		case lr.Status == store.LoginFailed && lr.Error == ErrExpiredToken:
+			// Polling on after expiry is the client's own mistake.
+			e := cibaFailure(lr)
+			e.relayed, e.explain = false, debugger.PolledAfterExpiry(lr.ExpiresAt)
+			return lr, none, e
 		case lr.Status == store.LoginFailed:
 			return lr, none, cibaFailure(lr)
 		case !now.Before(lr.ExpiresAt):
@@ -96,8 +102,10 @@ func (p *Provider) pollAuthReq(ctx context.Context, r *http.Request, form url.Va
 		// Waiting. The interval is counted between polls, with slack for
 		// jitter (pollTooSoon; DESIGN §4).
 		if pollTooSoon(lr.LastPolledAt, now, lr.PollInterval) {
+			broken := lr.PollInterval
 			lr.PollInterval += cibaSlowDownStep
-			outcome = oauthError(ErrSlowDown, "Polled sooner than the interval; wait at least %d seconds between polls from now on.", int(lr.PollInterval/time.Second))
+			outcome = explained(oauthError(ErrSlowDown, "Polled sooner than the interval; wait at least %d seconds between polls from now on.", int(lr.PollInterval/time.Second)),
+				debugger.SlowDown(now.Sub(lr.LastPolledAt), broken, lr.PollInterval))
 		} else {
 			outcome = oauthError(ErrAuthorizationPending, "The authorization request is still pending.")
 		}
@@ -142,7 +150,16 @@ func errUnknownAuthReq() *Error {
 // cibaFailure is the token error of a request that ended without approval:
 // expired_token after expiry, else access_denied with the reason, and
 // Vipps' error_code when it is one.
+//
+// The answer only relays how the login ended, which is the login's event
+// (debugger.Watch), so it is marked relayed.
 func cibaFailure(lr store.LoginRequest) *Error {
+	e := relayedFailure(lr)
+	e.relayed = true
+	return e
+}
+
+func relayedFailure(lr store.LoginRequest) *Error {
 	switch lr.Error {
 	case ErrExpiredToken:
 		return oauthError(ErrExpiredToken, "The auth_req_id has expired: the user did not answer in time. Start a new login.")

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/store"
@@ -119,7 +121,7 @@ func (p *Provider) codeToRedeem(ctx context.Context, hash string, now time.Time)
 	case err != nil:
 		return c, err
 	case !c.UsedAt.IsZero():
-		return c, p.replayed(ctx, hash, now)
+		return c, p.replayed(ctx, hash, now, c.UsedAt)
 	}
 	return c, nil
 }
@@ -128,23 +130,25 @@ func (p *Provider) codeToRedeem(ctx context.Context, hash string, now time.Time)
 // store transaction. A request that lost the race to another redemption
 // of the same code is a replay too (replayed).
 func (p *Provider) redeem(ctx context.Context, hash string, now time.Time, issue store.AccessToken) error {
-	_, err := p.Store.RedeemAuthCode(ctx, hash, now, issue)
+	c, err := p.Store.RedeemAuthCode(ctx, hash, now, issue)
 	switch {
 	case errors.Is(err, store.ErrUsed):
-		return p.replayed(ctx, hash, now)
+		return p.replayed(ctx, hash, now, c.UsedAt)
 	case errors.Is(err, store.ErrNotFound): // deleted since it was read
 		return errUnknownCode()
 	}
 	return err
 }
 
-// replayed answers a code used before, and revokes the tokens its first
-// redemption issued (RFC 6749 §4.1.2).
-func (p *Provider) replayed(ctx context.Context, hash string, now time.Time) error {
-	if _, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now); err != nil {
+// replayed answers a code used before (at usedAt), and revokes the tokens
+// its first redemption issued (RFC 6749 §4.1.2).
+func (p *Provider) replayed(ctx context.Context, hash string, now, usedAt time.Time) error {
+	n, err := p.Store.RevokeAccessTokensByCode(ctx, hash, now)
+	if err != nil {
 		return err
 	}
-	return oauthError(ErrInvalidGrant, "The code was already used; the tokens issued for it are now revoked.")
+	return explained(oauthError(ErrInvalidGrant, "The code was already used; the tokens issued for it are now revoked."),
+		debugger.CodeReplayed(n, usedAt))
 }
 
 // errUnknownCode answers a code that does not exist (or no longer does).
@@ -180,7 +184,8 @@ func checkVerifier(c store.AuthCode, verifier string) error {
 		return oauthError(ErrInvalidGrant, "The authorization code has an unknown code_challenge_method.")
 	}
 	if !secret.Equal(derived, c.CodeChallenge) {
-		return oauthError(ErrInvalidGrant, "The code_verifier does not match the code_challenge.")
+		return explained(oauthError(ErrInvalidGrant, "The code_verifier does not match the code_challenge."),
+			debugger.PKCEMismatch(cmp.Or(c.CodeChallengeMethod, "plain")))
 	}
 	return nil
 }

@@ -16,12 +16,18 @@ const maxFormBody = 64 << 10
 // Grant types the token endpoint accepts.
 const grantAuthorizationCode = "authorization_code"
 
+// TokenPath is the token endpoint's path; UserinfoPatterns are the
+// ServeMux path patterns userinfo is served at (DESIGN §2).
+const TokenPath = IssuerPath + "oauth2/token"
+
+var UserinfoPatterns = []string{"/vipps-userinfo-api/userinfo", "/vipps-userinfo-api/userinfo/{$}", IssuerPath + "userinfo"}
+
 // mountTokens registers the token, userinfo and revocation endpoints
 // (DESIGN §2). The lead's Mount calls it.
 func (p *Provider) mountTokens(mux *http.ServeMux) {
-	mux.Handle("POST "+IssuerPath+"oauth2/token", handler(p.token))
+	mux.Handle("POST "+TokenPath, handler(p.token))
 	mux.Handle("POST "+IssuerPath+"oauth2/revoke", handler(p.revoke))
-	for _, path := range []string{"/vipps-userinfo-api/userinfo", "/vipps-userinfo-api/userinfo/{$}", IssuerPath + "userinfo"} {
+	for _, path := range UserinfoPatterns {
 		mux.Handle("GET "+path, handler(p.userinfo))
 		mux.Handle("POST "+path, handler(p.userinfo))
 		mux.HandleFunc("OPTIONS "+path, userinfoPreflight)
@@ -73,9 +79,12 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := p.grant(gt)
 	if g == nil {
-		return oauthError(ErrUnsupportedGrantType, "The grant_type '%s' is not supported.", gt)
+		err := oauthError(ErrUnsupportedGrantType, "The grant_type '%s' is not supported.", gt)
+		p.recordToken(r, form, gt, err)
+		return err
 	}
 	resp, err := g(r.Context(), r, form)
+	p.recordToken(r, form, gt, err)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ import (
 // TestChromiumPortal runs the portal's main tasks in a real browser, as a
 // person does them: sign in, create a sale unit, add a redirect URI and
 // enable login from phone number, create a QR code and open its print
-// view, create a test user and make them too young, sign out.
+// view, create a test user and make them too young, see a failed login's
+// explanations in the sale unit's events, sign out.
 func TestChromiumPortal(t *testing.T) {
 	ctx := testenv.Chrome(t, "")
 	e := newEnv(t)
@@ -123,6 +124,31 @@ func TestChromiumPortal(t *testing.T) {
 	u, err := e.admin.GetUser(t.Context(), "4791234567")
 	if err != nil || !flow.TooYoung(u.Birthdate, start) || u.NIN == "" || u.GivenName == "" {
 		t.Fatalf("the user = %+v, %v", u, err)
+	}
+
+	// A login with two mistakes, and the events page explains both.
+	e.ada(t)
+	e.failedLogin(t, "chromium-shop", secretShown, "https://shop.example/callback")
+	run("read the events",
+		chromedp.Navigate(e.base+"/portal/clients/chromium-shop/"),
+		chromedp.WaitVisible(css("#redirect_uris")),
+		chromedp.Click(css(`nav.tabs a[href$="events/"]`)),
+		chromedp.WaitVisible(css(`[data-testid="event-filter"]`)),
+		chromedp.SetValue(css("#outcome"), "failure"),
+		chromedp.Submit(css("#outcome")),
+		chromedp.WaitVisible(css(`li.event-failure summary`)),
+		chromedp.Click(css(`li.event-failure summary`)),
+		chromedp.WaitVisible(css(`li.event-failure .explanation`)),
+	)
+	failures, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=event]")].map(li => li.className + ": " + li.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failures) != 2 || !strings.Contains(failures[0], "code_verifier does not match") || !strings.Contains(failures[1], "ends with a slash") {
+		t.Errorf("the failures shown:\n%s\nwant the PKCE one, then the redirect URI one", strings.Join(failures, "\n"))
+	}
+	if open := text(`li.event-failure .explanation`); !strings.Contains(open, "code_challenge_method=S256") {
+		t.Errorf("the opened event explains %q", open)
 	}
 
 	run("sign out",

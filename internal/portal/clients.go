@@ -15,13 +15,11 @@ import (
 type tab struct{ Path, Label string }
 
 // clientTabs are the tabs of a sale unit's pages.
-//
-// TODO(lead): add {"events/", "Events"} with the integration debugger's
-// page (GET /portal/clients/{client_id}/events/).
 var clientTabs = []tab{
 	{"", "Settings"},
 	{"qr/", "QR codes"},
 	{"webhooks/", "Webhooks"},
+	{"events/", "Events"},
 }
 
 // clientFields are the form fields the admin API's problems may name.

@@ -23,6 +23,7 @@ var start = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 // env is a whole server (server.Server: the portal as it is mounted, the
 // admin API, the QR image and static routes) on SQLite with a fake clock.
 type env struct {
+	srv   *server.Server
 	base  string
 	store store.Store
 	clock *testenv.Clock
@@ -41,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &env{base: base, store: st, clock: clock, admin: &admin.Client{BaseURL: base, Token: adminToken}}
+	return &env{srv: s, base: base, store: st, clock: clock, admin: &admin.Client{BaseURL: base, Token: adminToken}}
 }
 
 // browser plays a person at the portal: it keeps cookies and follows

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
@@ -117,6 +118,25 @@ func TestGolden(t *testing.T) {
 			}
 			return e.signedIn(t).get(t, "users/4712345678/")
 		}},
+		{"events", func(t *testing.T, e *env) testenv.Page {
+			e.shop(t)
+			e.events(t)
+			return e.signedIn(t).get(t, "clients/shop/events/")
+		}},
+		{"events_failures", func(t *testing.T, e *env) testenv.Page {
+			e.shop(t)
+			e.events(t)
+			return e.signedIn(t).get(t, "clients/shop/events/?outcome=failure&flow=token")
+		}},
+		{"events_none_match", func(t *testing.T, e *env) testenv.Page {
+			e.shop(t)
+			e.events(t)
+			return e.signedIn(t).get(t, "clients/shop/events/?flow=qr")
+		}},
+		{"events_bad_filter", func(t *testing.T, e *env) testenv.Page {
+			e.shop(t)
+			return e.signedIn(t).get(t, "clients/shop/events/?flow=carrier-pigeon")
+		}},
 		{"keys", func(t *testing.T, e *env) testenv.Page {
 			e.clock.Add(72 * time.Hour)
 			return e.signedIn(t).get(t, "keys/")
@@ -134,6 +154,29 @@ func TestGolden(t *testing.T) {
 			}
 			testenv.CheckGolden(t, filepath.Join("testdata", tc.name+".txt"), text, *update)
 		})
+	}
+}
+
+// events gives the shop's integration debugger three events: a login
+// whose code was sent, a token request with the wrong PKCE verifier, and
+// one with the wrong client secret.
+func (e *env) events(t *testing.T) {
+	t.Helper()
+	var es []store.Event
+	for i, ev := range []store.Event{
+		{Flow: store.FlowBrowser, Step: "login", Outcome: store.OutcomeSuccess, Explanation: "The user confirmed the login; the code went to the redirect URI.",
+			Params: map[string]string{"redirect_uri": "https://shop.example/callback", "scope": "openid name"}},
+		{Flow: debugger.FlowToken, Step: "token", Outcome: store.OutcomeFailure, Error: "invalid_grant", Explanation: debugger.PKCEMismatch("S256"),
+			Params: map[string]string{"grant_type": "authorization_code", "code_verifier": "sent (43 characters)"}},
+		{Flow: debugger.FlowToken, Step: "token", Outcome: store.OutcomeFailure, Error: "invalid_client", Explanation: debugger.WrongSecret(store.AuthSecretBasic),
+			Params: map[string]string{"grant_type": "authorization_code"}},
+	} {
+		ev.Time = start.Add(time.Duration(i) * time.Minute)
+		ev.ID, ev.ClientID = debugger.NewEventID(ev.Time), "shop"
+		es = append(es, ev)
+	}
+	if err := e.store.AddEvents(t.Context(), es); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -5,7 +5,7 @@
 //
 // The portal has no path to the store of its own: every page reads and
 // writes through the admin API's Go client (admin.Client), whose requests
-// go to the admin API's handler in this process (adminTransport). What the
+// go to the admin API's handler in this process (admin.InProcessClient). What the
 // admin API refuses, the page shows next to the form field it concerns.
 package portal
 
@@ -76,6 +76,7 @@ func (p *Portal) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /portal/clients/{client_id}/qr/{qr_id}/delete", post(p.deleteQRCode))
 	mux.Handle("GET /portal/clients/{client_id}/webhooks/{$}", get(p.listWebhooks))
 	mux.Handle("POST /portal/clients/{client_id}/webhooks/{id}/resend", post(p.resendWebhook))
+	mux.Handle("GET /portal/clients/{client_id}/events/{$}", get(p.listEvents))
 
 	mux.Handle("GET /portal/users/{$}", get(p.listUsers))
 	mux.Handle("GET /portal/users/new", get(p.newUser))
@@ -98,7 +99,7 @@ func (p *Portal) now() time.Time {
 // client is the admin API's Go client, calling the admin handler in this
 // process with the admin token.
 func (p *Portal) client() *admin.Client {
-	return &admin.Client{BaseURL: adminBase, Token: p.API.Token, HTTP: &http.Client{Transport: adminTransport{p.Admin}}}
+	return admin.InProcessClient(p.Admin, p.API.Token)
 }
 
 type handlerFunc func(http.ResponseWriter, *http.Request) error

@@ -42,6 +42,12 @@ func (l Lockout) Fail(failures int, lockedUntil, now time.Time) (int, time.Time)
 	return failures, lockedUntil
 }
 
+// Left is how many wrong guesses the secret still takes, after failures in
+// a row, before it is locked: 1 means the next wrong one locks it.
+func (l Lockout) Left(failures int) int {
+	return max(0, l.Attempts-failures)
+}
+
 // RetryAfter is the Retry-After of an answer refused because of a lock until
 // lockedUntil: whole seconds from now, rounded up so that a client that
 // waits as told finds the lock over, and at least 1.

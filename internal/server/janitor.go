@@ -1,9 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -61,5 +63,34 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	if span != nil {
 		span.SetAttributes(attribute.Int("janitor.deleted", n))
+	}
+	s.trimEvents(ctx, now())
+}
+
+// maxTrimBatches bounds one sweep's event deletes; what is left waits for
+// the next sweep.
+const maxTrimBatches = 100
+
+// trimEvents deletes the debugger's events older than the retention or
+// beyond debugger.MaxPerClient of a client, debugger.TrimBatch per write,
+// so that the writes of logins never wait long behind it.
+func (s *Server) trimEvents(ctx context.Context, now time.Time) {
+	before := now.Add(-cmp.Or(s.EventsRetention, debugger.DefaultRetention))
+	total := 0
+	for range maxTrimBatches {
+		n, err := s.store().TrimEvents(ctx, before, debugger.MaxPerClient, debugger.TrimBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Logger.WarnContext(ctx, "janitor: trimming debugger events failed", "err", err)
+			}
+			break
+		}
+		total += n
+		if n < debugger.TrimBatch {
+			break
+		}
+	}
+	if total > 0 {
+		s.Logger.InfoContext(ctx, "janitor: deleted old debugger events", "count", total)
 	}
 }

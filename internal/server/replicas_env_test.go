@@ -71,6 +71,12 @@ func newCluster(tb testing.TB, stores ...store.Store) *cluster {
 			tb.Fatalf("replica %d: keys: %v", i, err)
 		}
 		s := &Server{BaseURL: c.BaseURL, Store: st, Keys: km, AdminToken: "replica-admin-token", Logger: logger, Now: c.clock.Now}
+		// The debugger's recorder writes in the background as under Run,
+		// so that what it costs is in the measurements.
+		rctx, stop := context.WithCancel(ctx)
+		var recording sync.WaitGroup
+		recording.Go(func() { s.Events().Run(rctx, 0) })
+		tb.Cleanup(func() { stop(); recording.Wait() })
 		backend := httptest.NewServer(s.Handler())
 		tb.Cleanup(backend.Close)
 		c.backends = append(c.backends, backend)

@@ -19,16 +19,21 @@ import (
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/clientip"
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/demo"
 	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/home"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/keys"
 	"github.com/vippslogin/vippslogin/internal/login"
 	"github.com/vippslogin/vippslogin/internal/metrics"
 	"github.com/vippslogin/vippslogin/internal/oidc"
 	"github.com/vippslogin/vippslogin/internal/portal"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/seed"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/version"
+	"github.com/vippslogin/vippslogin/internal/web"
 )
 
 // Server is everything the handler needs.
@@ -60,6 +65,26 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client in the access log; none when empty.
 	TrustedProxies clientip.Proxies
+	// EventsRetention is how long the integration debugger keeps events
+	// (--events-retention); debugger.DefaultRetention when zero.
+	EventsRetention time.Duration
+
+	recorderOnce sync.Once
+	recorder     *debugger.Recorder
+}
+
+// Events is the integration debugger's recorder that every part of the
+// server records to. Run writes it out in the background; a test that
+// serves only Handler calls its Flush.
+func (s *Server) Events() *debugger.Recorder {
+	s.recorderOnce.Do(func() {
+		s.recorder = debugger.NewRecorder(s.store(), debugger.Capacity)
+		s.recorder.Logger = s.Logger
+		if s.Metrics != nil {
+			s.recorder.Dropped = s.Metrics.EventsDropped
+		}
+	})
+	return s.recorder
 }
 
 // store is the store every part of the server uses: timed, counted and
@@ -84,9 +109,11 @@ func (s *Server) Handler() http.Handler {
 	if now == nil {
 		now = time.Now
 	}
-	st := store.CacheClients(s.store(), store.DefaultClientTTL, now)
+	// Logins end in the app, the pages or a poll: the debugger sees every
+	// end where they meet, in the store.
+	st := debugger.Watch(store.CacheClients(s.store(), store.DefaultClientTTL, now), s.Events())
 
-	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now}
+	provider := &oidc.Provider{BaseURL: s.BaseURL, Keys: s.Keys, Store: st, Now: s.Now, Events: s.Events()}
 	provider.Mount(mux)
 	(&login.Pages{Store: st, Issuer: provider.Issuer(), BaseURL: s.BaseURL, Now: s.Now}).Mount(mux)
 	if s.Demo {
@@ -94,10 +121,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	(&app.QRPages{Store: st, BaseURL: s.BaseURL}).Mount(mux)
 
-	adminMux := http.NewServeMux()
-	adminAPI := &admin.API{Store: st, Keys: s.Keys, Token: s.AdminToken, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}
-	adminAPI.Mount(adminMux)
-	adminHandler := jsonapi.Routes(adminMux)
+	adminAPI, adminMux, adminHandler := s.admin(st, s.AdminToken)
 	mux.Handle("/admin/", adminHandler)
 	(&portal.Portal{BaseURL: s.BaseURL, API: adminAPI, Admin: adminHandler, Now: s.Now}).Mount(mux)
 
@@ -109,9 +133,12 @@ func (s *Server) Handler() http.Handler {
 	appAPI.Mount(appMux)
 	mux.Handle("/app/", jsonapi.Routes(appMux))
 
-	if s.Metrics != nil && s.MetricsListener == nil {
+	metricsHere := s.Metrics != nil && s.MetricsListener == nil
+	if metricsHere {
 		mux.Handle("GET /metrics", metricsAllowed(s.Metrics.Handler()))
 	}
+	(&home.Page{BaseURL: s.BaseURL, Dev: s.Demo, AdminToken: s.AdminToken, Metrics: metricsHere}).Mount(mux)
+	mux.HandleFunc("GET /favicon.ico", web.Favicon)
 
 	rt := routes{prefix: basePath(s.BaseURL), top: mux, sub: map[string]*http.ServeMux{"/admin/": adminMux, "/app/": appMux}}
 	var h http.Handler = mux
@@ -119,6 +146,26 @@ func (s *Server) Handler() http.Handler {
 		h = http.StripPrefix(rt.prefix, h)
 	}
 	return s.middleware(h, rt.of)
+}
+
+// admin is the admin API over st with the admin token, the mux it is
+// mounted on and the handler that serves it: one wiring for the server's
+// own and the seed file's.
+func (s *Server) admin(st store.Store, token string) (*admin.API, *http.ServeMux, http.Handler) {
+	api := &admin.API{Store: st, Keys: s.Keys, Token: token, Now: s.Now, BaseURL: s.BaseURL, DevMode: s.Demo}
+	mux := http.NewServeMux()
+	api.Mount(mux)
+	return api, mux, jsonapi.Routes(mux)
+}
+
+// Seed applies a seed file (issue 15) through the admin API in this
+// process, as the portal calls it: every rule of the admin API applies.
+// The call carries a token drawn for it alone, so that seeding works
+// whatever the server's admin token is, even none.
+func (s *Server) Seed(ctx context.Context, f seed.File) (seed.Report, error) {
+	token := secret.New()
+	_, _, h := s.admin(s.store(), token)
+	return seed.Apply(ctx, admin.InProcessClient(h, token), f)
 }
 
 // metricsHandler is what the metrics listener serves: GET /metrics, and
@@ -221,14 +268,23 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Run serves the server on ln, with the janitor and the webhook deliverer
-// beside it, until ctx is done or serving fails. It returns only once the
-// listener has shut down and both background loops have stopped, so the
-// caller may close the store: a sweep or a delivery must not be cut off by
-// a closing database, nor write after it.
+// Run serves the server on ln, with the janitor, the webhook deliverer and
+// the debugger's recorder beside it, until ctx is done or serving fails.
+// It returns only once the listener has shut down and the background loops
+// have stopped, so the caller may close the store: a sweep or a delivery
+// must not be cut off by a closing database, nor write after it. The
+// recorder stops last, writing out what the others recorded as they
+// stopped.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
+	var rec sync.WaitGroup
+	rec.Go(func() { s.Events().Run(rctx, debugger.FlushInterval) })
+	defer func() {
+		rcancel()
+		rec.Wait()
+	}()
 	var bg sync.WaitGroup
 	bg.Go(func() { s.Janitor(ctx, JanitorInterval) })
 	bg.Go(func() { s.Webhooks(ctx) })

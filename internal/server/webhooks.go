@@ -11,5 +11,5 @@ import (
 // to one deliverer at a time, and the events wait in the store, not in this
 // process, so a restart loses none.
 func (s *Server) Webhooks(ctx context.Context) {
-	(&webhook.Deliverer{Store: s.store(), Now: s.Now, Logger: s.Logger, Tracer: s.tracer()}).Run(ctx)
+	(&webhook.Deliverer{Store: s.store(), Now: s.Now, Logger: s.Logger, Tracer: s.tracer(), Events: s.Events()}).Run(ctx)
 }

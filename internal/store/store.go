@@ -471,7 +471,7 @@ type Store interface {
 	ListClients(ctx context.Context) ([]Client, error)
 	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) (Client, error)
 	// DeleteClient removes the client and the users' consents to it,
-	// pairwise subjects at it, its webhooks and its QR codes.
+	// pairwise subjects at it, its webhooks, its QR codes and its events.
 	DeleteClient(ctx context.Context, id string) error
 
 	CreateUser(ctx context.Context, u User) error
@@ -637,6 +637,21 @@ type Store interface {
 	// Backlog counts what waits at now, for the metrics: one cheap read
 	// per table, along indexes.
 	Backlog(ctx context.Context, now time.Time) (Backlog, error)
+
+	// AddEvents stores debugger events in one transaction. An event whose
+	// client does not exist (never did, or was deleted since) is skipped,
+	// not an error: unknown clients get no events. A taken ID is
+	// ErrExists, and then none is stored.
+	AddEvents(ctx context.Context, events []Event) error
+	// ListEvents returns a page of the client's events by q, newest (the
+	// greatest ID) first; none is an empty list, also for an unknown
+	// client.
+	ListEvents(ctx context.Context, clientID string, q EventQuery) ([]Event, error)
+	// TrimEvents deletes up to limit events that are older than before
+	// (Time before it) or beyond the newest keep of their client, and
+	// reports how many it deleted: the janitor calls it again while it
+	// deletes limit, so that no one write holds the database for long.
+	TrimEvents(ctx context.Context, before time.Time, keep, limit int) (int, error)
 }
 
 // Backlog is what waits to be done at a moment.

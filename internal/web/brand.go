@@ -44,3 +44,13 @@ func (p Page) BrandName() string {
 	}
 	return p.Brand
 }
+
+// DocTitle is the page's <title>: its title with the brand after it, unless
+// the title already names the brand ("Logg inn med Vipps", not "Logg inn
+// med Vipps · Vipps").
+func (p Page) DocTitle() string {
+	if strings.Contains(p.Title, p.BrandName()) {
+		return p.Title
+	}
+	return p.Title + " · " + p.BrandName()
+}

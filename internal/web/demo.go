@@ -20,6 +20,9 @@ type DemoPage struct {
 	Name     string
 	IDToken  string
 	Userinfo string
+	// LogoutURL ends the login's session at the issuer and comes back to
+	// the shop; no button when empty.
+	LogoutURL string
 	// Waiting is the page of a login from phone number waiting for the
 	// user: it shows BindingMessage and reloads itself after Refresh
 	// seconds (a meta refresh: the pages allow no script).

@@ -31,8 +31,12 @@ func Supported(lang string) string {
 
 // Language picks the pages' language from an Accept-Language header
 // (RFC 9110 §12.5.4): the language listed first by quality decides.
-// Norwegian (nb, no, nn) or an empty header gives Norwegian; any other
-// language gives English, which a non-Norwegian reads more easily.
+// Norwegian (nb, no, nn) gives Norwegian; any other language gives
+// English, which a non-Norwegian reads more easily. A header that states
+// no language (missing, empty, or only "*") gives Norwegian: Vipps is a
+// Norwegian login, its default market is NO, and every browser states a
+// language, so only scripts send none (docs/special-flows.md "Language").
+// The login pages, the QR code's page and the test app all use it.
 func Language(acceptLanguage string) string {
 	type tag struct {
 		lang string

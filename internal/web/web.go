@@ -7,6 +7,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -28,14 +29,20 @@ func SecurityHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// Render writes the named template with data and status.
+// Render writes the named template with data and status. The page is
+// rendered before anything is written, so that a template error is a clean
+// 500 and never half a page with the status meant for a whole one.
 func Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		slog.ErrorContext(r.Context(), "render page", "template", name, "err", err)
+		http.Error(w, "The page could not be rendered; it has been logged.", http.StatusInternalServerError)
+		return
+	}
 	SecurityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := templates.ExecuteTemplate(w, name, data); err != nil {
-		slog.ErrorContext(r.Context(), "render page", "template", name, "err", err)
-	}
+	w.Write(buf.Bytes())
 }
 
 // Page is what the shared layout reads from a page's data.

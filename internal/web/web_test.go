@@ -175,3 +175,23 @@ func TestThemes(t *testing.T) {
 		t.Error("vipps.css still names a colour by the brand's old variable")
 	}
 }
+
+// TestDocTitle checks that the <title> names the brand once: after a title
+// that does not, and not again after one that does.
+func TestDocTitle(t *testing.T) {
+	for _, tc := range []struct{ title, brand, want string }{
+		{"Logg inn med Vipps", Vipps, "<title>Logg inn med Vipps</title>"},
+		{"Log in with MobilePay", MobilePay, "<title>Log in with MobilePay</title>"},
+		{"Del informasjon", Vipps, "<title>Del informasjon · Vipps</title>"},
+		{"Share information", MobilePay, "<title>Share information · MobilePay</title>"},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/vipps-login-idp/index.html", nil)
+		page := NewPage(r, "en", tc.title)
+		page.Brand = tc.brand
+		RenderError(w, r, http.StatusOK, page, "Detail.")
+		if !strings.Contains(w.Body.String(), tc.want) {
+			t.Errorf("%q (%s): lacks %s:\n%s", tc.title, tc.brand, tc.want, w.Body.String())
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
 
@@ -72,6 +73,9 @@ type Deliverer struct {
 	// for due events makes none, or an idle server would send a trace a
 	// second. Nil traces nothing.
 	Tracer trace.Tracer
+	// Events, when set, records each attempt's outcome for the client's
+	// integration debugger.
+	Events *debugger.Recorder
 
 	once        sync.Once
 	defaultHTTP *http.Client
@@ -159,6 +163,7 @@ func (d *Deliverer) attempt(ctx context.Context, w store.Webhook) (recErr error)
 			log.WarnContext(ctx, "webhook: attempt failed, giving up", "err", err, "expires_at", w.ExpiresAt)
 		}
 	}
+	d.record(w, a, err)
 	// A delivery the receiver accepted is recorded even as the server
 	// stops, or it would be sent again.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.timeout())

@@ -138,6 +138,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"DeleteExpired", testDeleteExpired},
+
+		{"EventAddList", testEventAddList},
+		{"EventAddExists", testEventAddExists},
+		{"EventTrim", testEventTrim},
+		{"EventClientDeleteCascades", testEventClientDeleteCascades},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
