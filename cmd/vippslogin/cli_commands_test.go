@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -299,5 +300,59 @@ func TestSetSecretAndConsentCommands(t *testing.T) {
 	code := run(t.Context(), []string{"user", "consent", "4712345678", "nope", "--scope", "name"}, func(k string) string { return env[k] }, new(bytes.Buffer), &stderr)
 	if want := "vippslogin user consent: No client has client_id \"nope\"; `vippslogin user list` and `vippslogin client list` list them\n"; code != 1 || stderr.String() != want {
 		t.Errorf("user consent to an unknown client: exit %d, %q; want 1, %q", code, stderr.String(), want)
+	}
+}
+
+// Every route of the admin API has a command: the API's own index lists
+// the routes, and a new one fails here until it has a command (or this
+// table says why it has none).
+func TestEveryAdminRouteHasACommand(t *testing.T) {
+	url, _ := adminServer(t)
+	resp, err := http.Get(url + "/admin/v1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var idx admin.Index
+	if err := json.NewDecoder(resp.Body).Decode(&idx); err != nil || len(idx.Routes) == 0 {
+		t.Fatalf("the admin API's index: %+v, %v", idx, err)
+	}
+	commands := map[string]string{
+		"POST /admin/v1/clients":                                  "client create",
+		"GET /admin/v1/clients":                                   "client list",
+		"GET /admin/v1/clients/{client_id}":                       "client get",
+		"PATCH /admin/v1/clients/{client_id}":                     "client update",
+		"DELETE /admin/v1/clients/{client_id}":                    "client delete",
+		"POST /admin/v1/clients/{client_id}/secret":               "client rotate-secret",
+		"PUT /admin/v1/clients/{client_id}/secret":                "client set-secret",
+		"GET /admin/v1/clients/{client_id}/webhooks":              "client webhooks",
+		"POST /admin/v1/clients/{client_id}/webhooks/{id}/resend": "client resend-webhook",
+		"GET /admin/v1/clients/{client_id}/events":                "client events",
+		"POST /admin/v1/clients/{client_id}/qr-codes":             "qr create",
+		"GET /admin/v1/clients/{client_id}/qr-codes":              "qr list",
+		"GET /admin/v1/clients/{client_id}/qr-codes/{qr_id}":      "qr get",
+		"DELETE /admin/v1/clients/{client_id}/qr-codes/{qr_id}":   "qr delete",
+		"POST /admin/v1/users":                                    "user create",
+		"POST /admin/v1/users/batch":                              "user create-many",
+		"GET /admin/v1/users":                                     "user list",
+		"GET /admin/v1/users/{phone_number}":                      "user get",
+		"PATCH /admin/v1/users/{phone_number}":                    "user update",
+		"DELETE /admin/v1/users/{phone_number}":                   "user delete",
+		"POST /admin/v1/users/{phone_number}/unlock":              "user unlock",
+		"PUT /admin/v1/users/{phone_number}/consents/{client_id}": "user consent",
+		"POST /admin/v1/keys/rotate":                              "keys rotate",
+		"GET /admin/v1/keys":                                      "keys list",
+	}
+	groups := map[string]group{"client": clientGroup(), "user": userGroup(), "qr": qrGroup(), "keys": keysGroup()}
+	for _, rt := range idx.Routes {
+		cmd, ok := commands[rt.Method+" "+rt.Path]
+		if !ok {
+			t.Errorf("admin route %s %s has no command (add one, and a line here)", rt.Method, rt.Path)
+			continue
+		}
+		g, verb, _ := strings.Cut(cmd, " ")
+		if !slices.ContainsFunc(groups[g].subs, func(s subcommand) bool { return s.name == verb }) {
+			t.Errorf("admin route %s %s: vippslogin %s does not exist", rt.Method, rt.Path, cmd)
+		}
 	}
 }
