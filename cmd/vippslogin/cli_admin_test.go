@@ -330,7 +330,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing token, user", runUser, noToken, []string{"get", "4712345678"}, true, false, []string{"--admin-token"}},
 		{"no subcommand", runKeys, env, nil, true, false, []string{"rotate, list"}},
 		{"unknown subcommand", runClient, env, []string{"edit"}, true, false, []string{`"edit"`, "create, list, get, update, delete, rotate-secret"}},
-		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, delete"}},
+		{"unknown user subcommand", runUser, env, []string{"rotate-secret"}, true, false, []string{"create, create-many, list, get, update, unlock, consent, delete"}},
 		{"missing id", runClient, env, []string{"get"}, true, false, []string{"<client_id>"}},
 		{"missing phone", runUser, env, []string{"delete"}, true, false, []string{"<phone_number>"}},
 		{"extra argument", runKeys, env, []string{"rotate", "now"}, true, false, []string{"no arguments"}},
@@ -338,8 +338,8 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"missing json file", runUser, env, []string{"create", "--json", "/nonexistent.json"}, true, false, []string{"--json"}},
 		{"group help", runClient, env, []string{"-h"}, false, true, nil},
 		{"verb help", runUser, env, []string{"create", "-h"}, false, true, nil},
-		{"API error", runClient, env, []string{"create", "--name", "x", "--redirect-uri", "myapp://"}, false, false, []string{"400", "redirect_uris[0]", "myapp://callback"}},
-		{"wrong token", runKeys, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "wrong", "VIPPSLOGIN_SERVER": url}, []string{"list"}, false, false, []string{"401", "token is wrong"}},
+		{"API error", runClient, env, []string{"create", "--name", "x", "--redirect-uri", "myapp://"}, false, false, []string{"redirect_uris[0]", "myapp://callback"}},
+		{"wrong token", runKeys, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "wrong", "VIPPSLOGIN_SERVER": url}, []string{"list"}, false, false, []string{"admin token is wrong", "--admin-token", "VIPPSLOGIN_ADMIN_TOKEN"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/app"
+	"github.com/vippslogin/vippslogin/internal/config"
 )
 
 // The app command plays the user's phone from a script (DESIGN §6): sign in
@@ -59,8 +60,11 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 	if i < 0 {
 		return usagef("unknown subcommand %q; one of: %s", args[0], strings.Join(names, ", "))
 	}
-	verb := appVerbs[i]
+	return named("app "+appVerbs[i].name, runAppVerb(ctx, appVerbs[i], args[1:], getenv, stdout, stderr))
+}
 
+// runAppVerb runs one verb of the app command.
+func runAppVerb(ctx context.Context, verb appVerb, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vippslogin app "+verb.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("server", "", "base URL of the server (env VIPPSLOGIN_SERVER; default http://localhost:8080)")
@@ -80,7 +84,7 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintf(stderr, "Usage: vippslogin app %s --phone <number> [flags]\n\nSign in as the user, wait for their pending login and %s it.\nPrints one JSON line: the request id, the client and the outcome.\n\nFlags:\n", verb.name, verb.name)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}
@@ -103,7 +107,7 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		HTTP:    &http.Client{Timeout: app.DefaultTimeout},
 	}
 	if _, err := c.SignIn(ctx, *phone, *pin); err != nil {
-		return fmt.Errorf("sign in as %s: %w", *phone, err)
+		return fmt.Errorf("sign in as %s: %w", *phone, detail(err))
 	}
 
 	var req app.Request
@@ -123,13 +127,13 @@ func runApp(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		res, err := c.Approve(ctx, req.ID, app.ApproveRequest{Challenge: challenge, RememberBrowser: remember})
 		if err != nil {
-			return fmt.Errorf("approve request %s from %s: %w", req.ID, req.ClientName, err)
+			return fmt.Errorf("approve request %s from %s: %w", req.ID, req.ClientName, detail(err))
 		}
 		out.Outcome, out.OpenURL = "approved", res.OpenURL
 	} else {
 		res, err := c.RejectWith(ctx, req.ID, app.RejectRequest{Reason: reason})
 		if err != nil {
-			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, err)
+			return fmt.Errorf("reject request %s from %s: %w", req.ID, req.ClientName, detail(err))
 		}
 		out.Outcome, out.Reason, out.OpenURL = "rejected", reason, res.OpenURL
 	}
@@ -144,7 +148,7 @@ func newestPending(ctx context.Context, c *app.Client, phone string, wait time.D
 	for {
 		reqs, err := c.Requests(ctx, max(time.Until(deadline), 0))
 		if err != nil {
-			return app.Request{}, fmt.Errorf("list pending logins: %w", err)
+			return app.Request{}, fmt.Errorf("list pending logins: %w", detail(err))
 		}
 		if len(reqs) > 0 {
 			return reqs[len(reqs)-1], nil

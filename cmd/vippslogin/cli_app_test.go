@@ -200,8 +200,20 @@ func TestAppErrors(t *testing.T) {
 		t.Errorf("error after a wrong challenge = %q", got.Error)
 	}
 
-	if _, err := cli(t, runApp, env, "approve", "--phone", "4712345678", "--pin", "0000"); err == nil || !strings.Contains(err.Error(), "Wrong phone number or PIN") {
+	// The app API's detail, without its HTTP status.
+	if _, err := cli(t, runApp, env, "approve", "--phone", "4712345678", "--pin", "0000"); err == nil || err.Error() != "sign in as 4712345678: Wrong phone number or PIN." {
 		t.Errorf("approve with a wrong PIN = %v", err)
+	}
+	if _, err := st.UpdateUser(t.Context(), "4712345678", func(u store.User) (store.User, error) {
+		u.FailedPINAttempts, u.LockedUntil = app.MaxPINAttempts, time.Now().Add(app.LockDuration)
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli(t, runApp, env, "approve", "--phone", "4712345678"); err == nil ||
+		!strings.HasPrefix(err.Error(), "sign in as 4712345678: Too many wrong PINs: this user is locked out for 15 more minute(s).") ||
+		!strings.Contains(err.Error(), "vippslogin user unlock") || strings.Contains(err.Error(), "429") {
+		t.Errorf("approve as a locked user = %v", err)
 	}
 
 	var usage *usageError

@@ -27,15 +27,15 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 			"database file's -wal and -shm files, and copy the backup into its place.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	err := fs.Parse(args)
+	pos, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return errHelp
 	}
 	switch {
 	case err != nil:
 		return usagef("%v", err)
-	case fs.NArg() > 0:
-		return usagef("unexpected argument %q: backup takes only --db and --out", fs.Arg(0))
+	case len(pos) > 0:
+		return usagef("unexpected argument %q: backup takes only --db and --out", pos[0])
 	case *db == "":
 		return usagef("--db is required: the server's SQLite database file")
 	case *out == "":

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vippslogin/vippslogin/internal/bench"
+	"github.com/vippslogin/vippslogin/internal/config"
 )
 
 // runBench is `vippslogin bench`, a shell over internal/bench: flags become
@@ -56,7 +57,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	names, err := parseInterspersed(fs, args)
+	names, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return errHelp
 	}

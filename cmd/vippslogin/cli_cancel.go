@@ -13,11 +13,11 @@ import (
 // such as a login from phone number whose answer never reached its client
 // and that keeps the user's next one at 429 until it expires. It prints
 // {"cancelled": n}.
-var userCancelLogins = subcommand{"cancel-logins", "<phone_number>",
+var userCancelLogins = subcommand{"cancel-logins", []string{"<phone_number>"},
 	"end the user's pending logins (browser, phone number, QR) with access_denied; prints how many",
 	func(*flag.FlagSet) adminRun {
-		return func(ctx context.Context, c *admin.Client, phone string, w io.Writer) error {
-			n, err := c.CancelLogins(ctx, phone)
+		return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
+			n, err := c.CancelLogins(ctx, args[0])
 			return printJSON(w)(admin.CancelLoginsResponse{Cancelled: n}, err)
 		}
 	}}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
 )
@@ -32,6 +33,11 @@ func runCIBA(ctx context.Context, args []string, getenv func(string) string, std
 	if args[0] != "start" {
 		return usagef("unknown subcommand %q; one of: start", args[0])
 	}
+	return named("ciba start", runCIBAStart(ctx, args[1:], getenv, stdout, stderr))
+}
+
+// runCIBAStart is ciba start.
+func runCIBAStart(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vippslogin ciba start", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := cibaOptions{stderr: stderr, http: &http.Client{Timeout: 30 * time.Second}, sleep: sleepCtx, now: time.Now}
@@ -49,7 +55,7 @@ func runCIBA(ctx context.Context, args []string, getenv func(string) string, std
 			"(vippslogin app approve, or the test app) and print the token response.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}

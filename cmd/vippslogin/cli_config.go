@@ -24,7 +24,7 @@ func runConfig(ctx context.Context, args []string, getenv func(string) string, s
 	case errors.Is(err, flag.ErrHelp):
 		return errHelp
 	case err != nil:
-		return usagef("%v", err)
+		return named("config print", usagef("%v", err))
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func TestConfigPrint(t *testing.T) {
 	stderr.Reset()
 	code = run(context.Background(), []string{"config", "print", "--mode", "dev", "--log-format", "xml"}, func(string) string { return "" }, &out, &stderr)
 	if code != 2 || !strings.Contains(out.String(), "log-format: xml  # flag") ||
-		strings.TrimSpace(stderr.String()) != "vippslogin config: --log-format must be text or json, not \"xml\"" {
+		strings.TrimSpace(stderr.String()) != "vippslogin config print: --log-format must be text or json, not \"xml\"" {
 		t.Errorf("invalid config: exit %d, stdout %q, stderr %q", code, out.String(), stderr.String())
 	}
 

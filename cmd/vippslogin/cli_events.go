@@ -25,7 +25,8 @@ func clientEvents(fs *flag.FlagSet) adminRun {
 	outcome := fs.String("outcome", "", "only events with this `outcome`: success or failure")
 	flowName := fs.String("flow", "", "only events of this `flow`: browser, ciba, qr, token or consent")
 	limit := fs.Int("limit", 20, fmt.Sprintf("how many of the newest events to print, 1 to %d", admin.MaxEventLimit))
-	return func(ctx context.Context, c *admin.Client, id string, w io.Writer) error {
+	return func(ctx context.Context, c *admin.Client, args []string, w io.Writer) error {
+		id := args[0]
 		if *limit < 1 || *limit > admin.MaxEventLimit {
 			return usagef("--limit must be from 1 to %d", admin.MaxEventLimit)
 		}

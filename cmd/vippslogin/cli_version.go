@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/version"
 )
 
@@ -22,15 +23,15 @@ func runVersion(_ context.Context, args []string, _ func(string) string, stdout,
 		fmt.Fprintf(stderr, "Usage: vippslogin version [--json]\n\nPrints the module version, the commit and its time, whether the checkout had\nuncommitted changes, and the Go version the binary was built with.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	err := fs.Parse(args)
+	pos, err := config.ParseFlags(fs, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return errHelp
 	}
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q: version takes only --json", fs.Arg(0))
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q: version takes only --json", pos[0])
 	}
 	info := version.Get()
 	if !*asJSON {

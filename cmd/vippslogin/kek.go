@@ -67,7 +67,7 @@ func loadOrCreateKEK(path string) ([]byte, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		if err := writableDir(filepath.Dir(path)); err != nil {
 			return nil, err
 		}
 		key := make([]byte, config.KeyEncryptionKeySize)

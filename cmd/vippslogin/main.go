@@ -29,6 +29,24 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
+// commandError names the whole command an error comes from, such as "user
+// create", where a command has verbs; the line run prints starts with it.
+type commandError struct {
+	cmd string
+	err error
+}
+
+func (e *commandError) Error() string { return e.err.Error() }
+func (e *commandError) Unwrap() error { return e.err }
+
+// named names the whole command err comes from, unless there is no error.
+func named(cmd string, err error) error {
+	if err == nil || errors.Is(err, errHelp) {
+		return err
+	}
+	return &commandError{cmd: cmd, err: err}
+}
+
 // command is one subcommand. Each parses its own flags from args.
 type command struct {
 	name, summary string
@@ -39,12 +57,12 @@ func commands() []command {
 	return []command{
 		{"dev", "run everything with demo data and an embedded database", runDev},
 		{"serve", "run in production mode", runServe},
-		{"client", "manage clients (create, list, get, delete, rotate-secret, webhooks, events)", runClient},
-		{"user", "manage test users (create, create-many, list, get, delete)", runUser},
-		{"qr", "manage clients' QR codes for login from QR code (create, list, get, delete)", runQR},
-		{"keys", "manage signing keys (rotate)", runKeys},
-		{"app", "play the user's phone: approve or reject a pending login", runApp},
-		{"ciba", "play a merchant: start a login from phone number and print the tokens", runCIBA},
+		{"client", "manage clients (" + clientGroup().verbs() + ")", runClient},
+		{"user", "manage test users (" + userGroup().verbs() + ")", runUser},
+		{"qr", "manage clients' QR codes for login from QR code (" + qrGroup().verbs() + ")", runQR},
+		{"keys", "manage signing keys (" + keysGroup().verbs() + ")", runKeys},
+		{"app", "play the user's phone: approve or reject a pending login (approve, reject)", runApp},
+		{"ciba", "play a merchant: start a login from phone number and print the tokens (start)", runCIBA},
 		{"config", "print the configuration dev or serve would run with, and where each value comes from (print)", runConfig},
 		{"backup", "copy a running server's SQLite database to a new file, consistently", runBackup},
 		{"version", "print the module version, commit and Go version of this build", runVersion},
@@ -68,19 +86,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			continue
 		}
 		err := c.run(ctx, args[1:], getenv, stdout, stderr)
-		var usage *usageError
-		switch {
-		case err == nil:
+		if err == nil || errors.Is(err, errHelp) {
 			return 0
-		case errors.Is(err, errHelp):
-			return 0
-		case errors.As(err, &usage):
-			fmt.Fprintf(stderr, "vippslogin %s: %v\n", c.name, err)
-			return 2
-		default:
-			fmt.Fprintf(stderr, "vippslogin %s: %v\n", c.name, err)
-			return 1
 		}
+		name := c.name
+		if named := (*commandError)(nil); errors.As(err, &named) {
+			name = named.cmd
+		}
+		fmt.Fprintf(stderr, "vippslogin %s: %v\n", name, err)
+		if errors.As(err, new(*usageError)) {
+			return 2
+		}
+		return 1
 	}
 	fmt.Fprintf(stderr, "vippslogin: unknown command %q; run 'vippslogin help'\n", args[0])
 	return 2

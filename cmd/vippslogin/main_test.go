@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -186,6 +187,15 @@ func TestRestartReusesKeysAndSeedsOnce(t *testing.T) {
 
 func TestCommandLineErrors(t *testing.T) {
 	dir := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	file := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -197,13 +207,21 @@ func TestCommandLineErrors(t *testing.T) {
 		{"serve without admin token", []string{"serve", "--db", filepath.Join(dir, "a.db")}, nil, 2, "--admin-token is required in serve mode"},
 		{"bad base url", []string{"dev", "--base-url", "localhost:8080"}, nil, 2, `--base-url "localhost:8080" must start with http`},
 		{"bad db scheme", []string{"serve", "--db", "mysql://x"}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef"}, 2, `--db has scheme "mysql"`},
-		{"unknown flag", []string{"dev", "--nope"}, nil, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"dev", "--nope"}, nil, 2, "vippslogin dev: unknown flag --nope (vippslogin dev --help lists the flags)\n"},
 		{"postgres unreachable", []string{"dev", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--key-encryption-key", testKEK}, nil, 1,
 			"open database postgres://u:xxxxx@127.0.0.1:1/x: postgres: ping: database unavailable"},
 		{"serve without key-encryption key", []string{"serve", "--db", filepath.Join(dir, "c.db")}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef"}, 2,
 			"--key-encryption-key is required in serve mode"},
 		{"bad key-encryption key", []string{"dev", "--key-encryption-key", "c2hvcnQ="}, nil, 2, "--key-encryption-key is 5 bytes; want 32"},
-		{"address in use", []string{"dev", "--addr", "256.0.0.1:80", "--db", filepath.Join(dir, "b.db")}, nil, 1, "listen on 256.0.0.1:80"},
+		{"bad address", []string{"dev", "--addr", "256.0.0.1:80", "--db", filepath.Join(dir, "b.db")}, nil, 1, "listen on 256.0.0.1:80 (--addr)"},
+		{"address in use", []string{"dev", "--addr", busy.Addr().String(), "--db", filepath.Join(dir, "b.db")}, nil, 1,
+			"vippslogin dev: " + busy.Addr().String() + " is in use, by another vippslogin or another program; pick another with --addr (--addr 127.0.0.1:0 picks a free port)\n"},
+		{"metrics address in use", []string{"dev", "--metrics-addr", busy.Addr().String(), "--db", filepath.Join(dir, "b.db")}, nil, 1,
+			busy.Addr().String() + " is in use, by another vippslogin or another program; pick another with --metrics-addr"},
+		{"db directory is a file", []string{"dev", "--db", filepath.Join(file, "x.db")}, nil, 1,
+			"vippslogin dev: --db " + filepath.Join(file, "x.db") + ": " + file + " is a file, not a directory; pick another --db\n"},
+		{"db directory under a file", []string{"serve", "--db", filepath.Join(file, "sub", "x.db")}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef", "VIPPSLOGIN_KEY_ENCRYPTION_KEY": testKEK}, 1,
+			file + " is a file, not a directory; pick another --db\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,7 +233,8 @@ func TestCommandLineErrors(t *testing.T) {
 			if strings.Contains(stderr.String(), "hunter2") {
 				t.Errorf("stderr %q shows the database password", stderr.String())
 			}
-			if tt.code == 2 && strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 && tt.name != "unknown flag" {
+			// pgx lists each address it tried on a line of its own.
+			if strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 && tt.name != "postgres unreachable" {
 				t.Errorf("stderr %q: want one line", stderr.String())
 			}
 		})
@@ -230,6 +249,17 @@ func TestHelp(t *testing.T) {
 	for _, c := range []string{"dev", "serve", "client", "user", "keys"} {
 		if !strings.Contains(out.String(), "  "+c+" ") {
 			t.Errorf("help does not list %q:\n%s", c, out.String())
+		}
+	}
+	// Each admin command's line lists all its verbs.
+	for _, g := range []group{clientGroup(), userGroup(), qrGroup(), keysGroup()} {
+		if !strings.Contains(out.String(), "("+g.verbs()+")") {
+			t.Errorf("help does not list %s's verbs (%s):\n%s", g.name, g.verbs(), out.String())
+		}
+	}
+	for _, verbs := range []string{"rotate, list", "unlock", "resend-webhook", "rotate-secret", "update"} {
+		if !strings.Contains(out.String(), verbs) {
+			t.Errorf("help does not mention %q:\n%s", verbs, out.String())
 		}
 	}
 	var stderr strings.Builder

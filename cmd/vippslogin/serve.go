@@ -60,6 +60,9 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	defer flushTraces(shutdownTracing, logger)
 
+	if err := checkDBDir(cfg); err != nil {
+		return err
+	}
 	kek, err := keyEncryptionKey(cfg)
 	if err != nil {
 		return err
@@ -73,12 +76,12 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	m := metrics.New()
 	km := &keys.Manager{Store: m.TracedStore(st, tp), KeyEncryptionKey: kek.key}
 	if err := km.Ensure(ctx); err != nil {
-		return fmt.Errorf("signing keys: %w", err)
+		return keysError(err, kek) // its errors say "keys:" themselves
 	}
 	warnPlainKeys(ctx, st, logger)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return listenError("--addr", cfg.Addr, err)
 	}
 	baseURL := cfg.ResolveBaseURL(ln.Addr())
 	var cert *server.Certificate // nil without --tls-cert: SIGHUP then reloads nothing
@@ -121,7 +124,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	if cfg.MetricsAddr != "" {
 		if srv.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()
-			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+			return listenError("--metrics-addr", cfg.MetricsAddr, err)
 		}
 	}
 	metricsURL := baseURL + "/metrics (from this machine only)"

@@ -208,6 +208,10 @@ func (a *API) now() time.Time {
 
 // notFound turns store.ErrNotFound into a 404 with the given detail and
 // passes any other error on.
+//
+// Problem details say what is wrong, not which call or command puts it
+// right: the CLI, the portal's pages and scripts each have their own way
+// out, which they add (the CLI: "; `vippslogin client list` lists them").
 func notFound(err error, detail string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return jsonapi.Errorf(http.StatusNotFound, "%s", detail)

@@ -68,7 +68,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 		c.SecretHash = secret.Hash(plain) // a person chose it: stretch it
 	}
 	if err := a.Store.CreateClient(r.Context(), c); err != nil {
-		return exists(err, fmt.Sprintf("A client with client_id %q already exists; pick another id, or leave client_id out to have one generated.", c.ID))
+		return exists(err, fmt.Sprintf("A client with client_id %q already exists.", c.ID))
 	}
 	// Answer with what the store holds, so that this answer and a later GET
 	// agree to the last digit of the timestamps.
@@ -245,5 +245,5 @@ func (p *problems) cibaInterval(seconds int) {
 }
 
 func noClient(id string) string {
-	return fmt.Sprintf("No client has client_id %q; GET /admin/v1/clients lists them.", id)
+	return fmt.Sprintf("No client has client_id %q.", id)
 }

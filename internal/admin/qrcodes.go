@@ -68,7 +68,7 @@ func (a *API) createQRCode(w http.ResponseWriter, r *http.Request) error {
 		return notFound(err, noClient(id))
 	}
 	if !slices.Contains(c.Flows, store.FlowQR) {
-		return jsonapi.Errorf(http.StatusForbidden, "Client %q may not use login from QR code: add %q to its flows first (PATCH /admin/v1/clients/%s).", id, store.FlowQR, id)
+		return jsonapi.Errorf(http.StatusForbidden, "Client %q may not use login from QR code: add %q to its flows first.", id, store.FlowQR)
 	}
 	var p problems
 	p.name("description", req.Description, true)
@@ -155,7 +155,7 @@ func (a *API) qrCodeResponse(q store.QRCode) QRCodeResponse {
 }
 
 func noQRCode(clientID, qrID string) string {
-	return fmt.Sprintf("Client %q has no QR code %q; GET /admin/v1/clients/%s/qr-codes lists them.", clientID, qrID, clientID)
+	return fmt.Sprintf("Client %q has no QR code %q.", clientID, qrID)
 }
 
 func quoted(ss []string) string {

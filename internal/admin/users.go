@@ -28,7 +28,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u.PINHash = secret.Hash(req.PIN)
 	if err := a.Store.CreateUser(r.Context(), u); err != nil {
-		return exists(err, fmt.Sprintf("A user with phone_number %s already exists; PATCH /admin/v1/users/%[1]s changes it.", u.PhoneNumber))
+		return exists(err, fmt.Sprintf("A user with phone_number %s already exists.", u.PhoneNumber))
 	}
 	stored, err := a.Store.GetUser(r.Context(), u.PhoneNumber)
 	if err != nil {
@@ -221,5 +221,5 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func noUser(phone string) string {
-	return fmt.Sprintf("No user has phone_number %q (digits only, with country code, such as 4712345678); GET /admin/v1/users lists them.", phone)
+	return fmt.Sprintf("No user has phone_number %q (digits only, with country code, such as 4712345678).", phone)
 }

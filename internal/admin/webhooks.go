@@ -88,7 +88,7 @@ func (a *API) resendWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	i := slices.IndexFunc(ws, func(wh store.Webhook) bool { return wh.ID == whID })
 	if i < 0 {
-		return jsonapi.Errorf(http.StatusNotFound, "Client %q has no webhook event %q among its newest %d; GET /admin/v1/clients/%s/webhooks lists them.", id, whID, WebhookLogLimit, id)
+		return jsonapi.Errorf(http.StatusNotFound, "Client %q has no webhook event %q among its newest %d.", id, whID, WebhookLogLimit)
 	}
 	now := a.now()
 	if state := webhook.State(ws[i], now); state != webhook.StateFailed {

@@ -167,16 +167,17 @@ func (c Config) EventsRetentionDuration() (time.Duration, error) {
 // value is returned as an error that names the field; -h returns
 // flag.ErrHelp after printing the usage to stderr.
 func Parse(mode string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	fs, flags := newFlagSet(mode, mode, stderr)
+	fs, flags := newFlagSet("vippslogin "+mode, mode, stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vippslogin %s [flags]\n\nEvery flag can also be set in the config file (--config) under its own name.\n\nFlags:\n", mode)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := ParseFlags(fs, args, stderr)
+	if err != nil {
 		return Config{Mode: mode}, err
 	}
-	if fs.NArg() > 0 {
-		return Config{Mode: mode}, fmt.Errorf("unexpected argument %q: %s takes only flags", fs.Arg(0), mode)
+	if len(pos) > 0 {
+		return Config{Mode: mode}, fmt.Errorf("unexpected argument %q: %s takes only flags", pos[0], mode)
 	}
 	cfg, _, err := resolve(mode, fs, flags, getenv)
 	return cfg, err

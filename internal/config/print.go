@@ -22,7 +22,7 @@ const masked = "xxxxx"
 // coming from the environment. An invalid configuration is printed and then
 // returned as the error.
 func Print(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, flags := newFlagSet("config print", "", stderr)
+	fs, flags := newFlagSet("vippslogin config print", "", stderr)
 	mode := fs.String("mode", Serve, "whose defaults to use: dev or serve")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vippslogin config print [--mode serve|dev] [--config FILE] [flags]\n\n"+
@@ -30,11 +30,12 @@ func Print(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 			"which beats the config file, which beats the mode's defaults.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := ParseFlags(fs, args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: config print takes only flags", fs.Arg(0))
+	if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q: config print takes only flags", pos[0])
 	}
 	if *mode != Dev && *mode != Serve {
 		return fmt.Errorf("--mode must be %s or %s, not %q", Dev, Serve, *mode)

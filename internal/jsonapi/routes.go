@@ -3,6 +3,7 @@ package jsonapi
 import (
 	"bytes"
 	"net/http"
+	"strings"
 )
 
 // Routes wraps an API mux so that a request it has no route for gets a
@@ -24,7 +25,7 @@ func Routes(mux *http.ServeMux) http.Handler {
 			p.Header = http.Header{"Allow": {allow}}
 			WriteProblem(w, p)
 		case http.StatusNotFound:
-			WriteProblem(w, Errorf(rec.status, "There is no endpoint %s %s.", r.Method, r.URL.Path))
+			WriteProblem(w, Errorf(rec.status, noRoute+"%s %s.", r.Method, r.URL.Path))
 		default: // a redirect to the cleaned path, say: pass it on as it is
 			for k, v := range rec.header {
 				w.Header()[k] = v
@@ -33,6 +34,16 @@ func Routes(mux *http.ServeMux) http.Handler {
 			w.Write(rec.body.Bytes())
 		}
 	})
+}
+
+// noRoute starts the detail of a 404 for a request that no route takes.
+const noRoute = "There is no endpoint "
+
+// NoRoute reports whether p, as a client got it, says that the server has
+// no such call at all (Routes' 404 or 405), rather than no such thing: a
+// client newer than the server it talks to.
+func NoRoute(p *Problem) bool {
+	return p.Status == http.StatusMethodNotAllowed || p.Status == http.StatusNotFound && strings.HasPrefix(p.Detail, noRoute)
 }
 
 type recorder struct {
