@@ -230,6 +230,12 @@ func (t *timedStore) Ping(ctx context.Context) (err error) {
 	return t.st.Ping(ctx)
 }
 
+func (t *timedStore) CheckWrite(ctx context.Context) (err error) {
+	ctx, op := t.start(ctx, "CheckWrite")
+	defer op.end(&err)
+	return t.st.CheckWrite(ctx)
+}
+
 func (t *timedStore) Close() error { return t.st.Close() }
 
 func (t *timedStore) CreateClient(ctx context.Context, c store.Client) (err error) {

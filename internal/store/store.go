@@ -464,6 +464,12 @@ type WebhookAttempt struct {
 type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// CheckWrite reports whether the database takes a write (the
+	// readiness check): it writes one health row, which never grows. A
+	// database that cannot be written, read-only or full, is
+	// ErrUnavailable, and the backend drops the connections that found it
+	// so, so that writes work again once the fault is mended.
+	CheckWrite(ctx context.Context) error
 	Close() error
 
 	CreateClient(ctx context.Context, c Client) error

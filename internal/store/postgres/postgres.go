@@ -106,6 +106,22 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckWrite reports whether the database takes a write, by bumping the
+// health row's counter. A database that has become a read-only standby
+// (a failover moved the primary elsewhere) refuses it; the pool's
+// connections to it are then closed, so that new ones find the new
+// primary (as far as the URL's hosts and target_session_attrs lead them).
+func (s *Store) CheckWrite(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `UPDATE health SET checks = checks + 1 WHERE id = 1`)
+	if readOnly(err) {
+		s.pool.Reset()
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: check write: %w", mapErr(err))
+	}
+	return nil
+}
+
 // Close closes every connection. Calling it again does nothing.
 func (s *Store) Close() error {
 	s.pool.Close()

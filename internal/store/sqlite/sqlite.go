@@ -196,6 +196,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckWrite reports whether the database takes a write, by bumping the
+// health row's counter on the writer like any other write: a connection
+// that cannot write is replaced on the way (writer.discardIf), so once the
+// fault is mended the check that finds it so also mends the writer.
+func (s *Store) CheckWrite(ctx context.Context) error {
+	if _, err := s.exec(ctx, `UPDATE health SET checks = checks + 1 WHERE id = 1`); err != nil {
+		return errorf("sqlite: check write: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database once the writes in hand are committed.
 // Calling it again does nothing.
 func (s *Store) Close() error {
@@ -209,7 +220,7 @@ func (s *Store) Close() error {
 		// still using the file may keep it from finishing; that loses
 		// nothing.
 		s.cp.finish()
-		err = errors.Join(rErr, s.cp.stop(), s.w.conn.Close(), s.w.db.Close())
+		err = errors.Join(rErr, s.cp.stop(), s.w.close())
 	})
 	return err
 }
