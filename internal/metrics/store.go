@@ -334,10 +334,10 @@ func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) (er
 	return t.st.DeleteAppSession(ctx, tokenHash)
 }
 
-func (t *timedStore) DeleteExpired(ctx context.Context, before time.Time) (_ int, err error) {
+func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ int, err error) {
 	ctx, op := t.start(ctx, "DeleteExpired")
 	defer op.end(&err)
-	return t.st.DeleteExpired(ctx, before)
+	return t.st.DeleteExpired(ctx, before, batch)
 }
 
 func (t *timedStore) GetLoginRequest(ctx context.Context, id string) (_ store.LoginRequest, err error) {

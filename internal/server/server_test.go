@@ -168,7 +168,7 @@ func TestSweepDeletesExpiredAppSessions(t *testing.T) {
 	if err := st.CreateUser(ctx, store.User{PhoneNumber: "4712345678"}); err != nil {
 		t.Fatal(err)
 	}
-	for i, exp := range []time.Time{now.Add(-ExpiryGrace - time.Second), now.Add(-time.Hour)} {
+	for i, exp := range []time.Time{now.Add(-ExpiryGrace - time.Second), now.Add(-ExpiryGrace + time.Second)} {
 		if err := st.CreateAppSession(ctx, store.AppSession{TokenHash: fmt.Sprint(i), PhoneNumber: "4712345678", CreatedAt: now, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}

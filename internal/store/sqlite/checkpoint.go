@@ -98,6 +98,24 @@ func (c *checkpointer) restart() {
 	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &checkpointed)
 }
 
+// truncateTimeout bounds how long truncateLog holds writes back: a
+// TRUNCATE checkpoint, like a RESTART one, keeps new writers out while it
+// waits for the readers of the moment, which take microseconds each.
+const truncateTimeout = 50 * time.Millisecond
+
+// truncateLog copies the whole log into the database file and truncates
+// it to nothing: DeleteExpired calls it after a sweep, whose deletes grew
+// the log, so that the log does not stay at its high-water mark until the
+// next RESTART. Should readers or another process keep it from finishing
+// in time, nothing is lost: the pages stay in the log, and the next
+// checkpoint copies them.
+func (c *checkpointer) truncateLog() {
+	ctx, cancel := context.WithTimeout(context.Background(), truncateTimeout)
+	defer cancel()
+	var busy, logFrames, checkpointed int
+	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+}
+
 // finishTimeout bounds how long Close waits for another process's readers
 // and writers to let the last checkpoint through.
 const finishTimeout = time.Second

@@ -129,6 +129,11 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 		wdb.Close()
 		return nil, errorf("sqlite: enable WAL on %s: %w", path, err)
 	}
+	if err := setAutoVacuum(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, errorf("sqlite: auto_vacuum on %s: %w", path, err)
+	}
 	rdb, err := sql.Open("sqlite", path+"?"+readerParams)
 	if err != nil {
 		conn.Close()

@@ -218,7 +218,7 @@ func TestClosedIsUnavailable(t *testing.T) {
 	_, errList := s.ListUsers(ctx)
 	_, errUpdate := s.UpdateUser(ctx, "4712345678", func(u store.User) (store.User, error) { return u, nil })
 	_, errHit := s.CountHit(ctx, "shop", time.Now())
-	_, errSweep := s.DeleteExpired(ctx, time.Now())
+	_, errSweep := s.DeleteExpired(ctx, store.CutoffsAt(time.Now()), 2)
 	for what, err := range map[string]error{
 		"Ping":          s.Ping(ctx),
 		"GetClient":     errGet,

@@ -139,6 +139,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"DeleteExpired", testDeleteExpired},
+		{"DeleteExpiredBatches", testDeleteExpiredBatches},
+		{"DeleteExpiredCutoffs", testDeleteExpiredCutoffs},
 
 		{"EventAddList", testEventAddList},
 		{"EventAddExists", testEventAddExists},
