@@ -77,9 +77,10 @@ var _ store.Store = (*Store)(nil)
 //     commits, and journal_size_limit bounds the log each time it starts
 //     over: the checkpointer does it beside the writer (checkpoint.go).
 const (
-	writerParams     = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
-	readerParams     = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
-	checkpointParams = "_busy_timeout=10000&_synchronous=NORMAL"
+	busyTimeoutMillis = 10000
+	writerParams      = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
+	readerParams      = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
+	checkpointParams  = "_busy_timeout=10000&_synchronous=NORMAL"
 )
 
 // walTimeout bounds how long Open keeps trying to switch a fresh file to
@@ -155,6 +156,7 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 	cdb.SetMaxOpenConns(1)
 	cp := newCheckpointer(cdb)
 	s := &Store{path: path, w: newWriter(wdb, conn, cp.committed), r: &readers{db: rdb}, cp: cp}
+	cp.onWriter = s.checkpointOnWriter
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, errorf("sqlite: migrate %s: %w", path, err)
@@ -228,6 +230,31 @@ func (s *Store) Close() error {
 		err = errors.Join(rErr, s.cp.stop(), s.w.close())
 	})
 	return err
+}
+
+// checkpointWait is how long a RESTART or TRUNCATE checkpoint waits for
+// the readers of the moment, which take microseconds each, while it holds
+// every write of this process back. Given up, it is tried again later.
+const checkpointWait = 5 // milliseconds, as busy_timeout takes it
+
+// checkpointOnWriter runs a RESTART or TRUNCATE checkpoint on the writer's
+// connection between two write jobs. Either needs the write lock: run on
+// a connection of its own, it raced the writer for the file lock, and the
+// loser slept in SQLite's busy handler, in steps that grow to 100 ms (a
+// login's write was held 50–450 ms during a sweep, measured). Here no
+// write of this process can be under way, and the writes that queue
+// meanwhile wait in Go, for the checkpoint only.
+func (s *Store) checkpointOnWriter(mode string) {
+	s.w.outside(context.Background(), func(conn *sql.Conn) error {
+		ctx := context.Background()
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, checkpointWait)); err != nil {
+			return err
+		}
+		var busy, logFrames, checkpointed int
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logFrames, &checkpointed)
+		_, rErr := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeoutMillis))
+		return errors.Join(err, rErr)
+	})
 }
 
 // read is the readers for one call.

@@ -55,8 +55,11 @@ type writer struct {
 // job is one write: fn runs on the writer inside a transaction, and
 // done is closed once its outcome (err, or the panic fn raised) is known.
 type job struct {
-	ctx   context.Context
-	fn    func(tx *wtx) error
+	ctx context.Context
+	fn  func(tx *wtx) error
+	// out, when set instead of fn, runs on the connection outside any
+	// transaction (outside).
+	out   func(conn *sql.Conn) error
 	err   error
 	panic any
 	done  chan struct{}
@@ -95,6 +98,37 @@ func (w *writer) do(ctx context.Context, fn func(tx *wtx) error) error {
 	return j.err
 }
 
+// outside runs fn on the writer's connection, between two write jobs and
+// outside any transaction: a checkpoint that needs the write lock, which
+// the writer then does not contend for. It returns fn's error.
+func (w *writer) outside(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	j := &job{ctx: ctx, out: fn, done: make(chan struct{})}
+	select {
+	case w.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.quit:
+		return errClosed
+	}
+	<-j.done
+	return j.err
+}
+
+// runOutside runs a job of outside.
+func (w *writer) runOutside(j *job) {
+	if w.conn == nil {
+		conn, err := w.open(j.ctx)
+		if err != nil {
+			j.finish(err)
+			return
+		}
+		w.conn = conn
+	}
+	err := j.out(w.conn)
+	w.discardIf(err)
+	j.finish(err)
+}
+
 // stop ends the loop once the batch in hand is committed; writes after it
 // fail with errClosed.
 func (w *writer) stop() {
@@ -117,6 +151,10 @@ func (w *writer) loop() {
 	for {
 		select {
 		case j := <-w.jobs:
+			if j.out != nil {
+				w.runOutside(j)
+				continue
+			}
 			w.runBatch(j)
 		case <-w.quit:
 			return
