@@ -31,8 +31,9 @@ const checkpointEvery = 100 * time.Millisecond
 // itself when a write finds it wholly copied and no reader in it; under a
 // steady load some reader is always in it (checkpoint starvation), and it
 // grew past 250 MB in a load test. A RESTART checkpoint then waits, very
-// briefly and holding writes back (briefBusyTimeout), for the readers of
-// the moment to finish, so the next write starts the log over.
+// briefly and holding writes back (checkpointWait), for the readers of the
+// moment to finish, so the next write starts the log over. It runs on the
+// writer, between two write jobs (Store.checkpointOnWriter).
 const restartFrames = 16384
 
 // checkpointer runs PASSIVE checkpoints on a connection of its own.
