@@ -26,6 +26,11 @@
 //     of theirs; no SQL text is parsed twice on one connection.
 //   - No read-back. A write returns what it stored by working it out in Go
 //     (the codec's round trip) or with RETURNING, never by a second query.
+//   - Faults pass. A write that fails because the database cannot be
+//     written just now (locked, full, read-only, unopenable) is
+//     store.ErrUnavailable, a 503 to retry; a connection that cannot write
+//     is replaced before the next write (writer.discardIf), so the store
+//     writes again as soon as the fault is mended, without a restart.
 //
 // Other processes may open the same file: SQLite's file locks keep them
 // apart, and the busy timeout makes a writer wait for another process's
