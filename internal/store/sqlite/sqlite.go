@@ -82,10 +82,10 @@ var _ store.Store = (*Store)(nil)
 //     commits, and journal_size_limit bounds the log each time it starts
 //     over: the checkpointer does it beside the writer (checkpoint.go).
 const (
-	busyTimeoutMillis = 10000
-	writerParams      = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
-	readerParams      = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
-	checkpointParams  = "_busy_timeout=10000&_synchronous=NORMAL"
+	busyTimeout      = "10000" // milliseconds; checkpointOnWriter sets it back
+	writerParams     = "_busy_timeout=" + busyTimeout + "&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
+	readerParams     = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
+	checkpointParams = "_busy_timeout=10000&_synchronous=NORMAL"
 )
 
 // walTimeout bounds how long Open keeps trying to switch a fresh file to
@@ -257,7 +257,7 @@ func (s *Store) checkpointOnWriter(mode string) {
 		}
 		var busy, logFrames, checkpointed int
 		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logFrames, &checkpointed)
-		_, rErr := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeoutMillis))
+		_, rErr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeout)
 		return errors.Join(err, rErr)
 	})
 }
