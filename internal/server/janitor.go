@@ -99,6 +99,9 @@ func (s *Server) sweep(ctx context.Context) {
 	if s.Now != nil {
 		now = s.Now
 	}
+	// The events go first, so that the store's upkeep after DeleteExpired
+	// (SQLite gives free pages back and empties its log) covers them too.
+	s.trimEvents(ctx, now())
 	n, err := s.store().DeleteExpired(ctx, cutoffs(now()), ExpiredBatch)
 	switch {
 	case err != nil && ctx.Err() == nil:
@@ -113,7 +116,6 @@ func (s *Server) sweep(ctx context.Context) {
 	if span != nil {
 		span.SetAttributes(attribute.Int("janitor.deleted", n))
 	}
-	s.trimEvents(ctx, now())
 }
 
 // maxTrimBatches bounds one sweep's event deletes; what is left waits for

@@ -51,10 +51,11 @@ var sweeps = []sweep{
 // rows per write job: the writer, and with it every write of a login, is
 // held for one small transaction at a time (some milliseconds), and the
 // writes that queue meanwhile run between two of them, and the log is
-// kept short between them (keepLogShort). Once something was
-// removed, the space it held goes back to the file system
-// (releaseFreePages) and the log is emptied (truncateLog), so that a
-// sweep leaves neither file at its high-water mark.
+// kept short between them (keepLogShort). Then the free pages, whichever
+// deletes freed them, go back to the file system (releaseFreePages), and
+// when anything was removed or given back the log is emptied
+// (truncateLog), so that a sweep leaves neither file at its high-water
+// mark.
 func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
 	if batch <= 0 {
 		return 0, fmt.Errorf("sqlite: delete expired: batch %d", batch)
@@ -74,13 +75,15 @@ func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch i
 			s.keepLogShort(ctx)
 		}
 	}
-	if total == 0 {
-		return 0, nil
-	}
-	if err := s.releaseFreePages(ctx); err != nil {
+	// Other deletes freed pages too: the janitor trims the debugger's
+	// events just before.
+	freed, err := s.releaseFreePages(ctx)
+	if err != nil {
 		return total, errorf("sqlite: delete expired: incremental vacuum: %w", err)
 	}
-	s.cp.truncateLog()
+	if total > 0 || freed > 0 {
+		s.cp.truncateLog()
+	}
 	return total, nil
 }
 
@@ -90,13 +93,16 @@ const vacuumPages = 500
 
 // releaseFreePages gives the database's free pages back to the file
 // system, vacuumPages per write job, so that the file shrinks to what its
-// records need (auto_vacuum=INCREMENTAL, autovacuum.go). A database whose
-// auto_vacuum is still off (too large to have been converted at Open)
-// keeps its free pages, which the next records reuse.
-func (s *Store) releaseFreePages(ctx context.Context) error {
-	for prev := -1; ; {
-		var left int
+// records need (auto_vacuum=INCREMENTAL, autovacuum.go), and reports how
+// many it gave back. A database whose auto_vacuum is still off (too large
+// to have been converted at Open) keeps its free pages, which the next
+// records reuse.
+func (s *Store) releaseFreePages(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var freed, left int
 		err := s.write(ctx, func(tx *wtx) error {
+			freed, left = 0, 0
 			var mode int
 			if err := tx.queryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != autoVacuumIncremental {
 				return err
@@ -107,17 +113,17 @@ func (s *Store) releaseFreePages(ctx context.Context) error {
 			}
 			// The pragma frees one page per row it returns.
 			for rows.Next() {
+				freed++
 			}
 			if err := rows.Close(); err != nil {
 				return err
 			}
 			return tx.queryRow(`PRAGMA freelist_count`).Scan(&left)
 		})
-		// Pages it could not free (none so far) would never go.
-		if err != nil || left == 0 || left == prev {
-			return err
+		total += freed
+		if err != nil || left == 0 || freed == 0 {
+			return total, err
 		}
-		prev = left
 		s.keepLogShort(ctx)
 	}
 }

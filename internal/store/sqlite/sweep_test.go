@@ -138,3 +138,39 @@ func pageCount(t *testing.T, s *Store) int {
 	}
 	return n
 }
+
+// The pages that other deletes freed (the janitor trims the debugger's
+// events just before it sweeps) go back to the file system with the
+// sweep's, even when nothing had expired.
+func TestSweepGivesBackPagesOthersFreed(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "vippslogin.db"))
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.CreateClient(ctx, store.Client{ID: "shop"}); err != nil {
+		t.Fatal(err)
+	}
+	events := make([]store.Event, 5000)
+	for i := range events {
+		events[i] = store.Event{ID: fmt.Sprintf("%020d", i), ClientID: "shop", Time: now.Add(-time.Hour),
+			Flow: store.FlowBrowser, Step: "token", Outcome: "ok", Explanation: fmt.Sprintf("event %d of a long run, padded %0200d", i, i)}
+	}
+	if err := s.AddEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	full := pageCount(t, s)
+	for {
+		n, err := s.TrimEvents(ctx, now, 1000, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if n, err := s.DeleteExpired(ctx, store.CutoffsAt(now.Add(-24*time.Hour)), 200); err != nil || n != 0 {
+		t.Fatalf("DeleteExpired = %d, %v; want nothing expired", n, err)
+	}
+	if after := pageCount(t, s); after > full/2 {
+		t.Errorf("the database has %d pages after the events went and a sweep, %d with them; want the freed ones given back", after, full)
+	}
+}
