@@ -45,6 +45,15 @@ run:
 bench:
 	GO=$(GO) ./scripts/bench.sh
 
+# A long run of the load tool (not part of make test): browser logins at half
+# the measured maximum for SOAK_DURATION (default 30m), sampling the server's
+# RSS, file descriptors and the database and WAL sizes every SOAK_SAMPLE
+# (30s), failing on any error or on growth beyond the bounds scripts/soak.sh
+# states. SOAK_RATE sets the rate instead.
+.PHONY: soak
+soak:
+	GO=$(GO) ./scripts/soak.sh
+
 # Every fuzz target (func FuzzXxx, found by scripts/fuzz.sh) for a couple of
 # seconds each, after the unit tests have run their seed corpora.
 # `make fuzz FUZZTIME=10m` runs each for as long as asked; FUZZ=<regexp>

@@ -49,7 +49,7 @@ func TestServeExportsTraces(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	for _, want := range []string{"GET /readyz", "store.Ping"} {
+	for _, want := range []string{"GET /readyz", "store.CheckWrite"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("collector got spans %q, want %q among them", names, want)
 		}

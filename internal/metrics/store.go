@@ -230,6 +230,12 @@ func (t *timedStore) Ping(ctx context.Context) (err error) {
 	return t.st.Ping(ctx)
 }
 
+func (t *timedStore) CheckWrite(ctx context.Context) (err error) {
+	ctx, op := t.start(ctx, "CheckWrite")
+	defer op.end(&err)
+	return t.st.CheckWrite(ctx)
+}
+
 func (t *timedStore) Close() error { return t.st.Close() }
 
 func (t *timedStore) CreateClient(ctx context.Context, c store.Client) (err error) {
@@ -328,10 +334,10 @@ func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) (er
 	return t.st.DeleteAppSession(ctx, tokenHash)
 }
 
-func (t *timedStore) DeleteExpired(ctx context.Context, before time.Time) (_ int, err error) {
+func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ int, err error) {
 	ctx, op := t.start(ctx, "DeleteExpired")
 	defer op.end(&err)
-	return t.st.DeleteExpired(ctx, before)
+	return t.st.DeleteExpired(ctx, before, batch)
 }
 
 func (t *timedStore) GetLoginRequest(ctx context.Context, id string) (_ store.LoginRequest, err error) {

@@ -160,9 +160,9 @@ func (c *countingStore) DeleteAppSession(ctx context.Context, tokenHash string) 
 	return c.Store.DeleteAppSession(ctx, tokenHash)
 }
 
-func (c *countingStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+func (c *countingStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
 	c.hit("DeleteExpired")
-	return c.Store.DeleteExpired(ctx, before)
+	return c.Store.DeleteExpired(ctx, before, batch)
 }
 
 func (c *countingStore) CreateLoginRequest(ctx context.Context, r store.LoginRequest) error {

@@ -45,7 +45,7 @@ func TestDatabaseOutage(t *testing.T) {
 	for _, tt := range []struct {
 		name, method, path, body, want string
 	}{
-		{"readiness", "GET", "/readyz", "", "does not answer"},
+		{"readiness", "GET", "/readyz", "", "database is unavailable"},
 		{"the phone page's step", "POST", "/vipps-login-idp/phone", url.Values{"tabId": {tabID}, "phone_number": {devseed.Ada}}.Encode(), "Midlertidig utilgjengelig"},
 		{"the wait page's poll", "GET", "/vipps-login-idp/api/status?tabId=" + tabID, "", "temporarily_unavailable"},
 		{"authorize", "GET", strings.TrimPrefix(unread.AuthCodeURL("s2-state"), c.BaseURL), "", "unavailable"},

@@ -32,11 +32,11 @@ func (s *slowStore) hold(ctx context.Context, once *sync.Once, release chan stru
 	return held
 }
 
-func (s *slowStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+func (s *slowStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
 	if s.hold(ctx, &s.swept, s.releaseSweep) {
 		ctx = context.WithoutCancel(ctx)
 	}
-	return s.Store.DeleteExpired(ctx, before)
+	return s.Store.DeleteExpired(ctx, before, batch)
 }
 
 func (s *slowStore) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Webhook, error) {

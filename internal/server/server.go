@@ -75,6 +75,7 @@ type Server struct {
 
 	recorderOnce sync.Once
 	recorder     *debugger.Recorder
+	readiness    readiness
 }
 
 // Events is the integration debugger's recorder that every part of the
@@ -258,18 +259,6 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set(VersionHeader, version.Get().Short())
 	w.Write([]byte("ok\n"))
-}
-
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store().Ping(ctx); err != nil {
-		s.Logger.ErrorContext(r.Context(), "readiness: store unreachable", "err", err)
-		return jsonapi.Errorf(http.StatusServiceUnavailable, "The database does not answer.")
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-	return nil
 }
 
 // Run serves the server on ln, with the janitor, the webhook deliverer and

@@ -73,12 +73,12 @@ func TestTracingSpansNest(t *testing.T) {
 		switch sp.Name {
 		case "GET /readyz":
 			req = &spans[i]
-		case "store.Ping":
+		case "store.CheckWrite":
 			ping = &spans[i]
 		}
 	}
 	if req == nil || ping == nil {
-		t.Fatalf("want spans GET /readyz and store.Ping, got %v", spanNames(spans))
+		t.Fatalf("want spans GET /readyz and store.CheckWrite, got %v", spanNames(spans))
 	}
 	if req.SpanKind != trace.SpanKindServer || req.Parent.IsValid() {
 		t.Errorf("request span: kind %v, parent %v; want a server root span", req.SpanKind, req.Parent)
@@ -93,7 +93,7 @@ func TestTracingSpansNest(t *testing.T) {
 		t.Errorf("http.response.status_code = %d", got)
 	}
 	if ping.SpanContext.TraceID() != req.SpanContext.TraceID() || ping.Parent.SpanID() != req.SpanContext.SpanID() {
-		t.Errorf("store.Ping span: trace %s parent %s; want trace %s parent %s",
+		t.Errorf("store.CheckWrite span: trace %s parent %s; want trace %s parent %s",
 			ping.SpanContext.TraceID(), ping.Parent.SpanID(), req.SpanContext.TraceID(), req.SpanContext.SpanID())
 	}
 	if got, want := accessLog(t, &logs)["trace_id"], req.SpanContext.TraceID().String(); got != want {

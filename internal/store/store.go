@@ -438,6 +438,24 @@ type Webhook struct {
 	ExpiresAt time.Time
 }
 
+// Cutoffs are DeleteExpired's times, one per kind of record it sweeps: how
+// long each kind is kept past its expiry is the caller's choice (the
+// janitor's retention). A record expiring exactly at its cutoff is kept.
+type Cutoffs struct {
+	// AppSessions, BrowserSessions, LoginRequests, Codes and AccessTokens
+	// are the records whose ExpiresAt is before them.
+	AppSessions, BrowserSessions, LoginRequests, Codes, AccessTokens time.Time
+	// Webhooks are the events that expired, or were delivered, before it.
+	Webhooks time.Time
+	// RateLimits are the windows that started before it.
+	RateLimits time.Time
+}
+
+// CutoffsAt is Cutoffs with one time for every kind of record.
+func CutoffsAt(t time.Time) Cutoffs {
+	return Cutoffs{AppSessions: t, BrowserSessions: t, LoginRequests: t, Codes: t, AccessTokens: t, Webhooks: t, RateLimits: t}
+}
+
 // WebhookAttempt is the outcome of one delivery attempt.
 type WebhookAttempt struct {
 	At     time.Time
@@ -464,6 +482,12 @@ type WebhookAttempt struct {
 type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// CheckWrite reports whether the database takes a write (the
+	// readiness check): it writes one health row, which never grows. A
+	// database that cannot be written, read-only or full, is
+	// ErrUnavailable, and the backend drops the connections that found it
+	// so, so that writes work again once the fault is mended.
+	CheckWrite(ctx context.Context) error
 	Close() error
 
 	CreateClient(ctx context.Context, c Client) error
@@ -499,11 +523,11 @@ type Store interface {
 	// one is still returned, the caller decides.
 	GetAppSession(ctx context.Context, tokenHash string) (AppSession, error)
 	DeleteAppSession(ctx context.Context, tokenHash string) error
-	// DeleteExpired removes app and browser sessions, login requests, codes
-	// and access tokens whose ExpiresAt is before the given time, webhooks
-	// that expired or were delivered before it, and rate limit windows that
-	// started before it, and reports how many records it removed.
-	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+	// DeleteExpired removes the records each of before's times names
+	// (see Cutoffs), at most batch rows of one table per transaction, so
+	// that writes waiting meanwhile wait for one small transaction at a
+	// time, and reports how many records it removed.
+	DeleteExpired(ctx context.Context, before Cutoffs, batch int) (int, error)
 
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
 	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)

@@ -98,8 +98,10 @@ func unavailable(err error) bool {
 		return false
 	case errors.As(err, &pe):
 		// Class 08: connection exception; 57P01–57P03: admin shutdown,
-		// crash shutdown, cannot connect now; 53300: too many connections.
-		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300"
+		// crash shutdown, cannot connect now; 53300: too many connections;
+		// 53100: disk full; 25006: a read-only transaction (a standby).
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") ||
+			pe.Code == "53300" || pe.Code == "53100" || readOnly(err)
 	case errors.As(err, &ce), errors.As(err, &netErr),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
@@ -108,6 +110,14 @@ func unavailable(err error) bool {
 	// What pgconn says happened before anything reached the server: a
 	// closed or busy connection, a pool that could not get one.
 	return pgconn.SafeToRetry(err)
+}
+
+// readOnly reports whether err is PostgreSQL refusing a write because the
+// server, or the session, is read-only: read_only_sql_transaction (25006),
+// what a standby answers.
+func readOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "25006"
 }
 
 // orEmpty is s, or an empty list for nil: lists are never nil.

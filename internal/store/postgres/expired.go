@@ -7,37 +7,59 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/vippslogin/vippslogin/internal/store"
 )
 
-// expiringTables are the tables DeleteExpired sweeps, each with an
-// expires_at column and an index on it.
-var expiringTables = []string{"app_sessions", "browser_sessions", "login_requests", "auth_codes", "access_tokens"}
+// sweep is one table DeleteExpired sweeps: the rows where matches, the
+// cutoff being $1, go, found by key through the index that serves where.
+type sweep struct {
+	table, key, where string
+	cutoff            func(store.Cutoffs) time.Time
+}
 
-// DeleteExpired removes, in one transaction, the app and browser sessions,
-// login requests, codes and access tokens that expired before the given
-// time, the webhooks that expired or were delivered before it, and the rate
-// limit windows that started before it, and reports how many records it
-// removed. A record expiring exactly then is kept. Every replica's janitor
-// may run it at once: a row two of them both delete is counted by one. The
-// DELETEs go as one batch, one round trip, which the database runs as one
-// implicit transaction (as CreateUsers).
-func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
-	total := 0
-	count := func(tag pgconn.CommandTag) error {
-		total += int(tag.RowsAffected())
-		return nil
-	}
-	b := &pgx.Batch{}
+var sweeps = []sweep{
 	// An undelivered webhook is still owed until it expires; a delivered
-	// one is only the delivery log, kept as long as the other records'
-	// grace.
-	b.Queue(`DELETE FROM webhooks WHERE expires_at < $1 OR delivered_at < $1`, ts(before)).Exec(count)
-	for _, table := range expiringTables {
-		b.Queue(`DELETE FROM `+table+` WHERE expires_at < $1`, ts(before)).Exec(count)
+	// one is only the delivery log.
+	{"webhooks", "id", `expires_at < $1 OR delivered_at < $1`, func(c store.Cutoffs) time.Time { return c.Webhooks }},
+	{"app_sessions", "token_hash", `expires_at < $1`, func(c store.Cutoffs) time.Time { return c.AppSessions }},
+	{"browser_sessions", "id", `expires_at < $1`, func(c store.Cutoffs) time.Time { return c.BrowserSessions }},
+	{"login_requests", "id", `expires_at < $1`, func(c store.Cutoffs) time.Time { return c.LoginRequests }},
+	{"auth_codes", "hash", `expires_at < $1`, func(c store.Cutoffs) time.Time { return c.Codes }},
+	{"access_tokens", "hash", `expires_at < $1`, func(c store.Cutoffs) time.Time { return c.AccessTokens }},
+	{"rate_limits", "key, window_start", `window_start < $1`, func(c store.Cutoffs) time.Time { return c.RateLimits }},
+}
+
+// DeleteExpired removes the expired records in rounds: each round is one
+// round trip, a batch of one DELETE per table of at most batch rows each,
+// which the database runs as one implicit transaction (as CreateUsers),
+// and rounds go on while some table had more. A round's transaction stays
+// small, so it neither holds back vacuum's horizon nor writes a burst of
+// WAL; PostgreSQL's autovacuum then makes the deleted rows' space
+// reusable (docs/operations.md). Every replica's janitor may run it at
+// once: a row two of them both delete is counted by one.
+func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
+	if batch <= 0 {
+		return 0, fmt.Errorf("postgres: delete expired: batch %d", batch)
 	}
-	b.Queue(`DELETE FROM rate_limits WHERE window_start < $1`, ts(before)).Exec(count)
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return 0, fmt.Errorf("postgres: delete expired: %w", mapErr(err))
+	total, more := 0, true
+	for more {
+		more = false
+		b := &pgx.Batch{}
+		for _, sw := range sweeps {
+			// PostgreSQL's DELETE has no LIMIT: the keys come from a
+			// limited SELECT.
+			b.Queue(`DELETE FROM `+sw.table+` WHERE (`+sw.key+`) IN (SELECT `+sw.key+` FROM `+sw.table+` WHERE `+sw.where+` LIMIT $2)`,
+				ts(sw.cutoff(before)), batch).Exec(func(tag pgconn.CommandTag) error {
+				n := int(tag.RowsAffected())
+				total += n
+				more = more || n == batch
+				return nil
+			})
+		}
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return total, fmt.Errorf("postgres: delete expired: %w", mapErr(err))
+		}
 	}
 	return total, nil
 }

@@ -106,6 +106,27 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckWrite reports whether the database takes a write, by bumping the
+// health row's counter. A server that has become a read-only standby (a
+// failover moved the primary elsewhere) refuses it with
+// read_only_sql_transaction, and so does every connection the pool opened
+// to it, for as long as it lives: the pool's connections are then closed
+// and the write tried once more on a new one, which finds the new primary
+// if the URL's hosts and target_session_attrs lead there. So the check
+// that finds the fault mended also mends the pool.
+func (s *Store) CheckWrite(ctx context.Context) error {
+	const bump = `UPDATE health SET checks = checks + 1 WHERE id = 1`
+	_, err := s.pool.Exec(ctx, bump)
+	if readOnly(err) {
+		s.pool.Reset()
+		_, err = s.pool.Exec(ctx, bump)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: check write: %w", mapErr(err))
+	}
+	return nil
+}
+
 // Close closes every connection. Calling it again does nothing.
 func (s *Store) Close() error {
 	s.pool.Close()

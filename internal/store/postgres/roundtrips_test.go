@@ -167,7 +167,7 @@ func roundTripCases(f *tripFixture) []roundTripCase {
 			return s.CreateUsers(ctx, us)
 		}},
 		{"DeleteExpired", 1, nil, func(ctx context.Context, _ int) error {
-			_, err := s.DeleteExpired(ctx, now.Add(-time.Hour))
+			_, err := s.DeleteExpired(ctx, store.CutoffsAt(now.Add(-time.Hour)), 2)
 			return err
 		}},
 		{name: "DeleteConsent", want: 1,

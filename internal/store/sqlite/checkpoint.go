@@ -30,20 +30,22 @@ const checkpointEvery = 100 * time.Millisecond
 // before the checkpointer makes it start over. The log starts over by
 // itself when a write finds it wholly copied and no reader in it; under a
 // steady load some reader is always in it (checkpoint starvation), and it
-// grew past 250 MB in a load test. A RESTART checkpoint then waits, briefly
-// and holding writes back, for the readers of the moment to finish, so the
-// next write starts the log over.
+// grew past 250 MB in a load test. A RESTART checkpoint then waits, very
+// briefly and holding writes back (checkpointWait), for the readers of the
+// moment to finish, so the next write starts the log over. It runs on the
+// writer, between two write jobs (Store.checkpointOnWriter).
 const restartFrames = 16384
-
-// restartTimeout bounds how long a RESTART checkpoint holds writes back.
-const restartTimeout = 200 * time.Millisecond
 
 // checkpointer runs PASSIVE checkpoints on a connection of its own.
 type checkpointer struct {
-	db   *sql.DB
-	kick chan struct{} // a commit happened; buffered, one slot
-	quit chan struct{}
-	done chan struct{}
+	db *sql.DB
+	// onWriter runs a RESTART or TRUNCATE checkpoint on the writer
+	// (Store.checkpointOnWriter); set once the writer exists, before the
+	// first commit kicks the loop.
+	onWriter func(mode string)
+	kick     chan struct{} // a commit happened; buffered, one slot
+	quit     chan struct{}
+	done     chan struct{}
 }
 
 func newCheckpointer(db *sql.DB) *checkpointer {
@@ -92,10 +94,23 @@ func (c *checkpointer) checkpoint(ctx context.Context) (logFrames, checkpointed 
 
 // restart makes the next write start the log over (see restartFrames).
 func (c *checkpointer) restart() {
-	ctx, cancel := context.WithTimeout(context.Background(), restartTimeout)
-	defer cancel()
-	var busy, logFrames, checkpointed int
-	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &checkpointed)
+	if c.onWriter != nil {
+		c.onWriter("RESTART")
+	}
+}
+
+// truncateLog copies the whole log into the database file and truncates
+// it to nothing: DeleteExpired calls it after a sweep, whose deletes grew
+// the log, so that the log does not stay at its high-water mark. A PASSIVE
+// checkpoint first copies what it can beside the writer, so that the
+// TRUNCATE, which holds writes back while it runs, has little left to do.
+// Should readers or another process keep it from finishing, nothing is
+// lost: the pages stay in the log, and the next checkpoint copies them.
+func (c *checkpointer) truncateLog() {
+	c.checkpoint(context.Background())
+	if c.onWriter != nil {
+		c.onWriter("TRUNCATE")
+	}
 }
 
 // finishTimeout bounds how long Close waits for another process's readers

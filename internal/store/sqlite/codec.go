@@ -180,7 +180,8 @@ func created(err error) error {
 // store.ErrUnavailable as well (the servers answer it with 503): another
 // writer held the lock past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED),
 // the disk failed or is full (SQLITE_IOERR, SQLITE_FULL), the file cannot
-// be opened (SQLITE_CANTOPEN), or the Store was closed.
+// be opened or written (SQLITE_CANTOPEN, SQLITE_READONLY: its permissions
+// or its mount changed), or the Store was closed.
 func errorf(format string, a ...any) error {
 	for i, v := range a {
 		if err, ok := v.(error); ok && unavailable(err) && !errors.Is(err, store.ErrUnavailable) {
@@ -200,7 +201,7 @@ func unavailable(err error) bool {
 	if errors.As(err, &e) {
 		switch e.Code() & 0xff { // the primary code of an extended one
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR,
-			sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN:
+			sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
 			return true
 		}
 		return false
@@ -212,6 +213,23 @@ func unavailable(err error) bool {
 		err = next
 	}
 	return err != nil && err.Error() == "sql: database is closed"
+}
+
+// cannotWrite reports whether err says that the connection it came from
+// cannot write, now or ever (writer.discardIf): SQLITE_READONLY and its
+// extended codes (the connection was opened read-only, or its file was
+// replaced under it), or SQLITE_CANTOPEN (a file it needs, the log say,
+// cannot be opened).
+func cannotWrite(err error) bool {
+	var e *sqlitedriver.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
 }
 
 // isBusy reports whether err is SQLite's "database is locked".

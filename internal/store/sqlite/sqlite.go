@@ -26,6 +26,11 @@
 //     of theirs; no SQL text is parsed twice on one connection.
 //   - No read-back. A write returns what it stored by working it out in Go
 //     (the codec's round trip) or with RETURNING, never by a second query.
+//   - Faults pass. A write that fails because the database cannot be
+//     written just now (locked, full, read-only, unopenable) is
+//     store.ErrUnavailable, a 503 to retry; a connection that cannot write
+//     is replaced before the next write (writer.discardIf), so the store
+//     writes again as soon as the fault is mended, without a restart.
 //
 // Other processes may open the same file: SQLite's file locks keep them
 // apart, and the busy timeout makes a writer wait for another process's
@@ -77,7 +82,8 @@ var _ store.Store = (*Store)(nil)
 //     commits, and journal_size_limit bounds the log each time it starts
 //     over: the checkpointer does it beside the writer (checkpoint.go).
 const (
-	writerParams     = "_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
+	busyTimeout      = "10000" // milliseconds; checkpointOnWriter sets it back
+	writerParams     = "_busy_timeout=" + busyTimeout + "&_foreign_keys=on&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
 	readerParams     = "_busy_timeout=10000&_foreign_keys=on&_query_only=1"
 	checkpointParams = "_busy_timeout=10000&_synchronous=NORMAL"
 )
@@ -129,6 +135,11 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 		wdb.Close()
 		return nil, errorf("sqlite: enable WAL on %s: %w", path, err)
 	}
+	if err := setAutoVacuum(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, errorf("sqlite: auto_vacuum on %s: %w", path, err)
+	}
 	rdb, err := sql.Open("sqlite", path+"?"+readerParams)
 	if err != nil {
 		conn.Close()
@@ -150,6 +161,7 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 	cdb.SetMaxOpenConns(1)
 	cp := newCheckpointer(cdb)
 	s := &Store{path: path, w: newWriter(wdb, conn, cp.committed), r: &readers{db: rdb}, cp: cp}
+	cp.onWriter = s.checkpointOnWriter
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, errorf("sqlite: migrate %s: %w", path, err)
@@ -196,6 +208,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckWrite reports whether the database takes a write, by bumping the
+// health row's counter on the writer like any other write: a connection
+// that cannot write is replaced on the way (writer.discardIf), so once the
+// fault is mended the check that finds it so also mends the writer.
+func (s *Store) CheckWrite(ctx context.Context) error {
+	if _, err := s.exec(ctx, `UPDATE health SET checks = checks + 1 WHERE id = 1`); err != nil {
+		return errorf("sqlite: check write: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database once the writes in hand are committed.
 // Calling it again does nothing.
 func (s *Store) Close() error {
@@ -209,9 +232,34 @@ func (s *Store) Close() error {
 		// still using the file may keep it from finishing; that loses
 		// nothing.
 		s.cp.finish()
-		err = errors.Join(rErr, s.cp.stop(), s.w.conn.Close(), s.w.db.Close())
+		err = errors.Join(rErr, s.cp.stop(), s.w.close())
 	})
 	return err
+}
+
+// checkpointWait is how long a RESTART or TRUNCATE checkpoint waits for
+// the readers of the moment, which take microseconds each, while it holds
+// every write of this process back. Given up, it is tried again later.
+const checkpointWait = 5 // milliseconds, as busy_timeout takes it
+
+// checkpointOnWriter runs a RESTART or TRUNCATE checkpoint on the writer's
+// connection between two write jobs. Either needs the write lock: run on
+// a connection of its own, it raced the writer for the file lock, and the
+// loser slept in SQLite's busy handler, in steps that grow to 100 ms (a
+// login's write was held 50–450 ms during a sweep, measured). Here no
+// write of this process can be under way, and the writes that queue
+// meanwhile wait in Go, for the checkpoint only.
+func (s *Store) checkpointOnWriter(mode string) {
+	s.w.outside(context.Background(), func(conn *sql.Conn) error {
+		ctx := context.Background()
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, checkpointWait)); err != nil {
+			return err
+		}
+		var busy, logFrames, checkpointed int
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logFrames, &checkpointed)
+		_, rErr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeout)
+		return errors.Join(err, rErr)
+	})
 }
 
 // read is the readers for one call.

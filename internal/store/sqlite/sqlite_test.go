@@ -218,7 +218,7 @@ func TestClosedIsUnavailable(t *testing.T) {
 	_, errList := s.ListUsers(ctx)
 	_, errUpdate := s.UpdateUser(ctx, "4712345678", func(u store.User) (store.User, error) { return u, nil })
 	_, errHit := s.CountHit(ctx, "shop", time.Now())
-	_, errSweep := s.DeleteExpired(ctx, time.Now())
+	_, errSweep := s.DeleteExpired(ctx, store.CutoffsAt(time.Now()), 2)
 	for what, err := range map[string]error{
 		"Ping":          s.Ping(ctx),
 		"GetClient":     errGet,
@@ -288,5 +288,39 @@ func TestCloseCheckpoints(t *testing.T) {
 	}
 	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
 		t.Errorf("after Close the log %s holds %d bytes; want it checkpointed and gone", path+"-wal", fi.Size())
+	}
+}
+
+// TestAutoVacuum: a new database, and an existing small one on its first
+// open by this version, give freed pages back (auto_vacuum=INCREMENTAL),
+// and their data stays.
+func TestAutoVacuum(t *testing.T) {
+	dir := t.TempDir()
+	// A database made before auto_vacuum was set: a table of its own
+	// stands in for the schema of an older version.
+	old := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('x')`); err != nil {
+		t.Fatal(err)
+	}
+	var mode int
+	if err := db.QueryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 0 {
+		t.Fatalf("the old database's auto_vacuum = %d, %v; want 0 to start with", mode, err)
+	}
+	db.Close()
+
+	for _, path := range []string{filepath.Join(dir, "new.db"), old} {
+		s := open(t, path)
+		if err := s.read(t.Context()).queryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != autoVacuumIncremental {
+			t.Errorf("%s: auto_vacuum = %d, %v; want %d (INCREMENTAL)", filepath.Base(path), mode, err, autoVacuumIncremental)
+		}
+	}
+	s := open(t, old)
+	var v string
+	if err := s.read(t.Context()).queryRow(`SELECT v FROM kept`).Scan(&v); err != nil || v != "x" {
+		t.Errorf("the old database's data after the conversion: %q, %v", v, err)
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -31,8 +32,13 @@ var errClosed = errors.New("the store is closed")
 // the shared COMMIT has returned, so that an answered write is exactly as
 // durable as before.
 type writer struct {
-	db   *sql.DB
+	db *sql.DB
+	// conn is the connection the jobs run on; nil once discard has dropped
+	// it, until the next job opens another with open.
 	conn *sql.Conn
+	// open opens a connection (db.Conn); a test may replace it, from
+	// inside a job, to open connections that cannot write.
+	open func(ctx context.Context) (*sql.Conn, error)
 	// stmts are the statements prepared on conn, and updates the UPDATEs
 	// updateChanged made; only the loop uses them.
 	stmts   map[string]*sql.Stmt
@@ -49,8 +55,11 @@ type writer struct {
 // job is one write: fn runs on the writer inside a transaction, and
 // done is closed once its outcome (err, or the panic fn raised) is known.
 type job struct {
-	ctx   context.Context
-	fn    func(tx *wtx) error
+	ctx context.Context
+	fn  func(tx *wtx) error
+	// out, when set instead of fn, runs on the connection outside any
+	// transaction (outside).
+	out   func(conn *sql.Conn) error
 	err   error
 	panic any
 	done  chan struct{}
@@ -58,7 +67,7 @@ type job struct {
 
 func newWriter(db *sql.DB, conn *sql.Conn, committed func()) *writer {
 	w := &writer{
-		db: db, conn: conn, committed: committed,
+		db: db, conn: conn, committed: committed, open: db.Conn,
 		stmts:   map[string]*sql.Stmt{},
 		updates: map[updateKey]string{},
 		jobs:    make(chan *job),
@@ -89,6 +98,37 @@ func (w *writer) do(ctx context.Context, fn func(tx *wtx) error) error {
 	return j.err
 }
 
+// outside runs fn on the writer's connection, between two write jobs and
+// outside any transaction: a checkpoint that needs the write lock, which
+// the writer then does not contend for. It returns fn's error.
+func (w *writer) outside(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	j := &job{ctx: ctx, out: fn, done: make(chan struct{})}
+	select {
+	case w.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.quit:
+		return errClosed
+	}
+	<-j.done
+	return j.err
+}
+
+// runOutside runs a job of outside.
+func (w *writer) runOutside(j *job) {
+	if w.conn == nil {
+		conn, err := w.open(j.ctx)
+		if err != nil {
+			j.finish(err)
+			return
+		}
+		w.conn = conn
+	}
+	err := j.out(w.conn)
+	w.discardIf(err)
+	j.finish(err)
+}
+
 // stop ends the loop once the batch in hand is committed; writes after it
 // fail with errClosed.
 func (w *writer) stop() {
@@ -96,11 +136,25 @@ func (w *writer) stop() {
 	<-w.done
 }
 
+// close closes the writer's connection, if it has one, and its pool; the
+// loop must have stopped.
+func (w *writer) close() error {
+	var err error
+	if w.conn != nil {
+		err = w.conn.Close()
+	}
+	return errors.Join(err, w.db.Close())
+}
+
 func (w *writer) loop() {
 	defer close(w.done)
 	for {
 		select {
 		case j := <-w.jobs:
+			if j.out != nil {
+				w.runOutside(j)
+				continue
+			}
 			w.runBatch(j)
 		case <-w.quit:
 			return
@@ -112,10 +166,7 @@ func (w *writer) loop() {
 // by the time the one before it has run, and commits. A batch is as large
 // as the queue is long, so an idle writer adds no wait to a lone write.
 func (w *writer) runBatch(first *job) {
-	// BEGIN IMMEDIATE takes the write lock, waiting up to busy_timeout
-	// while another process holds it; the first job's context may end
-	// that wait.
-	if err := w.control(first.ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := w.begin(first.ctx); err != nil {
 		first.finish(err)
 		return
 	}
@@ -123,6 +174,7 @@ func (w *writer) runBatch(first *job) {
 	// nothing else and is rolled back whole.
 	if err := w.run(first, false); err != nil {
 		w.control(context.Background(), "ROLLBACK")
+		w.discardIf(err)
 		first.finish(err)
 		return
 	}
@@ -142,6 +194,7 @@ func (w *writer) runBatch(first *job) {
 			// SQLite ended the whole transaction itself (it does on a
 			// full disk or an I/O error): none of the batch was written.
 			w.control(context.Background(), "ROLLBACK")
+			w.discardIf(err)
 			j.finish(err)
 			answer(batch, fmt.Errorf("a write committed together with it failed: %w", err))
 			return
@@ -150,6 +203,7 @@ func (w *writer) runBatch(first *job) {
 	}
 	if err := w.control(context.Background(), "COMMIT"); err != nil {
 		w.control(context.Background(), "ROLLBACK")
+		w.discardIf(err)
 		answer(batch, err)
 		return
 	}
@@ -157,6 +211,49 @@ func (w *writer) runBatch(first *job) {
 		w.committed()
 	}
 	answer(batch, nil)
+}
+
+// begin starts the batch's transaction. BEGIN IMMEDIATE takes the write
+// lock, waiting up to busy_timeout while another process holds it; ctx
+// (the first job's) may end that wait. On a connection that cannot write
+// it fails before any job has run, so it is tried once more on a new
+// connection: the first write after a fault is mended then succeeds.
+func (w *writer) begin(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		if w.conn == nil {
+			conn, err := w.open(ctx)
+			if err != nil {
+				return err
+			}
+			w.conn = conn
+		}
+		err := w.control(ctx, "BEGIN IMMEDIATE")
+		if err == nil || !w.discardIf(err) || attempt > 0 {
+			return err
+		}
+	}
+}
+
+// discardIf drops the writer's connection when err says that it cannot
+// write, and reports whether it did. SQLite opens a connection read-only
+// when it cannot open the file for writing (its directory or file made
+// read-only, a read-only mount), and such a connection stays read-only
+// after the fault is mended: only a new one can write again. The next job
+// opens it.
+func (w *writer) discardIf(err error) bool {
+	if w.conn == nil || !cannotWrite(err) {
+		return false
+	}
+	for q, st := range w.stmts {
+		st.Close()
+		delete(w.stmts, q)
+	}
+	// ErrBadConn from Raw makes database/sql close the connection rather
+	// than keep it for the next Conn.
+	w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	w.conn.Close()
+	w.conn = nil
+	return true
 }
 
 // next is the job waiting for the writer, or nil when none is. With none

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,7 +26,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	createExpiring(t, s, "valid", phone, now)
 	const kinds = 5
 
-	n, err := s.DeleteExpired(ctx, now)
+	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
 	must(t, "DeleteExpired", err)
 	if n != kinds {
 		t.Errorf("DeleteExpired = %d, want %d", n, kinds)
@@ -43,12 +45,12 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 		t.Errorf("PairwiseSubject after DeleteExpired = %q, want %q", got, sub)
 	}
 
-	n, err = s.DeleteExpired(ctx, now)
+	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
 	must(t, "DeleteExpired again", err)
 	if n != 0 {
 		t.Errorf("DeleteExpired again = %d, want 0", n)
 	}
-	n, err = s.DeleteExpired(ctx, now.Add(time.Microsecond))
+	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now.Add(time.Microsecond)), 2)
 	must(t, "DeleteExpired a microsecond later", err)
 	if n != kinds {
 		t.Errorf("DeleteExpired a microsecond later = %d, want %d", n, kinds)
@@ -88,4 +90,62 @@ func lookUpEach(t *testing.T, s store.Store, name string) map[string]error {
 	_, errs["GetAccessToken"] = s.GetAccessToken(ctx, "token-"+name)
 	_, errs["GetAuthCode"] = s.GetAuthCode(ctx, "code-"+name)
 	return errs
+}
+
+// testDeleteExpiredBatches checks that a sweep in batches smaller than
+// what expired still removes all of it, and counts it once.
+func testDeleteExpiredBatches(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createUsersAndClients(t, s, []string{"4712345678"}, []string{"shop"})
+	now := at(24 * time.Hour)
+	const expired = 7
+	for i := range expired + 1 {
+		tok := newAccessToken(fmt.Sprintf("token-%d", i), "")
+		tok.ExpiresAt = now.Add(-time.Duration(expired-i) * time.Second) // the last one at now
+		must(t, "CreateAccessToken", s.CreateAccessToken(ctx, tok))
+	}
+	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 3)
+	must(t, "DeleteExpired", err)
+	if n != expired {
+		t.Errorf("DeleteExpired in batches of 3 = %d, want %d", n, expired)
+	}
+	for i := range expired {
+		_, err := s.GetAccessToken(ctx, fmt.Sprintf("token-%d", i))
+		wantErr(t, "GetAccessToken of an expired token", err, store.ErrNotFound)
+	}
+	_, err = s.GetAccessToken(ctx, fmt.Sprintf("token-%d", expired))
+	must(t, "GetAccessToken of a token expiring at now", err)
+}
+
+// testDeleteExpiredCutoffs checks that each kind of record is swept by
+// its own cutoff: a cutoff that has passed one record's expiry removes
+// that kind only.
+func testDeleteExpiredCutoffs(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const phone = "4712345678"
+	createUsersAndClients(t, s, []string{phone}, []string{"shop"})
+	now := at(24 * time.Hour)
+	createExpiring(t, s, "r", phone, now)
+	past := now.Add(-time.Hour)
+	for _, kind := range []struct {
+		lookup string
+		set    func(*store.Cutoffs)
+	}{
+		{"GetAppSession", func(c *store.Cutoffs) { c.AppSessions = now.Add(time.Second) }},
+		{"GetBrowserSessionByToken", func(c *store.Cutoffs) { c.BrowserSessions = now.Add(time.Second) }},
+		{"GetLoginRequest", func(c *store.Cutoffs) { c.LoginRequests = now.Add(time.Second) }},
+		{"GetAuthCode", func(c *store.Cutoffs) { c.Codes = now.Add(time.Second) }},
+		{"GetAccessToken", func(c *store.Cutoffs) { c.AccessTokens = now.Add(time.Second) }},
+	} {
+		c := store.CutoffsAt(past)
+		kind.set(&c)
+		n, err := s.DeleteExpired(ctx, c, 100)
+		must(t, "DeleteExpired", err)
+		if n != 1 {
+			t.Errorf("DeleteExpired past %s's expiry only = %d, want 1", kind.lookup, n)
+		}
+		if err := lookUpEach(t, s, "r")[kind.lookup]; !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s after its cutoff passed: %v, want ErrNotFound", kind.lookup, err)
+		}
+	}
 }

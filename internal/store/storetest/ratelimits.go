@@ -80,7 +80,7 @@ func testCountHitDeleteExpired(t *testing.T, s store.Store) {
 	countHit(t, s, "other", old)
 	countHit(t, s, "shop", current)
 
-	n, err := s.DeleteExpired(ctx, current)
+	n, err := s.DeleteExpired(ctx, store.CutoffsAt(current), 2)
 	must(t, "DeleteExpired", err)
 	if n != 2 {
 		t.Errorf("DeleteExpired = %d, want 2", n)

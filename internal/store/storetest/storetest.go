@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		run  func(t *testing.T, s store.Store)
 	}{
 		{"Ping", testPing},
+		{"CheckWrite", testCheckWrite},
 		{"Close", testClose},
 
 		{"ClientCreateGet", testClientCreateGet},
@@ -139,6 +140,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"DeleteExpired", testDeleteExpired},
+		{"DeleteExpiredBatches", testDeleteExpiredBatches},
+		{"DeleteExpiredCutoffs", testDeleteExpiredCutoffs},
 
 		{"EventAddList", testEventAddList},
 		{"EventAddExists", testEventAddExists},
@@ -155,6 +158,20 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 func testPing(t *testing.T, s store.Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// testCheckWrite checks that the readiness write works again and again
+// (it bumps one row, never adds one) and fails on a closed store.
+func testCheckWrite(t *testing.T, s store.Store) {
+	for i := range 3 {
+		if err := s.CheckWrite(t.Context()); err != nil {
+			t.Fatalf("CheckWrite %d: %v", i, err)
+		}
+	}
+	s.Close()
+	if err := s.CheckWrite(t.Context()); err == nil {
+		t.Error("CheckWrite after Close succeeded")
 	}
 }
 
