@@ -42,7 +42,7 @@ type checkpointer struct {
 	// onWriter runs a RESTART or TRUNCATE checkpoint on the writer
 	// (Store.checkpointOnWriter); set once the writer exists, before the
 	// first commit kicks the loop.
-	onWriter func(mode string)
+	onWriter func(mode string, wait int) bool
 	kick     chan struct{} // a commit happened; buffered, one slot
 	quit     chan struct{}
 	done     chan struct{}
@@ -74,7 +74,7 @@ func (c *checkpointer) loop() {
 		// and the next one copies them.
 		logFrames, done, err := c.checkpoint(context.Background())
 		if err == nil && logFrames >= restartFrames && done == logFrames {
-			c.restart()
+			c.restart(logFrames)
 		}
 		select {
 		case <-time.After(checkpointEvery):
@@ -93,25 +93,44 @@ func (c *checkpointer) checkpoint(ctx context.Context) (logFrames, checkpointed 
 }
 
 // restart makes the next write start the log over (see restartFrames).
-func (c *checkpointer) restart() {
+// It waits checkpointWait for the readers of the moment; when that has
+// not been enough and the log has grown to twice restartFrames (a 30-minute
+// soak saw it reach 93 MB), it waits longWait, holding writes back that
+// long, which a log of 128 MB costs once.
+func (c *checkpointer) restart(logFrames int) {
+	wait := checkpointWait
+	if logFrames >= 2*restartFrames {
+		wait = longWait
+	}
 	if c.onWriter != nil {
-		c.onWriter("RESTART")
+		c.onWriter("RESTART", wait)
 	}
 }
+
+// longWait is restart's wait for readers once the log is twice as long as
+// it should be, in milliseconds.
+const longWait = 50
 
 // truncateLog copies the whole log into the database file and truncates
 // it to nothing: DeleteExpired calls it after a sweep, whose deletes grew
 // the log, so that the log does not stay at its high-water mark. A PASSIVE
 // checkpoint first copies what it can beside the writer, so that the
 // TRUNCATE, which holds writes back while it runs, has little left to do.
-// Should readers or another process keep it from finishing, nothing is
-// lost: the pages stay in the log, and the next checkpoint copies them.
+// Readers, or this checkpointer's own PASSIVE checkpoint running at that
+// moment, can keep it from finishing within its brief wait; it is tried a
+// few times. Should it never finish, nothing is lost: the pages stay in the
+// log, and the next checkpoint copies them.
 func (c *checkpointer) truncateLog() {
-	c.checkpoint(context.Background())
-	if c.onWriter != nil {
-		c.onWriter("TRUNCATE")
+	for range truncateTries {
+		c.checkpoint(context.Background())
+		if c.onWriter == nil || c.onWriter("TRUNCATE", checkpointWait) {
+			return
+		}
 	}
 }
+
+// truncateTries is how many times truncateLog tries.
+const truncateTries = 5
 
 // finishTimeout bounds how long Close waits for another process's readers
 // and writers to let the last checkpoint through.

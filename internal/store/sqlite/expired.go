@@ -31,7 +31,7 @@ const sweepRestartFrames = 4096
 func (s *Store) keepLogShort(ctx context.Context) {
 	logFrames, done, err := s.cp.checkpoint(ctx)
 	if err == nil && logFrames >= sweepRestartFrames && done == logFrames {
-		s.checkpointOnWriter("RESTART")
+		s.checkpointOnWriter("RESTART", checkpointWait)
 	}
 }
 

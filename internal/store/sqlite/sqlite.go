@@ -249,17 +249,23 @@ const checkpointWait = 5 // milliseconds, as busy_timeout takes it
 // login's write was held 50–450 ms during a sweep, measured). Here no
 // write of this process can be under way, and the writes that queue
 // meanwhile wait in Go, for the checkpoint only.
-func (s *Store) checkpointOnWriter(mode string) {
+//
+// wait is how long, in milliseconds, it waits for readers. It reports
+// whether the checkpoint finished.
+func (s *Store) checkpointOnWriter(mode string, wait int) bool {
+	finished := false
 	s.w.outside(context.Background(), func(conn *sql.Conn) error {
 		ctx := context.Background()
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, checkpointWait)); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, wait)); err != nil {
 			return err
 		}
 		var busy, logFrames, checkpointed int
 		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logFrames, &checkpointed)
+		finished = err == nil && busy == 0
 		_, rErr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeout)
 		return errors.Join(err, rErr)
 	})
+	return finished
 }
 
 // read is the readers for one call.
