@@ -3,13 +3,13 @@ package login
 import (
 	"flag"
 	"html"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/vippslogin/vippslogin/internal/store"
+	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -60,7 +60,7 @@ func TestGolden(t *testing.T) {
 				e.update(t, id, tc.change)
 			}
 			r := tc.walk(t, e, b, id)
-			checkGolden(t, filepath.Join("testdata", tc.name+".txt"), visibleText(r.body))
+			testenv.CheckGolden(t, filepath.Join("testdata", tc.name+".txt"), visibleText(r.body), *update)
 		})
 	}
 }
@@ -79,23 +79,6 @@ func consentPage(t *testing.T, e *env, b *browser, id string) response {
 	b.enterPhone(t, id, testUser, false)
 	e.approve(t, id)
 	return b.index(t, id)
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it); got:\n%s\nwant:\n%s", path, got, want)
-	}
 }
 
 var (
