@@ -15,6 +15,14 @@
 #                   ~1.1 KB until the janitor trims them to 1,000 per client
 #                   (docs/operations.md, "Database size")
 # SOAK_RATE skips the measurement and runs at that rate.
+#
+# Everything it measures is kept in SOAK_OUT (default: a new directory
+# under /tmp, named at the start): samples.txt (the table it prints),
+# soak.json (the load tool's report, partial when the soak stops early),
+# bench.log (its progress, a line a second: logins and errors so far),
+# max.json (the measured maximum) and server.log (the server runs with
+# --access-log errors-only, so it holds the 4xx and 5xx lines and any
+# warning). The database is kept there too when the soak fails.
 set -eu
 GO=${GO:-go}
 BIN=bin/vippslogin
@@ -22,20 +30,34 @@ DURATION=${SOAK_DURATION:-30m}
 SAMPLE=${SOAK_SAMPLE:-30s}
 $GO build -o "$BIN" ./cmd/vippslogin
 
-tmp=$(mktemp -d)
+tmp=${SOAK_OUT:-$(mktemp -d /tmp/vippslogin-soak.XXXXXX)}
+mkdir -p "$tmp"
+echo "soak: results in $tmp" >&2
 pid=
 bench=
+passed=
 cleanup() {
-	for p in $bench $pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
+	# The load tool writes what it measured so far when interrupted.
+	if [ -n "$bench" ] && kill -INT "$bench" 2>/dev/null; then
+		wait "$bench" 2>/dev/null || true
+		summary "$tmp/soak.json" >&2 || true
+	fi
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$passed" ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
+	echo "soak: results in $tmp" >&2
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+summary() { # the load tool's report in a line
+	jq -r '.results[0] | "soak: \(.ops) logins at \(.ops_per_s | floor)/s, \(.failed_ops) failed; p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms\(if .note then " (" + .note + ")" else "" end)"' "$1" 2>/dev/null
+}
 
 db=$tmp/soak.db
-"$BIN" dev --addr 127.0.0.1:0 --db "$db" >"$tmp/banner" 2>"$tmp/server.log" &
+"$BIN" dev --addr 127.0.0.1:0 --db "$db" --access-log errors-only >"$tmp/banner" 2>"$tmp/server.log" &
 pid=$!
 port=
 for _ in $(seq 100); do
@@ -67,14 +89,14 @@ run=$(seconds "$DURATION")
 every=$(seconds "$SAMPLE")
 
 "$BIN" bench --url "$url" --rate "$rate" --concurrency 64 --warmup 0s --duration "$DURATION" \
-	--users 256 --json browser >"$tmp/soak.json" 2>"$tmp/bench.log" &
+	--users 256 --json --progress browser >"$tmp/soak.json" 2>"$tmp/bench.log" &
 bench=$!
 
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 fail=
 first_rss= first_fds=
 start=$(date +%s)
-printf '%8s %10s %6s %12s %12s\n' seconds rss_kb fds db_bytes wal_bytes
+printf '%8s %10s %6s %12s %12s\n' seconds rss_kb fds db_bytes wal_bytes | tee "$tmp/samples.txt"
 while kill -0 "$bench" 2>/dev/null; do
 	sleep "$every"
 	kill -0 "$pid" 2>/dev/null || { echo "soak: the server died" >&2; cat "$tmp/server.log" >&2; exit 1; }
@@ -82,7 +104,7 @@ while kill -0 "$bench" 2>/dev/null; do
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 	fds=$(ls "/proc/$pid/fd" | wc -l)
 	dbb=$(size "$db") walb=$(size "$db-wal")
-	printf '%8d %10d %6d %12d %12d\n' "$now" "$rss" "$fds" "$dbb" "$walb"
+	printf '%8d %10d %6d %12d %12d\n' "$now" "$rss" "$fds" "$dbb" "$walb" | tee -a "$tmp/samples.txt"
 	: "${first_rss:=$rss}" "${first_fds:=$fds}"
 	window=$((now < 5000 ? now : 5000))
 	if [ "$rss" -gt $((2 * first_rss + 65536)) ]; then fail="$fail RSS"; fi
@@ -95,10 +117,17 @@ while kill -0 "$bench" 2>/dev/null; do
 	fi
 	[ "$now" -lt $((run + 120)) ] || { echo "soak: the load tool ran over its time" >&2; exit 1; }
 done
-wait "$bench" || { cat "$tmp/bench.log" >&2; exit 1; }
-jq -r '.results[0] | "soak: \(.ops) logins at \(.ops_per_s | floor)/s, \(.failed_ops) failed; p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms"' "$tmp/soak.json"
+status=0
+wait "$bench" || status=$?
+bench=
+if [ "$status" -ne 0 ]; then
+	tail -n 20 "$tmp/bench.log" >&2
+	exit 1
+fi
+summary "$tmp/soak.json"
 failed=$(jq '.results[0].failed_ops' "$tmp/soak.json")
 if [ "$failed" -ne 0 ]; then
 	jq '.results[0].errors' "$tmp/soak.json" >&2
 	exit 1
 fi
+passed=yes
