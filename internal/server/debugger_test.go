@@ -157,3 +157,41 @@ func TestJanitorTrimsEvents(t *testing.T) {
 		t.Errorf("a day later, %d and %d events are left, want none", n, m)
 	}
 }
+
+// One sweep trims all a busy client's surplus, however much ten minutes
+// at a high rate left (some 290,000 events at 243 logins/s): a sweep that
+// stopped after 50,000 let the table grow without bound, as a soak found.
+func TestJanitorKeepsUpWithABusyClient(t *testing.T) {
+	st := testenv.SQLite(t)
+	ctx := t.Context()
+	clk := testenv.NewClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
+	if err := st.CreateClient(ctx, store.Client{ID: "busy", Name: "busy", Flows: []string{store.FlowBrowser}}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Store: st, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	const events = 60_000 + debugger.MaxPerClient + 1
+	start := clk.Now().Add(-10 * time.Minute)
+	for i := 0; i < events; i += 10_000 {
+		batch := make([]store.Event, 0, 10_000)
+		for j := i; j < min(i+10_000, events); j++ {
+			at := start.Add(time.Duration(j) * time.Millisecond)
+			batch = append(batch, store.Event{ID: debugger.NewEventID(at), ClientID: "busy", Time: at,
+				Flow: store.FlowBrowser, Step: debugger.StepToken, Outcome: store.OutcomeSuccess})
+		}
+		if err := st.AddEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s.sweep(ctx)
+	es, err := st.ListEvents(ctx, "busy", store.EventQuery{Limit: 2 * debugger.MaxPerClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != debugger.MaxPerClient {
+		t.Fatalf("the busy client keeps %d events after a sweep, want %d", len(es), debugger.MaxPerClient)
+	}
+	if newest := start.Add((events - 1) * time.Millisecond); !es[0].Time.Equal(newest) {
+		t.Errorf("the newest event kept is of %v, want %v", es[0].Time, newest)
+	}
+}

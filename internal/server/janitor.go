@@ -118,9 +118,11 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 }
 
-// maxTrimBatches bounds one sweep's event deletes; what is left waits for
-// the next sweep.
-const maxTrimBatches = 100
+// maxTrimBatches only guards against a trim that never ends: one sweep
+// deletes all that ten minutes left, even at a high rate (some 290,000
+// events at 243 logins/s, 583 batches of about 2 ms each on SQLite), so
+// that the table stays bounded. A bound of 100 batches let it grow.
+const maxTrimBatches = 10_000
 
 // trimEvents deletes the debugger's events older than the retention or
 // beyond debugger.MaxPerClient of a client, debugger.TrimBatch per write,

@@ -74,16 +74,22 @@ func (s *Store) ListEvents(ctx context.Context, clientID string, q store.EventQu
 }
 
 // TrimEvents deletes up to limit old or surplus events in one statement.
-// The window reads the whole table along events_client_id_id; the table is
-// bounded by this very sweep.
+// It costs the events it deletes, not a read of the table (a busy client's
+// holds hundreds of thousands by the sweep): the old ones along events_at,
+// and per client the newest event beyond the newest keep (at most keep+1
+// steps along events_client_id_id), then that one and older, oldest first.
 func (s *Store) TrimEvents(ctx context.Context, before time.Time, keep, limit int) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM events WHERE id IN (
-		SELECT id FROM events WHERE at < @before
-		UNION
-		SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM events) AS ranked
-			WHERE n > @keep
+		(SELECT id FROM events WHERE at < @before ORDER BY at LIMIT @limit)
+		UNION ALL
+		(SELECT old.id FROM clients
+			CROSS JOIN LATERAL (SELECT id FROM events WHERE client_id = clients.id
+				ORDER BY id DESC OFFSET @keep LIMIT 1) AS cutoff
+			CROSS JOIN LATERAL (SELECT id FROM events WHERE client_id = clients.id AND id <= cutoff.id
+				ORDER BY id LIMIT @limit) AS old
+			LIMIT @limit)
 		LIMIT @limit)`,
-		pgx.NamedArgs{"before": ts(before), "keep": keep, "limit": limit})
+		pgx.NamedArgs{"before": ts(before), "keep": max(keep, 0), "limit": limit})
 	if err != nil {
 		return 0, fmt.Errorf("postgres: trim events: %w", mapErr(err))
 	}

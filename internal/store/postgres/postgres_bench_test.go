@@ -22,3 +22,16 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkTrimEvents measures one batch of the janitor's event trim in a
+// large table; it skips without VIPPSLOGIN_TEST_POSTGRES.
+func BenchmarkTrimEvents(b *testing.B) {
+	storetest.BenchTrimEvents(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), pgtest.URL(b))
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}

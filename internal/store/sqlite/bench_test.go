@@ -21,3 +21,18 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkTrimEvents measures one batch of the janitor's event trim in a
+// large table:
+//
+//	go test -run '^$' -bench TrimEvents ./internal/store/sqlite/
+func BenchmarkTrimEvents(b *testing.B) {
+	storetest.BenchTrimEvents(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "vippslogin.db"))
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}

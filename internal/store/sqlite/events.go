@@ -57,23 +57,85 @@ func (s *Store) ListEvents(ctx context.Context, clientID string, q store.EventQu
 	return es, nil
 }
 
-// trimEventsSQL picks up to :limit events that are too old or beyond the
-// newest :keep of their client. The window reads the whole table along
-// events_client_id_id; the table is bounded by this very sweep.
-const trimEventsSQL = `DELETE FROM events WHERE id IN (
-	SELECT id FROM events WHERE at < :before
-	UNION
-	SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM events)
-		WHERE n > :keep
-	LIMIT :limit)`
+// Trimming the debugger's events costs the events it deletes, not a read
+// of the table: logins wait for the writer while it runs, and a busy
+// client's table holds hundreds of thousands of events by the sweep.
+//
+// trimOldEventsSQL deletes up to :limit events older than :before, along
+// events_at.
+const trimOldEventsSQL = `DELETE FROM events WHERE id IN (
+	SELECT id FROM events WHERE at < :before ORDER BY at LIMIT :limit)`
+
+// eventCutoffsSQL finds, per client with more than :keep events, the id
+// of its newest event beyond the newest :keep: that one and all older go.
+// Each client costs at most :keep+1 steps along events_client_id_id.
+// A client with no more than :keep has none (NULL).
+const eventCutoffsSQL = `SELECT id,
+	(SELECT e.id FROM events AS e WHERE e.client_id = clients.id ORDER BY e.id DESC LIMIT 1 OFFSET :keep)
+	FROM clients`
+
+// trimSurplusEventsSQL deletes up to :limit of a client's events at or
+// below :cutoff, oldest first, along events_client_id_id.
+const trimSurplusEventsSQL = `DELETE FROM events WHERE id IN (
+	SELECT id FROM events WHERE client_id = :client AND id <= :cutoff ORDER BY id LIMIT :limit)`
 
 // TrimEvents deletes up to limit old or surplus events in one write job.
+// The clients' cutoffs are read first, beside the writer: an event added
+// since only moves a cutoff up, so an old one deletes no event it should
+// keep.
 func (s *Store) TrimEvents(ctx context.Context, before time.Time, keep, limit int) (int, error) {
-	n, err := s.exec(ctx, trimEventsSQL, sql.Named("before", micros(before)), sql.Named("keep", keep), sql.Named("limit", limit))
+	type cutoff struct {
+		client string
+		id     sql.NullString
+	}
+	var cutoffs []cutoff
+	rows, err := s.read(ctx).query(eventCutoffsSQL, sql.Named("keep", max(keep, 0)))
 	if err != nil {
 		return 0, errorf("sqlite: trim events: %w", err)
 	}
-	return int(n), nil
+	for rows.Next() {
+		var c cutoff
+		if err := rows.Scan(&c.client, &c.id); err != nil {
+			rows.Close()
+			return 0, errorf("sqlite: trim events: %w", err)
+		}
+		if c.id.Valid {
+			cutoffs = append(cutoffs, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, errorf("sqlite: trim events: %w", err)
+	}
+	deleted := 0
+	err = s.write(ctx, func(tx *wtx) error {
+		deleted = 0
+		del := func(query string, args ...any) error {
+			res, err := tx.exec(query, append(args, sql.Named("limit", limit-deleted))...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			deleted += int(n)
+			return err
+		}
+		if err := del(trimOldEventsSQL, sql.Named("before", micros(before))); err != nil {
+			return err
+		}
+		for _, c := range cutoffs {
+			if deleted >= limit {
+				break
+			}
+			if err := del(trimSurplusEventsSQL, sql.Named("client", c.client), sql.Named("cutoff", c.id.String)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, errorf("sqlite: trim events: %w", err)
+	}
+	return deleted, nil
 }
 
 // scanEvent reads one row of eventColumns.

@@ -214,3 +214,57 @@ func benchCountHit(b *testing.B, s store.Store) benchOp {
 		return err
 	}
 }
+
+// BenchTrimEvents measures one call of the janitor's TrimEvents (a batch
+// of 500) in a table of 200,000 events of one busy client, as a sweep
+// finds them after ten minutes at some 170 logins/s: each call must cost
+// the batch it deletes, not a read of the whole table, since logins wait
+// for the writer it holds. Each iteration first adds the batch it then
+// deletes (untimed), so the table keeps its size:
+//
+//	go test -run '^$' -bench TrimEvents ./internal/store/sqlite/
+func BenchTrimEvents(b *testing.B, open func(b *testing.B) store.Store) {
+	const (
+		events = 200_000
+		keep   = 1000
+		batch  = 500
+	)
+	s := open(b)
+	ctx := b.Context()
+	benchMust(b, "CreateClient", s.CreateClient(ctx, newClient("busy")))
+	benchMust(b, "CreateClient", s.CreateClient(ctx, newClient("quiet")))
+	next := 0
+	add := func(n int) {
+		es := make([]store.Event, n)
+		for i := range es {
+			es[i] = newEvent(next, "busy", store.FlowBrowser, store.OutcomeSuccess)
+			es[i].ID = fmt.Sprintf("ev-%012d", next)
+			next++
+		}
+		benchMust(b, "AddEvents", s.AddEvents(ctx, es))
+	}
+	for range events / 5000 {
+		add(5000)
+	}
+	benchMust(b, "AddEvents", s.AddEvents(ctx, []store.Event{newEvent(1, "quiet", store.FlowCIBA, store.OutcomeSuccess)}))
+	// Trim to keep first, so that each iteration deletes exactly its batch.
+	for {
+		n, err := s.TrimEvents(ctx, at(0), keep, 50_000)
+		benchMust(b, "TrimEvents", err)
+		if n == 0 {
+			break
+		}
+	}
+	add(events - keep)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		add(batch)
+		b.StartTimer()
+		n, err := s.TrimEvents(ctx, at(0), keep, batch)
+		benchMust(b, "TrimEvents", err)
+		if n != batch {
+			b.Fatalf("TrimEvents deleted %d, want %d", n, batch)
+		}
+	}
+}
