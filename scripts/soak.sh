@@ -24,6 +24,7 @@
 # --access-log errors-only, so it holds the 4xx and 5xx lines and any
 # warning). The database is kept there too when the soak fails.
 set -eu
+. "$(dirname "$0")/devserver.sh"
 GO=${GO:-go}
 BIN=bin/vippslogin
 DURATION=${SOAK_DURATION:-30m}
@@ -57,18 +58,7 @@ summary() { # the load tool's report in a line
 }
 
 db=$tmp/soak.db
-"$BIN" dev --addr 127.0.0.1:0 --db "$db" --access-log errors-only >"$tmp/banner" 2>"$tmp/server.log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's/^vippslogin dev: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/banner")
-	[ -n "$port" ] && break
-	kill -0 "$pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
-	sleep 0.1
-done
-[ -n "$port" ] || { echo "soak: the dev server did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
-url=http://127.0.0.1:$port
-until curl -fsS -o /dev/null "$url/readyz"; do sleep 0.1; done
+start_dev "$db" --access-log errors-only
 
 rate=${SOAK_RATE:-}
 if [ -z "$rate" ]; then
