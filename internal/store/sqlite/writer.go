@@ -84,14 +84,9 @@ func newWriter(db *sql.DB, conn *sql.Conn, committed func()) *writer {
 // another process's write lock.
 func (w *writer) do(ctx context.Context, fn func(tx *wtx) error) error {
 	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
-	select {
-	case w.jobs <- j:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-w.quit:
-		return errClosed
+	if err := w.hand(j); err != nil {
+		return err
 	}
-	<-j.done
 	if j.panic != nil {
 		panic(j.panic) // in the caller's goroutine, as if fn ran there
 	}
@@ -103,15 +98,24 @@ func (w *writer) do(ctx context.Context, fn func(tx *wtx) error) error {
 // the writer then does not contend for. It returns fn's error.
 func (w *writer) outside(ctx context.Context, fn func(conn *sql.Conn) error) error {
 	j := &job{ctx: ctx, out: fn, done: make(chan struct{})}
+	if err := w.hand(j); err != nil {
+		return err
+	}
+	return j.err
+}
+
+// hand gives j to the writer and waits until it is done. It fails only when
+// j could not be handed over: ctx ended first, or the writer is closed.
+func (w *writer) hand(j *job) error {
 	select {
 	case w.jobs <- j:
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-j.ctx.Done():
+		return j.ctx.Err()
 	case <-w.quit:
 		return errClosed
 	}
 	<-j.done
-	return j.err
+	return nil
 }
 
 // runOutside runs a job of outside.
