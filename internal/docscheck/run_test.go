@@ -254,22 +254,12 @@ func jqPath(v any, path string) (string, error) {
 
 // plain is a word that has no $(…), expanded.
 func (s *session) plain(w word) (string, error) {
-	var b strings.Builder
 	for _, p := range w {
-		switch p.kind {
-		case literal:
-			b.WriteString(p.s)
-		case expand:
-			v, err := expandVars(p.s, s.vars)
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(v)
-		case subst:
+		if p.kind == subst {
 			return "", errors.New("$(…) is only supported as the value of an assignment")
 		}
 	}
-	return b.String(), nil
+	return s.value(0, w)
 }
 
 func (s *session) expandAll(ws []word) ([]string, error) {
