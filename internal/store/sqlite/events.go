@@ -88,23 +88,10 @@ func (s *Store) TrimEvents(ctx context.Context, before time.Time, keep, limit in
 		client string
 		id     sql.NullString
 	}
-	var cutoffs []cutoff
-	rows, err := s.read(ctx).query(eventCutoffsSQL, sql.Named("keep", max(keep, 0)))
+	cutoffs, err := list(s.read(ctx), func(row scanner) (c cutoff, err error) {
+		return c, row.Scan(&c.client, &c.id)
+	}, eventCutoffsSQL, sql.Named("keep", max(keep, 0)))
 	if err != nil {
-		return 0, errorf("sqlite: trim events: %w", err)
-	}
-	for rows.Next() {
-		var c cutoff
-		if err := rows.Scan(&c.client, &c.id); err != nil {
-			rows.Close()
-			return 0, errorf("sqlite: trim events: %w", err)
-		}
-		if c.id.Valid {
-			cutoffs = append(cutoffs, c)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, errorf("sqlite: trim events: %w", err)
 	}
 	deleted := 0
@@ -125,6 +112,9 @@ func (s *Store) TrimEvents(ctx context.Context, before time.Time, keep, limit in
 		for _, c := range cutoffs {
 			if deleted >= limit {
 				break
+			}
+			if !c.id.Valid {
+				continue // no more than keep
 			}
 			if err := del(trimSurplusEventsSQL, sql.Named("client", c.client), sql.Named("cutoff", c.id.String)); err != nil {
 				return err
