@@ -3,7 +3,6 @@ package web
 import (
 	"embed"
 	"html/template"
-	"log/slog"
 	"net/http"
 )
 
@@ -35,12 +34,7 @@ type DemoPage struct {
 	QRURL, QRImage, QRTestApp string
 }
 
-// RenderDemo renders the demo shop's page.
+// RenderDemo renders the demo shop's page; a template error is a plain 500.
 func RenderDemo(w http.ResponseWriter, r *http.Request, status int, p DemoPage) {
-	SecurityHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := demoTemplate.ExecuteTemplate(w, "shop.html", p); err != nil {
-		slog.ErrorContext(r.Context(), "render demo shop", "err", err)
-	}
+	render(w, r, status, demoTemplate, "shop.html", p)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"html/template"
 	"net/http"
@@ -30,15 +29,7 @@ var portalTemplates = template.Must(template.Must(
 // only then writes it with status, so that a template error is a clean
 // error and never half a page.
 func RenderPortal(w http.ResponseWriter, status int, name string, data any) error {
-	var buf bytes.Buffer
-	if err := portalTemplates.ExecuteTemplate(&buf, name, data); err != nil {
-		return err
-	}
-	SecurityHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return execute(w, status, portalTemplates, name, data)
 }
 
 // FlowLabel is what the portal calls a flow (store.Flow*): the login

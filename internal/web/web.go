@@ -33,16 +33,32 @@ func SecurityHeaders(h http.Header) {
 // rendered before anything is written, so that a template error is a clean
 // 500 and never half a page with the status meant for a whole one.
 func Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+	render(w, r, status, templates, name, data)
+}
+
+// render writes a page of t, or, when its template fails, logs the error
+// and answers a plain 500.
+func render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, name string, data any) {
+	if err := execute(w, status, t, name, data); err != nil {
 		slog.ErrorContext(r.Context(), "render page", "template", name, "err", err)
 		http.Error(w, "The page could not be rendered; it has been logged.", http.StatusInternalServerError)
-		return
+	}
+}
+
+// execute is how every page is written: the template runs into a buffer,
+// and only a whole page goes out, with the security headers and status. A
+// template error writes nothing and is returned, so the caller can still
+// answer with an error of its own.
+func execute(w http.ResponseWriter, status int, t *template.Template, name string, data any) error {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return err
 	}
 	SecurityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // Page is what the shared layout reads from a page's data.
