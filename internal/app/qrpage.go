@@ -89,6 +89,8 @@ func (p *QRPages) page(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound):
 		web.ErrorPageLang(w, r, http.StatusNotFound, lang, t.NotFoundTitle, t.NotFound)
 		return
+	case err != nil && jsonapi.ClientGone(w, r, err):
+		return
 	case err != nil:
 		// The page says nothing of the store's trouble; the log does.
 		status := http.StatusInternalServerError

@@ -4,6 +4,7 @@
 package jsonapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,9 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
+	if ClientGone(w, r, err) {
+		return
+	}
 	var p *Problem
 	switch {
 	case errors.As(err, &p):
@@ -64,6 +68,29 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = Errorf(http.StatusInternalServerError, "The server could not complete the request; it has been logged. Try again, and report it if it persists.")
 	}
 	WriteProblem(w, p)
+}
+
+// StatusClientClosedRequest is the status a request is logged and counted
+// with when its client went away before the answer (nginx's 499): nothing
+// reaches the client, and the server did not fail.
+const StatusClientClosedRequest = 499
+
+// ClientGone reports whether r's client went away before its answer: the
+// request's context was canceled, which net/http does when the connection
+// closes. Whatever err a handler then returns comes from that (a store
+// call in flight fails by it: PostgreSQL's with context.Canceled, SQLite's
+// as an interrupted statement) and reaches nobody. So it is not the
+// server's failure: ClientGone logs it at DEBUG and writes
+// StatusClientClosedRequest for the access log and the metrics, where an
+// error handler would log a 500 at ERROR. Every handler that turns errors
+// into answers asks it first.
+func ClientGone(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(r.Context().Err(), context.Canceled) {
+		return false
+	}
+	slog.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+	w.WriteHeader(StatusClientClosedRequest)
+	return true
 }
 
 // RetryAfter is the Retry-After, in seconds, of a 503 for a database that

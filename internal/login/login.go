@@ -100,6 +100,9 @@ func (p *Pages) handler(h func(http.ResponseWriter, *http.Request) error) http.H
 		if err == nil {
 			return
 		}
+		if jsonapi.ClientGone(w, r, err) {
+			return
+		}
 		var pe *pageError
 		switch {
 		case errors.As(err, &pe):

@@ -29,6 +29,8 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		code, body["error"] = http.StatusNotFound, "not_found"
 	case errors.As(err, &pe) && (pe.kind == errOtherBrowser || pe.kind == errMovedOn):
 		code, body["error"] = http.StatusForbidden, "other_browser"
+	case err != nil && jsonapi.ClientGone(w, r, err):
+		return
 	case errors.Is(err, store.ErrUnavailable):
 		slog.WarnContext(r.Context(), "login status: database unavailable", "err", err)
 		h.Set("Retry-After", jsonapi.RetryAfter)

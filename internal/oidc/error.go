@@ -140,6 +140,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
+	if jsonapi.ClientGone(w, r, err) {
+		return
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		// A client's mistake is the answer of every pending CIBA poll:

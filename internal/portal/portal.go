@@ -122,6 +122,9 @@ func (p *Portal) page(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
+		if jsonapi.ClientGone(w, r, err) {
+			return
+		}
 		var pe *pageError
 		var prob *jsonapi.Problem
 		switch {

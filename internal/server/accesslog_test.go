@@ -2,9 +2,12 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +15,11 @@ import (
 
 	"github.com/vippslogin/vippslogin/internal/config"
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/metrics"
+	"github.com/vippslogin/vippslogin/internal/oidc"
+	"github.com/vippslogin/vippslogin/internal/secret"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
@@ -152,4 +159,87 @@ func cmpName(mode string) string {
 		return "default"
 	}
 	return mode
+}
+
+// A client that goes away while its request waits on the store is not the
+// server's failure: every handler that turns errors into answers logs it at
+// DEBUG and answers 499, never a 500 at ERROR (the soak's log was full of
+// them at each sweep, when logins waited longest). The request's context
+// is canceled, as net/http cancels it when the connection closes, so the
+// store call fails by it. (SQLite's lookups by key run to the end whatever
+// the context, so the login status and QR pages, which only look up, answer
+// as usual here; with PostgreSQL they take the same way out.)
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	var logs bytes.Buffer
+	s := accessLogServer(t, config.AccessLogOn, &logs)
+	old := slog.Default() // the handlers log their errors there
+	slog.SetDefault(s.Logger)
+	t.Cleanup(func() { slog.SetDefault(old) })
+	h := s.Handler()
+
+	signin := httptest.NewRequest("POST", "/login/portal/signin", strings.NewReader(url.Values{"token": {s.AdminToken}}.Encode()))
+	signin.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, signin)
+	session := rec.Result().Cookies()
+	if rec.Code != 303 || len(session) == 0 {
+		t.Fatalf("portal sign-in: %d, cookies %v", rec.Code, session)
+	}
+
+	// A client whose secret is right and a login no browser has viewed,
+	// so that the token request and the page reach a write.
+	sec := secret.New()
+	if err := s.Store.CreateClient(t.Context(), store.Client{ID: "shop", SecretHash: secret.HashGenerated(sec), Name: "Shop",
+		RedirectURIs: []string{"http://localhost/cb"}, TokenEndpointAuthMethod: store.AuthSecretBasic,
+		Flows: []string{store.FlowBrowser}, Scopes: store.Scopes}); err != nil {
+		t.Fatal(err)
+	}
+	authorize := "/login" + flow.IssuerPath + "oauth2/auth?" + url.Values{"client_id": {"shop"}, "response_type": {"code"},
+		"redirect_uri": {"http://localhost/cb"}, "scope": {"openid"}, "state": {"state-of-eight"},
+		"code_challenge": {strings.Repeat("c", 43)}, "code_challenge_method": {"S256"}}.Encode()
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", authorize, nil))
+	page, err := url.Parse(rec.Header().Get("Location"))
+	if rec.Code != 302 || err != nil || page.Query().Get("tabId") == "" {
+		t.Fatalf("authorize: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	token := "grant_type=authorization_code&code=c0de&redirect_uri=http%3A%2F%2Flocalhost%2Fcb&code_verifier=" + strings.Repeat("v", 43)
+	for _, tc := range []struct {
+		name, method, path, body string
+		header                   map[string]string
+	}{
+		{"admin API", "GET", "/login/admin/v1/clients", "", map[string]string{"Authorization": "Bearer " + s.AdminToken}},
+		{"token endpoint", "POST", "/login" + oidc.TokenPath, token, map[string]string{
+			"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("shop:"+sec)),
+			"Content-Type":  "application/x-www-form-urlencoded"}},
+		{"login page", "GET", page.RequestURI(), "", nil},
+		{"portal", "GET", "/login/portal/clients/", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs.Reset()
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			req := httptest.NewRequestWithContext(ctx, tc.method, tc.path, strings.NewReader(tc.body))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			for _, c := range session {
+				req.AddCookie(c)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != jsonapi.StatusClientClosedRequest {
+				t.Errorf("status %d, want %d", rec.Code, jsonapi.StatusClientClosedRequest)
+			}
+			if strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Errorf("logged an error:\n%s", logs.String())
+			}
+			if !strings.Contains(logs.String(), `"msg":"client went away"`) {
+				t.Errorf("no DEBUG line for the hang-up:\n%s", logs.String())
+			}
+			if lines := accessLines(t, &logs); len(lines) != 1 || lines[0].Level != "INFO" || lines[0].Status != jsonapi.StatusClientClosedRequest {
+				t.Errorf("access log %+v, want one INFO line of a 499", lines)
+			}
+		})
+	}
 }
