@@ -22,8 +22,9 @@ func TestSweepLeavesRoomForLogins(t *testing.T) {
 		t.Skip("fills 100,000 rows")
 	}
 	// Under the race detector a batch takes five to ten times as long, so
-	// the sweep is a tenth as large and its timings are only logged: run
-	// without -race to check them.
+	// the sweep is a tenth as large and its timings are only logged;
+	// make test runs it once more without -race (make timing), where they
+	// are checked.
 	half := 50_000
 	if raceDetector {
 		half = 5_000
