@@ -48,7 +48,7 @@ func Seed(ctx context.Context, st store.Store, baseURL string, now time.Time) er
 	if err := seedQRCode(ctx, st, baseURL, now); err != nil {
 		return fmt.Errorf("seed demo QR code: %w", err)
 	}
-	for _, u := range users(now) {
+	for _, u := range Users(now) {
 		err := st.CreateUser(ctx, u)
 		if errors.Is(err, store.ErrExists) {
 			if u.PhoneNumber != TooYoung {
@@ -122,7 +122,9 @@ func seedQRCode(ctx context.Context, st store.Store, baseURL string, now time.Ti
 	return st.CreateQRCode(ctx, q)
 }
 
-func users(now time.Time) []store.User {
+// Users are the demo users Seed creates, as of now; the landing page lists
+// them all (TestDevPageListsEveryDemoUser).
+func Users(now time.Time) []store.User {
 	pin := secret.Hash(PIN)
 	// Fifteen years ago less a day: the user turns 15 tomorrow.
 	young := now.AddDate(-15, 0, 1).Format(time.DateOnly)

@@ -57,6 +57,7 @@ func (p *Page) serve(w http.ResponseWriter, r *http.Request) {
 			{devseed.NoAddress, "no address, an unverified e-mail"},
 			{devseed.TooYoung, "under 15: invalid_user"},
 			{devseed.OutdatedApp, "an outdated app: old_app, outdated_app_version"},
+			{devseed.Inactive, "not active: cannot sign in to the app, invalid_user"},
 		}
 	}
 	web.Render(w, r, http.StatusOK, "home.html", d)

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vippslogin/vippslogin/internal/devseed"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
 
@@ -37,6 +39,21 @@ func TestGolden(t *testing.T) {
 			}
 			testenv.CheckGolden(t, filepath.Join("testdata", tc.name+".txt"), testenv.VisibleText(body), *update)
 		})
+	}
+}
+
+// The dev landing page names every demo user the seed creates, so a new
+// one cannot be left off it.
+func TestDevPageListsEveryDemoUser(t *testing.T) {
+	mux := http.NewServeMux()
+	p := Page{BaseURL: "http://localhost:8080", Dev: true, AdminToken: "dev-admin-token"}
+	p.Mount(mux)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	for _, u := range devseed.Users(time.Now()) {
+		if !strings.Contains(w.Body.String(), u.PhoneNumber) {
+			t.Errorf("the landing page does not list the demo user %s", u.PhoneNumber)
+		}
 	}
 }
 
