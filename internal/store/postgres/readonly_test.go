@@ -72,3 +72,61 @@ func TestReadOnlyFailover(t *testing.T) {
 		}
 	}
 }
+
+// A write on a connection to a standby retires that connection, so that
+// after a failover writes come back by themselves, without a readiness
+// check to reset the pool: each connection the pool opened to the old
+// primary, now a standby, costs at most one 503 (issue 17). Before, the
+// pool handed them out for as long as they lived.
+func TestReadOnlyConnectionsRetired(t *testing.T) {
+	ctx := t.Context()
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var standby atomic.Bool
+	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+		if standby.Load() {
+			cc.RuntimeParams["default_transaction_read_only"] = "on"
+		}
+		return nil
+	}
+	s, err := openConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+
+	// The pool fills with connections to the standby, as reads during a
+	// failover leave it.
+	standby.Store(true)
+	s.pool.Reset()
+	var conns []*pgxpool.Conn
+	for range cfg.MaxConns {
+		c, err := s.pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Release()
+	}
+	standby.Store(false) // the new primary takes writes; no CheckWrite
+
+	failed := 0
+	for i := range 3 * int(cfg.MaxConns) {
+		err := s.CreateClient(ctx, store.Client{ID: fmt.Sprint("after-", i)})
+		switch {
+		case err == nil:
+		case errors.Is(err, store.ErrUnavailable) && i == failed:
+			failed++ // a standby connection, retired by this failure
+		default:
+			t.Fatalf("write %d after the failover (%d failed before it): %v", i, failed, err)
+		}
+	}
+	if failed > int(cfg.MaxConns) {
+		t.Errorf("%d writes failed; want at most one per connection the pool had (%d)", failed, cfg.MaxConns)
+	}
+	t.Logf("%d writes failed on the standby's %d connections, then %d succeeded", failed, cfg.MaxConns, 3*int(cfg.MaxConns)-failed)
+}
