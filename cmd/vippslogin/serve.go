@@ -23,7 +23,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/postgres"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
-	"github.com/vippslogin/vippslogin/internal/tracing"
+	"github.com/vippslogin/vippslogin/internal/tracing/otlp"
 )
 
 var errHelp = flag.ErrHelp
@@ -54,7 +54,7 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	}
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
-	tp, shutdownTracing, err := tracing.Setup(ctx, getenv)
+	tp, shutdownTracing, err := otlp.Setup(ctx, getenv)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ type Server struct {
 	// Pprof serves net/http/pprof on MetricsListener, never on the main
 	// listener.
 	Pprof bool
-	// Tracing, when set and not a no-op (tracing.Setup), traces every
+	// Tracing, when set and not a no-op (otlp.Setup), traces every
 	// request in a span, each janitor sweep and webhook delivery attempt in
 	// a root span of its own, and, with Metrics, every store call they make
 	// in a child span.

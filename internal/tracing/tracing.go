@@ -1,21 +1,13 @@
-// Package tracing sets up OpenTelemetry tracing: off (a no-op provider)
-// unless an OTLP endpoint is configured by the standard
-// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-// variables, else spans are batched and sent over OTLP/HTTP.
+// Package tracing holds the rules of OpenTelemetry tracing that the server
+// reads: whether the environment turns it on, the service's name, and
+// whether a provider is a no-op. It imports only the OpenTelemetry API, so
+// that what embeds the server (vippstest, in a merchant's go test) does not
+// build an exporter; the binary sets one up with package otlp.
 package tracing
 
 import (
-	"context"
-	"fmt"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
-
-	"github.com/vippslogin/vippslogin/internal/version"
 )
 
 // ServiceName is the service.name spans carry unless OTEL_SERVICE_NAME
@@ -26,34 +18,6 @@ const ServiceName = "vippslogin"
 // the one rule for whether tracing is on.
 func Enabled(getenv func(string) string) bool {
 	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
-}
-
-// Setup returns the tracer provider the process should use and the function
-// that flushes and stops it. Without an OTLP endpoint in getenv it is a
-// no-op provider and shutdown does nothing. Otherwise the OTLP/HTTP
-// exporter reads the other standard OTEL_EXPORTER_OTLP_* variables
-// (headers, timeout, protocol options) itself.
-func Setup(ctx context.Context, getenv func(string) string) (tp trace.TracerProvider, shutdown func(context.Context) error, err error) {
-	if !Enabled(getenv) {
-		return noop.NewTracerProvider(), func(context.Context) error { return nil }, nil
-	}
-	exp, err := otlptracehttp.New(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("tracing: set up the OTLP exporter (check the OTEL_EXPORTER_OTLP_* variables): %w", err)
-	}
-	name := ServiceName
-	if n := getenv("OTEL_SERVICE_NAME"); n != "" {
-		name = n
-	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
-		attribute.String("service.name", name),
-		attribute.String("service.version", version.Get().Version),
-	))
-	if err != nil {
-		return nil, nil, fmt.Errorf("tracing: describe the service: %w", err)
-	}
-	sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	return sdk, sdk.Shutdown, nil
 }
 
 // IsOff reports whether tp is nil or a no-op provider, so that callers can
