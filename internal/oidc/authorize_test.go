@@ -128,6 +128,8 @@ func TestAuthorizeErrorPages(t *testing.T) {
 		{"case", func(v url.Values) { v.Set("redirect_uri", "https://shop.example/Callback") }, "upper and lower case"},
 		{"encoding", func(v url.Values) { v.Set("redirect_uri", "https://shop.example/c%61llback") }, "URL encoding"},
 		{"scheme", func(v url.Values) { v.Set("redirect_uri", "http://shop.example/callback") }, "the scheme differs"},
+		{"host", func(v url.Values) { v.Set("redirect_uri", "https://www.shop.example/callback") }, "the host differs (www.shop.example, registered shop.example)"},
+		{"port", func(v url.Values) { v.Set("redirect_uri", "https://shop.example:8443/callback") }, "the port differs (8443, registered none, the scheme&#39;s default)"},
 		{"prefix is not enough", func(v url.Values) { v.Set("redirect_uri", testRedirect+"/deeper") }, "not registered"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

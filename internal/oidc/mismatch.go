@@ -61,6 +61,8 @@ func difference(sent, registered string) string {
 		switch {
 		case su.Scheme != ru.Scheme && strings.TrimPrefix(sent, su.Scheme) == strings.TrimPrefix(registered, ru.Scheme):
 			return fmt.Sprintf("the scheme differs (%s, registered %s)", su.Scheme, ru.Scheme)
+		case su.Hostname() == ru.Hostname() && su.Port() != ru.Port() && su.Path == ru.Path:
+			return fmt.Sprintf("the port differs (%s, registered %s)", portOrDefault(su), portOrDefault(ru))
 		case su.Host != ru.Host && su.Path == ru.Path:
 			return fmt.Sprintf("the host differs (%s, registered %s)", su.Host, ru.Host)
 		case su.RawQuery != ru.RawQuery && su.Scheme+su.Host+su.Path == ru.Scheme+ru.Host+ru.Path:
@@ -72,6 +74,15 @@ func difference(sent, registered string) string {
 		i++
 	}
 	return fmt.Sprintf("they differ from character %d on (%q sent, %q registered)", i+1, clip(sent[i:]), clip(registered[i:]))
+}
+
+// portOrDefault is u's port as a person reads it: "none" when the URI
+// gives none and so means its scheme's default.
+func portOrDefault(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return "none, the scheme's default"
 }
 
 func clip(s string) string {
