@@ -14,8 +14,10 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
+	"github.com/vippslogin/vippslogin/internal/app"
 	"github.com/vippslogin/vippslogin/internal/debugger"
 	"github.com/vippslogin/vippslogin/internal/devseed"
+	"github.com/vippslogin/vippslogin/internal/flow"
 	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/testenv"
 )
@@ -193,5 +195,66 @@ func TestJanitorKeepsUpWithABusyClient(t *testing.T) {
 	}
 	if newest := start.Add((events - 1) * time.Millisecond); !es[0].Time.Equal(newest) {
 		t.Errorf("the newest event kept is of %v, want %v", es[0].Time, newest)
+	}
+}
+
+// The user's side of a failure reaches the debugger from real requests
+// too: a login from phone number the user rejected in the app, and one
+// nobody answered until it expired, each explained when the merchant's
+// poll learns of it.
+func TestDebuggerUserRejectsOrIgnores(t *testing.T) {
+	e := startE2E(t)
+	ctx := t.Context()
+	start := func() (id string, expiresIn float64) {
+		t.Helper()
+		status, body := postForm(t, e.BaseURL+oidcBackchannelPath, url.Values{"login_hint": {"urn:msisdn:" + devseed.Ada}, "scope": {"openid"}},
+			devseed.ClientID, devseed.ClientSecret)
+		id, _ = body["auth_req_id"].(string)
+		expiresIn, _ = body["expires_in"].(float64)
+		if status != 200 || id == "" || expiresIn == 0 {
+			t.Fatalf("backchannel: %d %v", status, body)
+		}
+		return id, expiresIn
+	}
+	poll := func(id, want string) {
+		t.Helper()
+		status, body := postForm(t, e.BaseURL+flow.IssuerPath+"oauth2/token", url.Values{"grant_type": {"urn:openid:params:grant-type:ciba"}, "auth_req_id": {id}},
+			devseed.ClientID, devseed.ClientSecret)
+		if status != 400 || body["error"] != want {
+			t.Fatalf("poll: %d %v, want %s", status, body, want)
+		}
+	}
+	phone := &app.Client{BaseURL: e.BaseURL}
+	if _, err := phone.SignIn(ctx, devseed.Ada, devseed.PIN); err != nil {
+		t.Fatal(err)
+	}
+
+	rejected, _ := start()
+	if err := phone.Reject(ctx, rejected); err != nil {
+		t.Fatal(err)
+	}
+	poll(rejected, "access_denied")
+
+	ignored, expiresIn := start()
+	e.Clock.Add(time.Duration(expiresIn)*time.Second + time.Second)
+	poll(ignored, "expired_token")
+
+	if err := e.Server.Events().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ac := &admin.Client{BaseURL: e.BaseURL, Token: "e2e-admin-token-0123"}
+	failures, err := ac.ListEvents(ctx, devseed.ClientID, admin.EventQuery{Outcome: store.OutcomeFailure, Flow: store.FlowCIBA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failures.Events) != 2 {
+		t.Fatalf("CIBA failures %+v, want the unanswered one and the rejected one", failures.Events)
+	}
+	expired, rejection := failures.Events[0], failures.Events[1]
+	if expired.Error != "expired_token" || !strings.Contains(expired.Explanation, "did not answer") {
+		t.Errorf("unanswered login's event %+v", expired)
+	}
+	if rejection.Error != "access_denied" || !strings.Contains(rejection.Explanation, "rejected the login") {
+		t.Errorf("rejected login's event %+v", rejection)
 	}
 }
