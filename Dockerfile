@@ -37,11 +37,12 @@ VOLUME /data
 ENV VIPPSLOGIN_ADDR=0.0.0.0:8080 \
 	VIPPSLOGIN_DB=/data/vippslogin.db
 EXPOSE 8080
-# No HEALTHCHECK: it would run a command inside the container, and this image
-# has no shell or curl to run one with, nor does vippslogin have a health
-# check subcommand. Let the orchestrator or the proxy probe over HTTP instead:
-# GET /healthz (the process answers: liveness) and GET /readyz (the database
-# answers too, 503 if not: readiness). deploy/Caddyfile does.
+# The image has no shell or curl, so the health check runs the binary: it
+# sends GET /readyz (the database takes a write, 503 if not) to its own
+# listener, found from the same variables serve reads. An orchestrator can
+# probe over HTTP instead: GET /healthz (liveness), GET /readyz (readiness).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
+	CMD ["/usr/local/bin/vippslogin", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/vippslogin"]
 # serve needs VIPPSLOGIN_ADMIN_TOKEN and VIPPSLOGIN_KEY_ENCRYPTION_KEY, and
 # VIPPSLOGIN_BASE_URL set to the public https:// URL.

@@ -15,7 +15,7 @@ import (
 // TestCLIReferenceIsComplete checks docs/cli.md against the help: every
 // command and verb has its section, every flag a verb's -h lists is in its
 // command's part, and every flag an example uses exists. The server's own
-// flags (dev, serve, config print) are in docs/configuration.md, which
+// flags (dev, serve, config print, healthcheck) are in docs/configuration.md, which
 // TestEveryFlagDocumented checks.
 func TestCLIReferenceIsComplete(t *testing.T) {
 	b, err := os.ReadFile("../../docs/cli.md")
@@ -66,7 +66,7 @@ func TestCLIReferenceIsComplete(t *testing.T) {
 		all = append(all, cmdlines...)
 		for _, cl := range cmdlines {
 			for _, f := range helpFlags(t, cl) {
-				if c.name == "dev" || c.name == "serve" || c.name == "config" {
+				if c.name == "dev" || c.name == "serve" || c.name == "config" || c.name == "healthcheck" {
 					serverFlags[f] = true
 					continue
 				}

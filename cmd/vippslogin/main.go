@@ -65,6 +65,7 @@ func commands() []command {
 		{"ciba", "play a merchant: start a login from phone number and print the tokens (start)", runCIBA},
 		{"config", "print the configuration dev or serve would run with, and where each value comes from (print)", runConfig},
 		{"backup", "copy a running server's SQLite database to a new file, consistently", runBackup},
+		{"healthcheck", "ask the server this configuration runs whether it is ready (exit 0), for a container's HEALTHCHECK", runHealthcheck},
 		{"version", "print the module version, commit and Go version of this build", runVersion},
 		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},
 		{"help", "show this help", nil},
@@ -106,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "vippslogin: a self-hostable Vipps Login API 2.0 server\n\nUsage: vippslogin <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'vippslogin <command> -h' for a command's flags; every flag can also be set by the environment variable shown there,\nor in a YAML config file (--config) under the flag's name: see docs/configuration.md.")
 }

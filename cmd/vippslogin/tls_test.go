@@ -21,6 +21,29 @@ import (
 // HTTPS with that certificate, and its default base URL is https.
 func TestDevServesHTTPS(t *testing.T) {
 	dir := t.TempDir()
+	certFile, keyFile, cert := selfSigned(t, dir)
+
+	s := startServer(t, "dev", nil, "--db", filepath.Join(dir, "dev.db"), "--tls-cert", certFile, "--tls-key", keyFile)
+	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "issuer:      https://localhost:") {
+		t.Errorf("banner with TLS:\n%s", banner)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(strings.Replace(s.BaseURL, "http://", "https://", 1) + "/healthz")
+	if err != nil {
+		t.Fatalf("HTTPS: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz over HTTPS = %d", resp.StatusCode)
+	}
+}
+
+// selfSigned writes a certificate for localhost and 127.0.0.1, signed by
+// its own key, and that key, as PEM files in dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, cert *x509.Certificate) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -35,28 +58,16 @@ func TestDevServesHTTPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-
-	s := startServer(t, "dev", nil, "--db", filepath.Join(dir, "dev.db"), "--tls-cert", certFile, "--tls-key", keyFile)
-	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "issuer:      https://localhost:") {
-		t.Errorf("banner with TLS:\n%s", banner)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := c.Get(strings.Replace(s.BaseURL, "http://", "https://", 1) + "/healthz")
+	cert, err = x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatalf("HTTPS: %v", err)
+		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("healthz over HTTPS = %d", resp.StatusCode)
-	}
+	return certFile, keyFile, cert
 }

@@ -183,6 +183,13 @@ func Parse(mode string, args []string, getenv func(string) string, stderr io.Wri
 	return cfg, err
 }
 
+// PrintFlags writes the server's flags with mode's defaults, as dev's and
+// serve's -h list them, for a command that takes them too (healthcheck).
+func PrintFlags(w io.Writer, mode string) {
+	fs, _ := newFlagSet("", mode, w)
+	fs.PrintDefaults()
+}
+
 // check is one validation rule: the field it is about and what is wrong
 // with it, or "" when it is fine.
 type check struct {

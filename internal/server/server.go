@@ -145,7 +145,7 @@ func (s *Server) Handler() http.Handler {
 	(&home.Page{BaseURL: s.BaseURL, Dev: s.Demo, AdminToken: s.AdminToken, Metrics: metricsHere}).Mount(mux)
 	mux.HandleFunc("GET /favicon.ico", web.Favicon)
 
-	rt := routes{prefix: basePath(s.BaseURL), top: mux, sub: map[string]*http.ServeMux{"/admin/": adminMux, "/app/": appMux}}
+	rt := routes{prefix: BasePath(s.BaseURL), top: mux, sub: map[string]*http.ServeMux{"/admin/": adminMux, "/app/": appMux}}
 	var h http.Handler = mux
 	if rt.prefix != "" {
 		h = http.StripPrefix(rt.prefix, h)
@@ -239,9 +239,9 @@ func fromLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// basePath is the base URL's path, which a reverse proxy forwards unchanged
+// BasePath is the base URL's path, which a reverse proxy forwards unchanged
 // and the routes below do not include.
-func basePath(baseURL string) string {
+func BasePath(baseURL string) string {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return ""
