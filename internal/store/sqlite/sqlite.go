@@ -42,6 +42,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -108,6 +109,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return openWith(ctx, path, writerParams, readerParams)
 }
 
+// createPrivate creates the database file with mode 0600 when it does not
+// exist yet, rather than leave it to SQLite, which makes it 0644 under the
+// usual umask: the file holds every user's data and the signing keys
+// (encrypted, but the key-encryption key is often beside it). SQLite gives
+// the -wal and -shm files it makes the database file's mode. An existing
+// file keeps the mode its operator gave it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // openWith is Open with the connections' parameters given.
 func openWith(ctx context.Context, path, writerParams, readerParams string) (*Store, error) {
 	// The driver splits the DSN at the first '?', so such a path would be
@@ -117,6 +135,9 @@ func openWith(ctx context.Context, path, writerParams, readerParams string) (*St
 	}
 	// 0700: the database holds the private signing keys.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, errorf("sqlite: %w", err)
+	}
+	if err := createPrivate(path); err != nil {
 		return nil, errorf("sqlite: %w", err)
 	}
 	wdb, err := sql.Open("sqlite", path+"?"+writerParams)

@@ -324,3 +324,34 @@ func TestAutoVacuum(t *testing.T) {
 		t.Errorf("the old database's data after the conversion: %q, %v", v, err)
 	}
 }
+
+// A new database, and the log and shared-memory files SQLite makes beside
+// it, are the server's alone (mode 0600 whatever the umask allows): they
+// hold every user's data and the encrypted signing keys. An existing file
+// keeps the mode it has.
+func TestNewDatabaseIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vippslogin.db")
+	s := open(t, path)
+	if err := s.CheckWrite(t.Context()); err != nil { // the log and shared memory exist once written
+		t.Fatal(err)
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(name), mode)
+		}
+	}
+
+	shared := filepath.Join(dir, "shared.db")
+	if err := os.WriteFile(shared, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	open(t, shared)
+	if fi, err := os.Stat(shared); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("an existing database's mode changed: %v, %v", fi.Mode(), err)
+	}
+}
