@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/vippslogin/vippslogin/internal/admin"
 	"github.com/vippslogin/vippslogin/internal/jsonapi"
 	"github.com/vippslogin/vippslogin/internal/secret"
@@ -263,4 +265,51 @@ func TestDocsShowTheExample(t *testing.T) {
 	if !strings.Contains(string(docs), "```yaml\n"+string(example)+"```\n") {
 		t.Error("docs/seed.md does not show examples/seed.yaml as it is; copy it into the Example section")
 	}
+}
+
+// A seed file in JSON is read as its YAML twin: the example converted to
+// JSON, applied after the YAML, finds everything as it describes it and
+// changes nothing.
+func TestJSONSeedFile(t *testing.T) {
+	w := newWorld(t)
+	src, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(dates(doc), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.apply(t, "seed.yaml", string(src))
+	before := w.snapshot(t)
+	w.clock.Add(time.Hour)
+	r := w.apply(t, "seed.json", string(js))
+	if len(r.Created)+len(r.Updated) != 0 || len(r.Unchanged) != 7 {
+		t.Errorf("the JSON twin = %+v, want all 7 unchanged", r)
+	}
+	if after := w.snapshot(t); !equalJSON(t, before, after) {
+		t.Errorf("the JSON twin changed the world:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// dates turns the timestamps YAML reads a bare 1985-04-12 as back into the
+// date they were written as, so that the JSON says what the YAML says.
+func dates(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return v.Format(time.DateOnly)
+	case map[string]any:
+		for k, e := range v {
+			v[k] = dates(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = dates(e)
+		}
+	}
+	return v
 }
