@@ -65,10 +65,12 @@ func Scopes(scopes ...string) ClientOption {
 }
 
 // CIBAInterval sets the client's CIBA poll interval, 1 to 60 seconds
-// (Vipps' is 5), so that a poll loop under test need not wait long.
+// (Vipps' is 5), so that a poll loop under test need not wait long. The
+// interval is whole seconds, as the backchannel answers it: d is rounded
+// up, so 500ms is 1s.
 func CIBAInterval(d time.Duration) ClientOption {
 	return func(r *clientRequest) {
-		s := int(d / time.Second)
+		s := int((d + time.Second - 1) / time.Second)
 		r.CIBAInterval = &s
 	}
 }

@@ -59,6 +59,8 @@ import (
 	"net"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +72,7 @@ import (
 	"github.com/vippslogin/vippslogin/internal/secret"
 	"github.com/vippslogin/vippslogin/internal/seed"
 	"github.com/vippslogin/vippslogin/internal/server"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/store/sqlite"
 )
 
@@ -139,6 +142,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.market != "" && !slices.Contains(store.Markets, o.market) {
+		t.Fatalf("vippstest: WithMarket(%q): the markets are %s", o.market, strings.Join(store.Markets, ", "))
 	}
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vippslogin.db"))

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/vippslogin/vippslogin/internal/flow"
+	"github.com/vippslogin/vippslogin/internal/store"
 	"github.com/vippslogin/vippslogin/internal/web"
 )
 
@@ -115,7 +116,7 @@ var flowChoices = map[string][]string{
 	"requested_flow": {"no_dialog", "app_to_app", "automatic_return_from_vipps_app"},
 	"prompt":         {"login", "none"},
 	"ui_locales":     {"nb", "en"},
-	"market":         {"NO", "DK", "FI", "SE"},
+	"market":         store.Markets,
 	"acr_values":     {"urn:vipps:acr:app_auth"},
 }
 

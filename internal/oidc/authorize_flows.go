@@ -17,9 +17,6 @@ import (
 // ACRAppAuth is the one acr value Vipps knows: the user confirmed in the app.
 const ACRAppAuth = "urn:vipps:acr:app_auth"
 
-// Markets whose pages vippslogin themes (MobilePay for DK and FI).
-var markets = []string{"NO", "DK", "FI", "SE"}
-
 var (
 	maxAgeSyntax   = regexp.MustCompile(`^[0-9]{1,9}$`)
 	appFlowsNeeded = []string{flow.AppToApp, flow.AppToAppV2}
@@ -91,7 +88,7 @@ func specialFlow(client store.Client, params url.Values, pkceMethod string) (sto
 		r.ACR = ACRAppAuth
 	}
 	if m := params.Get("market"); m != "" {
-		if !slices.Contains(markets, strings.ToUpper(m)) {
+		if !slices.Contains(store.Markets, strings.ToUpper(m)) {
 			return invalid("market must be one of NO, DK, FI and SE, not '%s'.", m)
 		}
 		r.Market = strings.ToUpper(m)

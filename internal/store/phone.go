@@ -15,6 +15,11 @@ func ValidPhoneNumber(s string) bool {
 	return len(s) >= 10 && len(s) <= 15 && s[0] != '0' && strings.Trim(s, "0123456789") == ""
 }
 
+// Markets are the Vipps MobilePay markets an authorize request's market
+// parameter may name, and so the countries whose phone numbers
+// NormalizePhoneNumber reads as national numbers.
+var Markets = []string{"NO", "DK", "FI", "SE"}
+
 // CountryCode is the calling code of the phone numbers of a Vipps MobilePay
 // market (the authorize request's market): 45 for DK, 358 for FI, 46 for
 // SE, and Norway's 47 for NO and for no market.
