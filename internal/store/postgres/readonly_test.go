@@ -23,22 +23,7 @@ import (
 // pool opens while the test says so is one.
 func TestReadOnlyFailover(t *testing.T) {
 	ctx := t.Context()
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var standby atomic.Bool
-	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
-		if standby.Load() {
-			cc.RuntimeParams["default_transaction_read_only"] = "on"
-		}
-		return nil
-	}
-	s, err := openConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, cfg, standby := failoverStore(t)
 	if err := s.CreateClient(ctx, store.Client{ID: "before"}); err != nil {
 		t.Fatal(err)
 	}
@@ -80,22 +65,7 @@ func TestReadOnlyFailover(t *testing.T) {
 // pool handed them out for as long as they lived.
 func TestReadOnlyConnectionsRetired(t *testing.T) {
 	ctx := t.Context()
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var standby atomic.Bool
-	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
-		if standby.Load() {
-			cc.RuntimeParams["default_transaction_read_only"] = "on"
-		}
-		return nil
-	}
-	s, err := openConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, cfg, standby := failoverStore(t)
 
 	// The pool fills with connections to the standby, as reads during a
 	// failover leave it.
@@ -129,4 +99,28 @@ func TestReadOnlyConnectionsRetired(t *testing.T) {
 		t.Errorf("%d writes failed; want at most one per connection the pool had (%d)", failed, cfg.MaxConns)
 	}
 	t.Logf("%d writes failed on the standby's %d connections, then %d succeeded", failed, cfg.MaxConns, 3*int(cfg.MaxConns)-failed)
+}
+
+// failoverStore is a Store whose new connections are to a standby while
+// standby is set: sessions that default_transaction_read_only makes refuse
+// writes with the code a standby answers (25006, read_only_sql_transaction).
+func failoverStore(t *testing.T) (*Store, *pgxpool.Config, *atomic.Bool) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	standby := new(atomic.Bool)
+	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+		if standby.Load() {
+			cc.RuntimeParams["default_transaction_read_only"] = "on"
+		}
+		return nil
+	}
+	s, err := openConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, cfg, standby
 }
