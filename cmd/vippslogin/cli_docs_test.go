@@ -231,3 +231,33 @@ func shellWords(line string) []string {
 	}
 	return words
 }
+
+// TestReadmeShowsTheDevBanner starts `vippslogin dev` as the README's first
+// command does and checks that the banner the README shows is the one it
+// prints, line for line, but for the port (8080 in the README) and the
+// directory (the README's is the working directory's .vippslogin/).
+func TestReadmeShowsTheDevBanner(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)```\n(vippslogin dev: listening on .*?)```").FindSubmatch(b)
+	if block == nil {
+		t.Fatal("README.md shows no dev banner")
+	}
+	want := strings.Split(strings.TrimSuffix(string(block[1]), "\n"), "\n")
+
+	dir := t.TempDir()
+	s := startServer(t, "dev", nil, "--db", filepath.Join(dir, ".vippslogin", "vippslogin.db"))
+	_, port, _ := strings.Cut(strings.TrimPrefix(s.BaseURL, "http://"), ":")
+	as := strings.NewReplacer(dir+string(filepath.Separator), "", ":"+port, ":8080")
+	var got []string
+	for _, line := range s.Banner {
+		if line != "" {
+			got = append(got, as.Replace(line))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("README.md's banner:\n%s\nvippslogin dev prints:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
