@@ -137,7 +137,7 @@ func signsWith(t *testing.T, s *testServer, kids []string) {
 	if _, err := keySet.VerifySignature(t.Context(), idToken); err != nil {
 		t.Errorf("the ID token does not verify against the JWKS: %v", err)
 	}
-	sig, err := jose.ParseSigned(idToken, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	sig, err := jose.ParseSignedCompact(idToken, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}
