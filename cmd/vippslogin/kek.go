@@ -17,28 +17,38 @@ import (
 )
 
 // kekSource is the key-encryption key the signing keys are encrypted with,
-// and the file it is kept in when dev mode made it.
+// and the file it is kept in when dev mode made it; previous is the one
+// being rotated away from (--previous-key-encryption-key), if any.
 type kekSource struct {
-	key  []byte
-	file string
+	key      []byte
+	file     string
+	previous []byte
 }
 
 // devKEKFile is the name of dev mode's key-encryption key file, next to the
 // SQLite database (or in .vippslogin/ when the database is PostgreSQL).
 const devKEKFile = "key-encryption-key"
 
-// keyEncryptionKey returns the configured key-encryption key. Without one,
+// keyEncryptionKey returns the configured key-encryption key, and the
+// previous one when a rotation is under way. Without a key-encryption key,
 // dev mode uses the key kept in a file next to the database, making it on
 // the first start: a restart on the same database must decrypt the keys it
 // stored, and a generated key in memory only would not. Serve mode cannot
 // get here without one (config.Validate).
 func keyEncryptionKey(cfg config.Config) (kekSource, error) {
+	var previous []byte
+	if cfg.PreviousKeyEncryptionKey != "" {
+		var err error
+		if previous, err = config.ParseKeyEncryptionKey(cfg.PreviousKeyEncryptionKey); err != nil {
+			return kekSource{}, fmt.Errorf("--previous-key-encryption-key %w", err)
+		}
+	}
 	if cfg.KeyEncryptionKey != "" {
 		key, err := config.ParseKeyEncryptionKey(cfg.KeyEncryptionKey)
 		if err != nil {
 			return kekSource{}, fmt.Errorf("--key-encryption-key %w", err)
 		}
-		return kekSource{key: key}, nil
+		return kekSource{key: key, previous: previous}, nil
 	}
 	if cfg.Mode != config.Dev {
 		return kekSource{}, errors.New("--key-encryption-key is required")
@@ -52,7 +62,7 @@ func keyEncryptionKey(cfg config.Config) (kekSource, error) {
 	if err != nil {
 		return kekSource{}, fmt.Errorf("dev key-encryption key %s: %w", path, err)
 	}
-	return kekSource{key: key, file: path}, nil
+	return kekSource{key: key, file: path, previous: previous}, nil
 }
 
 // loadOrCreateKEK reads the key in path, or makes a new one there (0600).
@@ -93,6 +103,22 @@ func loadOrCreateKEK(path string) ([]byte, error) {
 		// Another server made it first: read theirs.
 	}
 	return nil, errors.New("could not read or create it")
+}
+
+// resealKeys finishes this replica's part of a rotation of the
+// key-encryption key: the keys still under the previous one (or plain)
+// are re-encrypted under the current one. Without a previous key there is
+// no rotation under way, and nothing to do.
+func resealKeys(ctx context.Context, km *keys.Manager, kek kekSource, logger *slog.Logger) error {
+	if kek.previous == nil {
+		return nil
+	}
+	n, err := km.Reseal(ctx)
+	if err != nil {
+		return keysError(err, kek)
+	}
+	logger.Info(fmt.Sprintf("re-encrypted %d signing keys under the new key-encryption key; --previous-key-encryption-key can go once every replica runs with the new one", n))
+	return nil
 }
 
 // warnPlainKeys logs the signing keys stored before they were encrypted

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/vippslogin/vippslogin/internal/store/postgres/pgtest"
 )
 
@@ -70,5 +73,75 @@ func TestServePostgres(t *testing.T) {
 		func(k string) string { return env[k] }, io.Discard, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "key-encryption key is not the one the signing keys were encrypted with") {
 		t.Errorf("serve with another key-encryption key: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestRotateKeyEncryptionKey rotates a database's key-encryption key from
+// A to B as the operations guide says: B alone does not start and says how
+// to rotate; B with A as the previous key starts, re-encrypts the keys and
+// says so, and signs with the same keys; then B alone starts, and A alone
+// no longer does.
+func TestRotateKeyEncryptionKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "dev.db")
+	a, b := randomKEK(), randomKEK()
+	args := func(kv ...string) []string { return append([]string{"--db", db, "--seed", exampleSeed}, kv...) }
+	s := startServerLogging(t, io.Discard, args("--key-encryption-key", a)...)
+	before := jwksKids(t, s)
+	s.Stop(t)
+
+	startFails := func(name, want string, kv ...string) {
+		t.Helper()
+		var stderr strings.Builder
+		code := run(context.Background(), append([]string{"dev", "--addr", "127.0.0.1:0"}, args(kv...)...),
+			func(string) string { return "" }, io.Discard, &stderr)
+		if got := stderr.String(); code != 1 || strings.Count(got, "\n") != 1 || !strings.Contains(got, want) {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and one line with %q", name, code, got, want)
+		}
+	}
+	startFails("B alone over A's keys",
+		"the key-encryption key is not the one the signing keys were encrypted with; give the one they were stored with as --key-encryption-key (or VIPPSLOGIN_KEY_ENCRYPTION_KEY), or, to rotate to this one, the old one as --previous-key-encryption-key\n",
+		"--key-encryption-key", b)
+	startFails("B with a wrong previous key",
+		"nor is the previous one; give the one they were stored with as --previous-key-encryption-key",
+		"--key-encryption-key", b, "--previous-key-encryption-key", randomKEK())
+
+	logs := &lockedBuffer{}
+	s = startServerLogging(t, logs, args("--key-encryption-key", b, "--previous-key-encryption-key", a)...)
+	const resealed = "re-encrypted 2 signing keys under the new key-encryption key; --previous-key-encryption-key can go once every replica runs with the new one"
+	if !strings.Contains(logs.String(), resealed) {
+		t.Errorf("the start with B and previous A logged\n%s\nwant %q", logs.String(), resealed)
+	}
+	signsWith(t, s, before)
+	s.Stop(t)
+
+	logs = &lockedBuffer{}
+	s = startServerLogging(t, logs, args("--key-encryption-key", b)...)
+	if strings.Contains(logs.String(), "re-encrypted") {
+		t.Errorf("a start without a previous key re-encrypted keys:\n%s", logs.String())
+	}
+	signsWith(t, s, before)
+	s.Stop(t)
+
+	startFails("A alone after the rotation", "the key-encryption key is not the one", "--key-encryption-key", a)
+}
+
+// signsWith checks that s publishes the keys kids and no other, and that a
+// login's ID token is signed with one of them.
+func signsWith(t *testing.T, s *testServer, kids []string) {
+	t.Helper()
+	if got := jwksKids(t, s); len(kids) != 2 || !slices.Equal(got, kids) {
+		t.Errorf("kids = %v, want %v", got, kids)
+	}
+	idToken := seededCIBALogin(t, s)
+	keySet := oidc.NewRemoteKeySet(t.Context(), s.BaseURL+"/access-management-1.0/access/.well-known/jwks.json")
+	if _, err := keySet.VerifySignature(t.Context(), idToken); err != nil {
+		t.Errorf("the ID token does not verify against the JWKS: %v", err)
+	}
+	sig, err := jose.ParseSignedCompact(idToken, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid := sig.Signatures[0].Header.KeyID; !slices.Contains(kids, kid) {
+		t.Errorf("the ID token is signed with %q, not one of %v", kid, kids)
 	}
 }

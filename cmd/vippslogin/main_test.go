@@ -213,6 +213,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"serve without key-encryption key", []string{"serve", "--db", filepath.Join(dir, "c.db")}, map[string]string{"VIPPSLOGIN_ADMIN_TOKEN": "0123456789abcdef"}, 2,
 			"--key-encryption-key is required in serve mode"},
 		{"bad key-encryption key", []string{"dev", "--key-encryption-key", "c2hvcnQ="}, nil, 2, "--key-encryption-key is 5 bytes; want 32"},
+		{"previous key-encryption key the same", []string{"dev", "--key-encryption-key", testKEK, "--previous-key-encryption-key", testKEK}, nil, 2,
+			"--previous-key-encryption-key is the same key as --key-encryption-key"},
 		{"bad address", []string{"dev", "--addr", "256.0.0.1:80", "--db", filepath.Join(dir, "b.db")}, nil, 1, "listen on 256.0.0.1:80 (--addr)"},
 		{"address in use", []string{"dev", "--addr", busy.Addr().String(), "--db", filepath.Join(dir, "b.db")}, nil, 1,
 			"vippslogin dev: " + busy.Addr().String() + " is in use, by another vippslogin or another program; pick another with --addr (--addr 127.0.0.1:0 picks a free port)\n"},

@@ -74,9 +74,12 @@ func runServer(ctx context.Context, mode string, args []string, getenv func(stri
 	defer st.Close()
 
 	m := metrics.New()
-	km := &keys.Manager{Store: m.TracedStore(st, tp), KeyEncryptionKey: kek.key}
+	km := &keys.Manager{Store: m.TracedStore(st, tp), KeyEncryptionKey: kek.key, PreviousKeyEncryptionKey: kek.previous}
 	if err := km.Ensure(ctx); err != nil {
 		return keysError(err, kek) // its errors say "keys:" themselves
+	}
+	if err := resealKeys(ctx, km, kek, logger); err != nil {
+		return err
 	}
 	warnPlainKeys(ctx, st, logger)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -74,13 +74,19 @@ func listenError(flag, addr string, err error) error {
 }
 
 // keysError says what to do when the stored signing keys do not decrypt:
-// start with the key-encryption key they were stored with.
+// start with the key-encryption key they were stored with, or, to rotate
+// to the one given, give the old one as the previous key. When a previous
+// key is given, neither opens them; the key they were stored with is the
+// old one, so it belongs there.
 func keysError(err error, kek kekSource) error {
-	if !errors.Is(err, keys.ErrWrongKeyEncryptionKey) {
+	const rotate = "or, to rotate to this one, the old one as --previous-key-encryption-key"
+	switch {
+	case !errors.Is(err, keys.ErrWrongKeyEncryptionKey):
 		return err
+	case kek.previous != nil:
+		return fmt.Errorf("%w; give the one they were stored with as --previous-key-encryption-key (or VIPPSLOGIN_PREVIOUS_KEY_ENCRYPTION_KEY)", err)
+	case kek.file != "":
+		return fmt.Errorf("%w; this start used dev mode's own, in %s: give the one they were stored with as --key-encryption-key, %s", err, kek.file, rotate)
 	}
-	if kek.file != "" {
-		return fmt.Errorf("%w; this start used dev mode's own, in %s: give the one they were stored with as --key-encryption-key", err, kek.file)
-	}
-	return fmt.Errorf("%w; give the one they were stored with as --key-encryption-key (or VIPPSLOGIN_KEY_ENCRYPTION_KEY)", err)
+	return fmt.Errorf("%w; give the one they were stored with as --key-encryption-key (or VIPPSLOGIN_KEY_ENCRYPTION_KEY), %s", err, rotate)
 }

@@ -90,7 +90,8 @@ func runUnprivileged(t *testing.T, dir string, args []string) (int, string) {
 }
 
 // TestWrongKeyEncryptionKey restarts a dev database with another
-// key-encryption key: one line that says "keys:" once and what to give.
+// key-encryption key: one line that says "keys:" once and what to give,
+// the old key or, to rotate, the old key as the previous one.
 func TestWrongKeyEncryptionKey(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "dev.db")
 	startServer(t, "dev", nil, "--db", db).Stop(t)
@@ -100,7 +101,7 @@ func TestWrongKeyEncryptionKey(t *testing.T) {
 	got := stderr.String()
 	if code != 1 || strings.Count(got, "keys:") != 1 || strings.Count(got, "\n") != 1 ||
 		!strings.HasPrefix(got, "vippslogin dev: keys: cannot decrypt signing key public:") ||
-		!strings.HasSuffix(got, "the key-encryption key is not the one the signing keys were encrypted with; give the one they were stored with as --key-encryption-key (or VIPPSLOGIN_KEY_ENCRYPTION_KEY)\n") {
-		t.Errorf("exit %d, stderr %q; want 1 and one line naming keys: once and saying which key to give", code, got)
+		!strings.HasSuffix(got, "the key-encryption key is not the one the signing keys were encrypted with; give the one they were stored with as --key-encryption-key (or VIPPSLOGIN_KEY_ENCRYPTION_KEY), or, to rotate to this one, the old one as --previous-key-encryption-key\n") {
+		t.Errorf("exit %d, stderr %q; want 1 and one line naming keys: once and saying which key to give, or how to rotate to this one", code, got)
 	}
 }

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/tls"
 	"encoding/base64"
@@ -49,6 +50,11 @@ type Config struct {
 	// in hex or base64, as given (ParseKeyEncryptionKey reads it). Required
 	// in serve mode; dev mode keeps a generated one in a file when empty.
 	KeyEncryptionKey string
+	// PreviousKeyEncryptionKey is the key-encryption key being rotated
+	// away from, in KeyEncryptionKey's format: the signing keys still
+	// encrypted with it are re-encrypted with KeyEncryptionKey at start.
+	// Empty when no rotation is under way.
+	PreviousKeyEncryptionKey string
 	// MetricsAddr is a host:port to serve GET /metrics on; empty serves it
 	// on Addr, to loopback clients only.
 	MetricsAddr string
@@ -113,6 +119,8 @@ var flagSpecs = []flagSpec{
 		func(c *Config) *string { return &c.AdminToken }, map[string]string{Dev: DevAdminToken}},
 	{"key-encryption-key", "VIPPSLOGIN_KEY_ENCRYPTION_KEY", "32 bytes in base64 or hex that encrypt the signing keys in the database (dev: generated into a file next to it)",
 		func(c *Config) *string { return &c.KeyEncryptionKey }, nil},
+	{"previous-key-encryption-key", "VIPPSLOGIN_PREVIOUS_KEY_ENCRYPTION_KEY", "the key-encryption key being replaced: signing keys still encrypted with it are re-encrypted with --key-encryption-key at start",
+		func(c *Config) *string { return &c.PreviousKeyEncryptionKey }, nil},
 	{"metrics-addr", "VIPPSLOGIN_METRICS_ADDR", "address to serve /metrics on for Prometheus (default: on --addr, to loopback clients only)",
 		func(c *Config) *string { return &c.MetricsAddr }, nil},
 	{"log-format", "VIPPSLOGIN_LOG_FORMAT", "log line format: text or json",
@@ -252,6 +260,21 @@ var checks = []check{
 		}
 		if _, err := ParseKeyEncryptionKey(c.KeyEncryptionKey); err != nil {
 			return err.Error()
+		}
+		return ""
+	}},
+	{"--previous-key-encryption-key", func(c Config) string {
+		if c.PreviousKeyEncryptionKey == "" {
+			return ""
+		}
+		prev, err := ParseKeyEncryptionKey(c.PreviousKeyEncryptionKey)
+		if err != nil {
+			return err.Error()
+		}
+		// Equal keys would rotate nothing: most likely the new key was
+		// given in both places, and the old one is still wanted.
+		if cur, err := ParseKeyEncryptionKey(c.KeyEncryptionKey); err == nil && bytes.Equal(prev, cur) {
+			return "is the same key as --key-encryption-key; give the old key here and the new one as --key-encryption-key"
 		}
 		return ""
 	}},

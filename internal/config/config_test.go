@@ -64,6 +64,8 @@ func TestParseHelp(t *testing.T) {
 func TestValidate(t *testing.T) {
 	ok := Config{Mode: Serve, Addr: "127.0.0.1:0", DB: "x.db", AdminToken: "0123456789abcdef",
 		KeyEncryptionKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", LogFormat: LogJSON, LogLevel: "info", AccessLog: AccessLogOn}
+	// okKEKInHex is ok's key-encryption key written another way.
+	okKEKInHex := hex.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -94,6 +96,11 @@ func TestValidate(t *testing.T) {
 		{"dev without key-encryption key", func(c *Config) { c.Mode = Dev; c.KeyEncryptionKey = "" }, ""},
 		{"hex key-encryption key", func(c *Config) { c.KeyEncryptionKey = strings.Repeat("0f", 32) }, ""},
 		{"short key-encryption key", func(c *Config) { c.KeyEncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZg==" }, "--key-encryption-key is 16 bytes; want 32"},
+		{"previous key-encryption key", func(c *Config) { c.PreviousKeyEncryptionKey = strings.Repeat("0f", 32) }, ""},
+		{"short previous key-encryption key", func(c *Config) { c.PreviousKeyEncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZg==" }, "--previous-key-encryption-key is 16 bytes; want 32"},
+		{"garbled previous key-encryption key", func(c *Config) { c.PreviousKeyEncryptionKey = "not a key!" }, "--previous-key-encryption-key is neither"},
+		{"previous key-encryption key the same", func(c *Config) { c.PreviousKeyEncryptionKey = okKEKInHex }, "--previous-key-encryption-key is the same key as --key-encryption-key"},
+		{"dev previous key-encryption key alone", func(c *Config) { c.Mode, c.KeyEncryptionKey, c.PreviousKeyEncryptionKey = Dev, "", okKEKInHex }, ""},
 		{"text logs", func(c *Config) { c.LogFormat = LogText }, ""},
 		{"debug logs", func(c *Config) { c.LogLevel = "debug" }, ""},
 		{"bad log format", func(c *Config) { c.LogFormat = "logfmt" }, `--log-format must be text or json, not "logfmt"`},

@@ -123,14 +123,15 @@ func TestConfigFileErrors(t *testing.T) {
 
 func TestPrintMasksSecrets(t *testing.T) {
 	const pgPassword, token = "hunter2-db", "token-secret-0123456789"
+	previousKEK := strings.Repeat("0f", 32)
 	var out, stderr strings.Builder
 	err := Print([]string{"--db", "postgres://vl:" + pgPassword + "@db.example:5432/vl"},
-		env("VIPPSLOGIN_ADMIN_TOKEN", token, "VIPPSLOGIN_KEY_ENCRYPTION_KEY", testKEK), &out, &stderr)
+		env("VIPPSLOGIN_ADMIN_TOKEN", token, "VIPPSLOGIN_KEY_ENCRYPTION_KEY", testKEK, "VIPPSLOGIN_PREVIOUS_KEY_ENCRYPTION_KEY", previousKEK), &out, &stderr)
 	if err != nil {
 		t.Fatal(err, stderr.String())
 	}
 	text := out.String()
-	for _, secret := range []string{pgPassword, token, testKEK} {
+	for _, secret := range []string{pgPassword, token, testKEK, previousKEK} {
 		if strings.Contains(text, secret) {
 			t.Errorf("config print shows a secret %q:\n%s", secret, text)
 		}
@@ -139,6 +140,7 @@ func TestPrintMasksSecrets(t *testing.T) {
 		"db: postgres://vl:xxxxx@db.example:5432/vl  # flag; password masked",
 		"# admin-token: xxxxx  # env VIPPSLOGIN_ADMIN_TOKEN",
 		"# key-encryption-key: xxxxx  # env VIPPSLOGIN_KEY_ENCRYPTION_KEY",
+		"# previous-key-encryption-key: xxxxx  # env VIPPSLOGIN_PREVIOUS_KEY_ENCRYPTION_KEY",
 		"log-format: json  # default",
 	} {
 		if !strings.Contains(text, want+"\n") && !strings.Contains(text, want+";") {

@@ -10,7 +10,7 @@ import (
 
 // secretKeys are the settings config print never shows. (A postgres://
 // URL's password is masked by DisplayDB instead, keeping the rest.)
-var secretKeys = map[string]bool{"admin-token": true, "key-encryption-key": true}
+var secretKeys = map[string]bool{"admin-token": true, "key-encryption-key": true, "previous-key-encryption-key": true}
 
 // masked stands in for a secret, as url.URL.Redacted writes a password.
 const masked = "xxxxx"

@@ -62,6 +62,11 @@ type Manager struct {
 	// keys in the store (seal.go). The servers always set it; nil stores
 	// new keys as plain JWKs, which only tests do.
 	KeyEncryptionKey []byte
+	// PreviousKeyEncryptionKey is the key-encryption key being rotated
+	// away from (--previous-key-encryption-key): keys still sealed under
+	// it open, and Reseal moves them under KeyEncryptionKey. Nil when no
+	// rotation is under way.
+	PreviousKeyEncryptionKey []byte
 
 	// snap is what every JWKS and Sign reads: replaced whole, never
 	// changed, so that readers take no lock.

@@ -153,3 +153,119 @@ func TestLegacyPlainKeys(t *testing.T) {
 		t.Errorf("%d keys, %d encrypted; want 4, the 2 rotated in encrypted", len(keys), encrypted)
 	}
 }
+
+// TestRotateKeyEncryptionKey walks a rotation from key A to key B: B alone
+// does not open A's keys; B with A as the previous key does, and Reseal
+// moves them under B, after which B alone opens them, A no longer does,
+// and the kids and the tokens signed before are unchanged.
+func TestRotateKeyEncryptionKey(t *testing.T) {
+	ctx := t.Context()
+	c := &clock{time.Now()}
+	path := filepath.Join(t.TempDir(), "keys.db")
+	a, b := newKEK(t), newKEK(t)
+	old := newManager(t, path, c)
+	old.KeyEncryptionKey = a
+	if err := old.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := kids(t, old)
+	tok, err := old.Sign(ctx, ES256, jwt.Claims{Subject: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	newOnly := newManager(t, path, c)
+	newOnly.KeyEncryptionKey = b
+	if err := newOnly.Ensure(ctx); !errors.Is(err, ErrWrongKeyEncryptionKey) {
+		t.Fatalf("Ensure with B alone over A's keys: err = %v, want %v", err, ErrWrongKeyEncryptionKey)
+	}
+
+	rotating := newManager(t, path, c)
+	rotating.KeyEncryptionKey, rotating.PreviousKeyEncryptionKey = b, a
+	if err := rotating.Ensure(ctx); err != nil {
+		t.Fatalf("Ensure with B and previous A: %v", err)
+	}
+	if n, err := rotating.Reseal(ctx); n != 2 || err != nil {
+		t.Fatalf("Reseal = %d, %v; want 2 keys re-encrypted", n, err)
+	}
+	if n, err := rotating.Reseal(ctx); n != 0 || err != nil {
+		t.Errorf("a second Reseal = %d, %v; want 0: every key is under B already", n, err)
+	}
+
+	after := newManager(t, path, c)
+	after.KeyEncryptionKey = b
+	if err := after.Ensure(ctx); err != nil {
+		t.Fatalf("Ensure with B alone after Reseal: %v", err)
+	}
+	if got := kids(t, after); !slices.Equal(got, before) {
+		t.Errorf("kids after the rotation = %v, want %v", got, before)
+	}
+	set, _ := after.JWKS(ctx)
+	if _, err := verify(t, tok, set); err != nil {
+		t.Errorf("a token signed under A's keys does not verify after the rotation: %v", err)
+	}
+	if _, err := after.Sign(ctx, ES256, jwt.Claims{Subject: "s"}); err != nil {
+		t.Errorf("Sign after the rotation: %v", err)
+	}
+	stale := newManager(t, path, c)
+	stale.KeyEncryptionKey = a
+	if err := stale.Ensure(ctx); !errors.Is(err, ErrWrongKeyEncryptionKey) {
+		t.Errorf("Ensure with A alone after Reseal: err = %v, want %v", err, ErrWrongKeyEncryptionKey)
+	}
+}
+
+// TestResealPlainKeys checks that Reseal encrypts keys stored in plain
+// JSON from before key encryption, so that a copy of the database no
+// longer holds them.
+func TestResealPlainKeys(t *testing.T) {
+	ctx := t.Context()
+	c := &clock{time.Now()}
+	path := filepath.Join(t.TempDir(), "keys.db")
+	if err := newManager(t, path, c).Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, path, c)
+	m.KeyEncryptionKey = newKEK(t)
+	if n, err := m.Reseal(ctx); n != 2 || err != nil {
+		t.Fatalf("Reseal over plain keys = %d, %v; want 2", n, err)
+	}
+	stored, _ := m.Store.ListSigningKeys(ctx)
+	for _, k := range stored {
+		if !Encrypted(k) {
+			t.Errorf("key %s is still plain after Reseal", k.ID)
+		}
+	}
+	if err := m.Ensure(ctx); err != nil {
+		t.Errorf("Ensure after Reseal: %v", err)
+	}
+}
+
+// TestNeitherKeyEncryptionKey checks that a key that neither the current
+// nor the previous key-encryption key opens is ErrWrongKeyEncryptionKey,
+// saying that both were tried, and that Reseal then changes nothing.
+func TestNeitherKeyEncryptionKey(t *testing.T) {
+	ctx := t.Context()
+	c := &clock{time.Now()}
+	path := filepath.Join(t.TempDir(), "keys.db")
+	m := newManager(t, path, c)
+	m.KeyEncryptionKey = newKEK(t)
+	if err := m.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := m.Store.ListSigningKeys(ctx)
+
+	wrong := newManager(t, path, c)
+	wrong.KeyEncryptionKey, wrong.PreviousKeyEncryptionKey = newKEK(t), newKEK(t)
+	err := wrong.Ensure(ctx)
+	if !errors.Is(err, ErrWrongKeyEncryptionKey) || !strings.Contains(err.Error(), "nor is the previous one") {
+		t.Errorf("Ensure with two wrong keys: err = %v, want %v saying neither opens it", err, ErrWrongKeyEncryptionKey)
+	}
+	if n, err := wrong.Reseal(ctx); n != 0 || !errors.Is(err, ErrWrongKeyEncryptionKey) {
+		t.Errorf("Reseal with two wrong keys = %d, %v; want 0, %v", n, err, ErrWrongKeyEncryptionKey)
+	}
+	if after, _ := m.Store.ListSigningKeys(ctx); !slices.EqualFunc(before, after, func(x, y store.SigningKey) bool {
+		return bytes.Equal(x.PrivateJWK, y.PrivateJWK)
+	}) {
+		t.Error("a failed Reseal changed the stored keys")
+	}
+}

@@ -316,6 +316,12 @@ func (t *timedStore) ListSigningKeys(ctx context.Context) (_ []store.SigningKey,
 	return t.st.ListSigningKeys(ctx)
 }
 
+func (t *timedStore) ResealSigningKey(ctx context.Context, id string, privateJWK []byte) (err error) {
+	ctx, op := t.start(ctx, "ResealSigningKey")
+	defer op.end(&err)
+	return t.st.ResealSigningKey(ctx, id, privateJWK)
+}
+
 func (t *timedStore) CreateAppSession(ctx context.Context, s store.AppSession) (err error) {
 	ctx, op := t.start(ctx, "CreateAppSession")
 	defer op.end(&err)

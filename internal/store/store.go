@@ -517,6 +517,10 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys returns every stored key, oldest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// ResealSigningKey replaces the stored PrivateJWK of key id, and
+	// nothing else of it, as a new key-encryption key re-encrypts the keys
+	// (keys.Manager.Reseal); ErrNotFound if there is no such key.
+	ResealSigningKey(ctx context.Context, id string, privateJWK []byte) error
 
 	CreateAppSession(ctx context.Context, s AppSession) error
 	// GetAppSession returns the session with the given token hash; an expired

@@ -19,6 +19,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 	return nil
 }
 
+// ResealSigningKey replaces the key's stored private part, or returns
+// store.ErrNotFound.
+func (s *Store) ResealSigningKey(ctx context.Context, id string, privateJWK []byte) error {
+	err := deleted(s.pool.Exec(ctx, `UPDATE signing_keys SET private_jwk = $2 WHERE id = $1`, id, orEmpty(privateJWK)))
+	if err != nil {
+		return fmt.Errorf("postgres: reseal signing key %q: %w", id, mapErr(err))
+	}
+	return nil
+}
+
 // ListSigningKeys returns every key, oldest first; keys made in the same
 // microsecond are ordered by id so that the order never depends on the
 // database's mood (or its collation).

@@ -16,6 +16,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 	return nil
 }
 
+// ResealSigningKey replaces the key's stored private part, or returns
+// store.ErrNotFound.
+func (s *Store) ResealSigningKey(ctx context.Context, id string, privateJWK []byte) error {
+	err := found(s.exec(ctx, `UPDATE signing_keys SET private_jwk = ? WHERE id = ?`, privateJWK, id))
+	if err != nil {
+		return errorf("sqlite: reseal signing key %q: %w", id, err)
+	}
+	return nil
+}
+
 // ListSigningKeys returns every key, oldest first; keys made in the same
 // microsecond are ordered by id so that the order never depends on the
 // database's mood.

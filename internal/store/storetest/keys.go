@@ -81,3 +81,24 @@ func testSigningKeyOneInitial(t *testing.T, s store.Store) {
 	want := []store.SigningKey{wantSigningKey(first), wantSigningKey(other), wantSigningKey(rotated)}
 	equal(t, "keys", got, want)
 }
+
+// testSigningKeyReseal checks that a reseal replaces the private part of
+// one key and nothing else: its kid, algorithm, initial mark and age stay,
+// so the key keeps its place as the one that signs.
+func testSigningKeyReseal(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	k := newSigningKey("public:resealed", at(0))
+	k.Initial = true
+	other := newSigningKey("public:other", at(time.Hour))
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx, k))
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx, other))
+
+	sealed := []byte("vlk1 sealed under another key")
+	must(t, "ResealSigningKey", s.ResealSigningKey(ctx, k.ID, sealed))
+	wantErr(t, "ResealSigningKey of an unknown id", s.ResealSigningKey(ctx, "public:nobody", sealed), store.ErrNotFound)
+
+	got, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	k.PrivateJWK = sealed
+	equal(t, "keys after the reseal", got, []store.SigningKey{wantSigningKey(k), wantSigningKey(other)})
+}

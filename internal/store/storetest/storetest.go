@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeyCreateList", testSigningKeyCreateList},
 		{"SigningKeyCreateExists", testSigningKeyCreateExists},
 		{"SigningKeyOneInitial", testSigningKeyOneInitial},
+		{"SigningKeyReseal", testSigningKeyReseal},
 
 		{"AppSessionCreateGetDelete", testAppSessionCreateGetDelete},
 		{"AppSessionCreateExists", testAppSessionCreateExists},
