@@ -117,7 +117,7 @@ func resealKeys(ctx context.Context, km *keys.Manager, kek kekSource, logger *sl
 	if err != nil {
 		return keysError(err, kek)
 	}
-	logger.Info(fmt.Sprintf("re-encrypted %d signing keys under the new key-encryption key; --previous-key-encryption-key can go once every replica runs with the new one", n))
+	logger.Info("signing keys re-encrypted under the new key-encryption key; --previous-key-encryption-key can go once every replica runs with the new one", "keys", n)
 	return nil
 }
 
