@@ -41,12 +41,22 @@ func resolve(mode string, fs *flag.FlagSet, flags map[string]*string, getenv fun
 	cfg := Config{Mode: mode}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	env := map[string]Setting{}
+	for _, s := range flagSpecs {
+		st, err := envSetting(s, getenv)
+		if err != nil {
+			return cfg, nil, err
+		}
+		if st.Value != "" {
+			env[s.name] = st
+		}
+	}
 	layer := func(s flagSpec, file map[string]string) Setting {
 		if given[s.name] {
 			return Setting{s.name, s.env, *flags[s.name], "flag"}
 		}
-		if v := getenv(s.env); v != "" {
-			return Setting{s.name, s.env, v, "env " + s.env}
+		if st, ok := env[s.name]; ok {
+			return st
 		}
 		if v, ok := file[s.name]; ok {
 			return Setting{s.name, s.env, v, "file"}
@@ -78,6 +88,52 @@ func resolve(mode string, fs *flag.FlagSet, flags map[string]*string, getenv fun
 	return cfg, settings, nil
 }
 
+// fromFileKeys are the settings whose variable may instead name a file
+// that holds the value, VIPPSLOGIN_ADMIN_TOKEN_FILE and the like, the way
+// Docker secrets and systemd credentials (LoadCredential=, %d) hand
+// secrets over: the secrets, and the database, whose URL may hold a
+// password.
+var fromFileKeys = map[string]bool{"admin-token": true, "key-encryption-key": true, "previous-key-encryption-key": true, "db": true}
+
+// maxSecretFile bounds what a _FILE variable's file may hold: a secret is
+// tens of bytes, so a larger file is a mistake (a certificate, a log).
+const maxSecretFile = 4 << 10
+
+// envSetting is s from the environment: its variable, or, for one of
+// fromFileKeys, the file its _FILE variable names, less the line end the
+// file ends with. Both set is an error, since which is meant cannot be
+// told; so is a file that cannot be read, or holds nothing.
+func envSetting(s flagSpec, getenv func(string) string) (Setting, error) {
+	st := Setting{s.name, s.env, getenv(s.env), "env " + s.env}
+	path := ""
+	if fromFileKeys[s.name] {
+		path = getenv(s.env + "_FILE")
+	}
+	switch {
+	case path == "":
+		return st, nil
+	case st.Value != "":
+		return st, fmt.Errorf("%s and %s_FILE are both set: set one", s.env, s.env)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return st, fmt.Errorf("%s_FILE: %w", s.env, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	switch {
+	case err != nil:
+		return st, fmt.Errorf("%s_FILE: %w", s.env, err)
+	case len(b) > maxSecretFile:
+		return st, fmt.Errorf("%s_FILE: %s is larger than %d bytes; it should hold the value alone", s.env, path, maxSecretFile)
+	}
+	st.Value, st.Source = strings.TrimRight(string(b), "\r\n"), "env "+s.env+"_FILE"
+	if st.Value == "" {
+		return st, fmt.Errorf("%s_FILE: %s is empty", s.env, path)
+	}
+	return st, nil
+}
+
 // withSource adds to a validation error where the bad value came from when
 // that was not a flag, so that "--addr …" leads to the right place.
 func withSource(err error, settings []Setting, file string) error {
@@ -87,7 +143,7 @@ func withSource(err error, settings []Setting, file string) error {
 		}
 		switch {
 		case strings.HasPrefix(st.Source, "env "):
-			return fmt.Errorf("%w (set by %s)", err, st.Env)
+			return fmt.Errorf("%w (set by %s)", err, strings.TrimPrefix(st.Source, "env "))
 		case st.Source == "file":
 			return fmt.Errorf("%w (set by %s in %s)", err, st.Key, file)
 		}

@@ -251,3 +251,61 @@ func TestEveryFlagDocumented(t *testing.T) {
 		}
 	}
 }
+
+// A secret's variable may name a file that holds it instead, as Docker
+// secrets and systemd credentials hand secrets over: VIPPSLOGIN_…_FILE,
+// read without its line end, below a flag like the variable itself. Both
+// set, a file that cannot be read or is empty are errors that name the
+// variable; a setting that is not a secret has no _FILE.
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	token := write("admin-token", "file-token-0123456789\n")
+	kek := write("kek", testKEK+"\r\n")
+	db := write("db", "postgres://vippslogin:pa55@db.example/vippslogin\n")
+	empty := write("empty", "\n")
+	huge := write("huge", strings.Repeat("x", 5000))
+
+	fs, flags := newFlagSet(Serve, Serve, io.Discard)
+	cfg, settings, err := resolve(Serve, fs, flags, env("VIPPSLOGIN_ADMIN_TOKEN_FILE", token, "VIPPSLOGIN_KEY_ENCRYPTION_KEY_FILE", kek, "VIPPSLOGIN_DB_FILE", db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AdminToken != "file-token-0123456789" || cfg.KeyEncryptionKey != testKEK || cfg.DB != "postgres://vippslogin:pa55@db.example/vippslogin" ||
+		source(settings, "admin-token") != "env VIPPSLOGIN_ADMIN_TOKEN_FILE" {
+		t.Errorf("from files: token %q, KEK %q, db %q; admin-token from %q", cfg.AdminToken, cfg.KeyEncryptionKey, cfg.DB, source(settings, "admin-token"))
+	}
+	if parsed, err := Parse(Serve, []string{"--admin-token", "flag-token-0123456789"}, env("VIPPSLOGIN_ADMIN_TOKEN_FILE", token, "VIPPSLOGIN_KEY_ENCRYPTION_KEY", testKEK), io.Discard); err != nil || parsed.AdminToken != "flag-token-0123456789" {
+		t.Errorf("a flag over a _FILE: %q, %v", parsed.AdminToken, err)
+	}
+	if parsed, err := Parse(Serve, nil, secretsEnv("VIPPSLOGIN_ADDR_FILE", token), io.Discard); err != nil || parsed.Addr != "127.0.0.1:8080" {
+		t.Errorf("VIPPSLOGIN_ADDR_FILE is not read: addr %q, %v", parsed.Addr, err)
+	}
+
+	for _, tt := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"both", []string{"VIPPSLOGIN_ADMIN_TOKEN", "env-token-0123456789", "VIPPSLOGIN_ADMIN_TOKEN_FILE", token}, "VIPPSLOGIN_ADMIN_TOKEN and VIPPSLOGIN_ADMIN_TOKEN_FILE are both set: set one"},
+		{"missing", []string{"VIPPSLOGIN_ADMIN_TOKEN_FILE", filepath.Join(dir, "nope")}, "VIPPSLOGIN_ADMIN_TOKEN_FILE: open " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"empty", []string{"VIPPSLOGIN_KEY_ENCRYPTION_KEY_FILE", empty}, "VIPPSLOGIN_KEY_ENCRYPTION_KEY_FILE: " + empty + " is empty"},
+		{"huge", []string{"VIPPSLOGIN_ADMIN_TOKEN_FILE", huge}, "VIPPSLOGIN_ADMIN_TOKEN_FILE: " + huge + " is larger than 4096 bytes"},
+	} {
+		if _, err := Parse(Serve, nil, env(tt.env...), io.Discard); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: %v; want %q", tt.name, err, tt.want)
+		}
+	}
+
+	// A bad value from a file says which variable named the file.
+	short := write("short", "short\n")
+	if _, err := Parse(Serve, nil, env("VIPPSLOGIN_ADMIN_TOKEN_FILE", short, "VIPPSLOGIN_KEY_ENCRYPTION_KEY", testKEK), io.Discard); err == nil || !strings.Contains(err.Error(), "(set by VIPPSLOGIN_ADMIN_TOKEN_FILE)") {
+		t.Errorf("a short token from a file: %v; want it to name VIPPSLOGIN_ADMIN_TOKEN_FILE", err)
+	}
+}
