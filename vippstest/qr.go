@@ -23,7 +23,12 @@ func (s *Server) QRCode(c Client, redirectURI string) string {
 // ScanQR scans the QR code qrID with the user's phone, which answers the
 // login with the user's first scripted answer, or waits for one. It
 // returns the URL the phone opens after approving a code with a redirect
-// URI (the client's redirect URI with a code), or nil.
+// URI (the client's redirect URI with a code). It returns nil for a code
+// without one (the login goes to the client's QR webhook), for any answer
+// but an approval, and when no answer is scripted yet: the request then
+// waits, and the next answer scripted for the user goes to it, but the URL
+// an approval opens then reaches no one. So script the answer before
+// scanning a code with a redirect URI.
 func (s *Server) ScanQR(u *User, qrID string) (*url.URL, error) {
 	ctx := s.t.Context()
 	c, err := u.client(ctx)
