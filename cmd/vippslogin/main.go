@@ -65,6 +65,7 @@ func commands() []command {
 		{"ciba", "play a merchant: start a login from phone number and print the tokens (start)", runCIBA},
 		{"config", "print the configuration dev or serve would run with, and where each value comes from (print)", runConfig},
 		{"backup", "copy a running server's SQLite database to a new file, consistently", runBackup},
+		{"compact", "rebuild a large SQLite database from an older version so that it gives deleted records' space back", runCompact},
 		{"healthcheck", "ask the server this configuration runs whether it is ready (exit 0), for a container's HEALTHCHECK", runHealthcheck},
 		{"version", "print the module version, commit and Go version of this build", runVersion},
 		{"bench", "load-test a running server with many virtual users (logins, tokens, CIBA polls)", runBench},

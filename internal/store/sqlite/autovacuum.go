@@ -38,12 +38,42 @@ func setAutoVacuum(ctx context.Context, conn *sql.Conn) error {
 	if pages*pageSize > autoVacuumMaxBytes {
 		return nil
 	}
+	if pages == 0 {
+		// A new file: the setting holds once its first table exists.
+		_, err := conn.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`)
+		return err
+	}
+	return convertAutoVacuum(ctx, conn)
+}
+
+// convertAutoVacuum rebuilds the database with auto_vacuum=INCREMENTAL
+// (a VACUUM after the PRAGMA, which alone changes nothing in a file that
+// has tables). The rebuilt file holds no free pages.
+func convertAutoVacuum(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
 		return err
 	}
-	if pages == 0 {
-		return nil // a new file: the setting holds once its first table exists
-	}
 	_, err := conn.ExecContext(ctx, `VACUUM`)
 	return err
+}
+
+// Compact converts a database that Open left as it was, being larger than
+// autoVacuumMaxBytes, to auto_vacuum=INCREMENTAL, for `vippslogin
+// compact`: it rebuilds the file without its free pages, holding the write
+// lock throughout (about a second per 100 MB) and needing as much free
+// disk again, so it is for a server that is stopped. It reports whether
+// there was anything to convert.
+func (s *Store) Compact(ctx context.Context) (converted bool, err error) {
+	err = s.w.outside(ctx, func(conn *sql.Conn) error {
+		var mode int
+		if err := conn.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode == autoVacuumIncremental {
+			return err
+		}
+		converted = true
+		return convertAutoVacuum(ctx, conn)
+	})
+	if err != nil {
+		return false, errorf("sqlite: compact: %w", err)
+	}
+	return converted, nil
 }
