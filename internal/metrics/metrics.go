@@ -161,7 +161,7 @@ func (m *Metrics) AppAnswered(kind string, approved bool) {
 	if approved {
 		answer = "approved"
 	}
-	m.appAnswers.WithLabelValues(flowOf(kind), answer).Inc()
+	m.appAnswers.WithLabelValues(store.FlowOf(kind), answer).Inc()
 }
 
 // knownMethod is method if it is a standard one, else "other": the method
@@ -209,16 +209,3 @@ func (k *keyAge) Collect(ch chan<- prometheus.Metric) {
 
 // scrapeTimeout bounds what a scrape asks the store and the key manager.
 const scrapeTimeout = 5 * time.Second
-
-// flowOf is the flow label of a login request's kind.
-func flowOf(kind string) string {
-	switch kind {
-	case store.KindLogin:
-		return store.FlowBrowser
-	case store.KindCIBA:
-		return store.FlowCIBA
-	case store.KindQR:
-		return store.FlowQR
-	}
-	return "other"
-}

@@ -132,7 +132,7 @@ func watch[T any](o *storeOp, update func(T) (T, error)) func(T) (T, error) {
 // before to after means. Each event is a one-way step of the life cycle, so
 // a login counts at most once as completed and once as failed.
 func (m *Metrics) loginChanged(before, after store.LoginRequest) {
-	flow := flowOf(after.Kind)
+	flow := store.FlowOf(after.Kind)
 	if before.Error == "" && after.Error != "" {
 		m.loginsFailed.WithLabelValues(flow, after.Error).Inc()
 	}
@@ -160,7 +160,7 @@ func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginReques
 	defer op.end(&err)
 	err = t.st.CreateLoginRequest(ctx, r)
 	if err == nil {
-		t.m.loginsStarted.WithLabelValues(flowOf(r.Kind)).Inc()
+		t.m.loginsStarted.WithLabelValues(store.FlowOf(r.Kind)).Inc()
 	}
 	return err
 }
@@ -203,7 +203,7 @@ func (t *timedStore) FailExpiredLoginRequests(ctx context.Context, phoneNumber, 
 	n, err := t.st.FailExpiredLoginRequests(ctx, phoneNumber, kind, now)
 	if err == nil && n > 0 {
 		// The store ends them with expired_token (store.Store's contract).
-		t.m.loginsFailed.WithLabelValues(flowOf(kind), "expired_token").Add(float64(n))
+		t.m.loginsFailed.WithLabelValues(store.FlowOf(kind), "expired_token").Add(float64(n))
 	}
 	return n, err
 }

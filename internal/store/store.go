@@ -261,6 +261,33 @@ const (
 	KindQR = "qr"
 )
 
+// FlowOf is the flow (FlowBrowser, FlowCIBA, FlowQR) a login request of
+// kind belongs to: the flow label of the metrics and the flow of the
+// debugger's events. A kind this version does not know (one a newer
+// replica wrote, during an upgrade) is "other" rather than passed off as
+// one of the three.
+func FlowOf(kind string) string {
+	switch kind {
+	case KindLogin:
+		return FlowBrowser
+	case KindCIBA:
+		return FlowCIBA
+	case KindQR:
+		return FlowQR
+	}
+	return "other"
+}
+
+// LoginEnded reports whether a login request in status has its outcome:
+// it failed (LoginFailed: its Error is set, though the browser may still
+// have to take the error back to the client) or is done (LoginDone). No
+// later step changes the outcome of either. An approved request
+// (LoginApproved) has not ended: its client has not had the code or the
+// tokens yet, and may never have them.
+func LoginEnded(status string) bool {
+	return status == LoginFailed || status == LoginDone
+}
+
 // BrowserSession is a browser that remembers its user: a long-lived cookie
 // whose digest is TokenHash. The user can list and forget them in the app.
 type BrowserSession struct {
