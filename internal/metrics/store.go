@@ -340,7 +340,7 @@ func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) (er
 	return t.st.DeleteAppSession(ctx, tokenHash)
 }
 
-func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ int, err error) {
+func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ store.Swept, err error) {
 	ctx, op := t.start(ctx, "DeleteExpired")
 	defer op.end(&err)
 	return t.st.DeleteExpired(ctx, before, batch)

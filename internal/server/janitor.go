@@ -102,7 +102,7 @@ func (s *Server) sweep(ctx context.Context) {
 	// The events go first, so that the store's upkeep after DeleteExpired
 	// (SQLite gives free pages back and empties its log) covers them too.
 	s.trimEvents(ctx, now())
-	n, err := s.store().DeleteExpired(ctx, cutoffs(now()), ExpiredBatch)
+	swept, err := s.store().DeleteExpired(ctx, cutoffs(now()), ExpiredBatch)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		s.Logger.WarnContext(ctx, "janitor: deleting expired records failed", "err", err)
@@ -110,11 +110,11 @@ func (s *Server) sweep(ctx context.Context) {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "deleting expired records failed")
 		}
-	case n > 0:
-		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", n)
+	case swept.Rows > 0:
+		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", swept.Rows)
 	}
 	if span != nil {
-		span.SetAttributes(attribute.Int("janitor.deleted", n))
+		span.SetAttributes(attribute.Int("janitor.deleted", swept.Rows))
 	}
 }
 

@@ -483,6 +483,18 @@ func CutoffsAt(t time.Time) Cutoffs {
 	return Cutoffs{AppSessions: t, BrowserSessions: t, LoginRequests: t, Codes: t, AccessTokens: t, Webhooks: t, RateLimits: t}
 }
 
+// Swept is what one DeleteExpired removed.
+type Swept struct {
+	// Rows counts the records removed, of every kind.
+	Rows int
+	// Abandoned counts, by flow (FlowOf their Kind), the login requests
+	// removed that had not ended (LoginEnded): logins that expired before
+	// anyone finished them. Nothing else ever counts them: no step reaches
+	// them any more. Each is counted by the statement that deleted it, so
+	// once, however many sweeps run at once. Never nil.
+	Abandoned map[string]int
+}
+
 // WebhookAttempt is the outcome of one delivery attempt.
 type WebhookAttempt struct {
 	At     time.Time
@@ -557,8 +569,9 @@ type Store interface {
 	// DeleteExpired removes the records each of before's times names
 	// (see Cutoffs), at most batch rows of one table per transaction, so
 	// that writes waiting meanwhile wait for one small transaction at a
-	// time, and reports how many records it removed.
-	DeleteExpired(ctx context.Context, before Cutoffs, batch int) (int, error)
+	// time, and reports what it removed. On an error, it reports what the
+	// transactions before it removed.
+	DeleteExpired(ctx context.Context, before Cutoffs, batch int) (Swept, error)
 
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
 	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)
