@@ -14,9 +14,11 @@ import (
 
 // Store wraps st so that every call is timed by operation
 // (vippslogin_store_duration_seconds), and the login requests and webhook
-// attempts written through it are counted. Every flow's life cycle passes
-// through the store (DESIGN §4), so this is the one place a login's start
-// and end are seen, whichever package made the change.
+// attempts written through it are counted, and so are the abandoned login
+// requests its sweeps delete. Every flow's life cycle passes through the
+// store (DESIGN §4), so this is the one place a login's start and end are
+// seen, whichever package made the change; the janitor's sweep, which
+// deletes the logins nobody finished, passes through it too.
 func (m *Metrics) Store(st store.Store) store.Store {
 	return m.TracedStore(st, nil)
 }
@@ -343,7 +345,13 @@ func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) (er
 func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ store.Swept, err error) {
 	ctx, op := t.start(ctx, "DeleteExpired")
 	defer op.end(&err)
-	return t.st.DeleteExpired(ctx, before, batch)
+	swept, err := t.st.DeleteExpired(ctx, before, batch)
+	// Even a sweep that failed midway reports what it removed before: those
+	// logins are gone, and no later sweep will see them.
+	for flow, n := range swept.Abandoned {
+		t.m.loginsAbandoned.WithLabelValues(flow).Add(float64(n))
+	}
+	return swept, err
 }
 
 func (t *timedStore) GetLoginRequest(ctx context.Context, id string) (_ store.LoginRequest, err error) {
