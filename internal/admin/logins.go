@@ -71,7 +71,7 @@ func (a *API) cancelLogin(ctx context.Context, lr store.LoginRequest, now time.T
 	fail := flow.Failing("access_denied", CancelledDescription, now)
 	ended := false
 	_, err = a.Store.UpdateLoginRequestWith(ctx, lr.ID, func(cur store.LoginRequest) (store.LoginRequest, store.Effects, error) {
-		ended = cur.Status != store.LoginDone && cur.Status != store.LoginFailed
+		ended = !store.LoginEnded(cur.Status)
 		if !ended {
 			return cur, store.Effects{}, nil
 		}

@@ -65,7 +65,7 @@ func (w *watched) UpdateLoginRequestWith(ctx context.Context, id string, update 
 
 // changed records what the committed change from before to after ended.
 func (w *watched) changed(before, after store.LoginRequest) {
-	e := store.Event{ClientID: after.ClientID, Time: after.UpdatedAt, Flow: FlowOf(after.Kind), Step: StepLogin}
+	e := store.Event{ClientID: after.ClientID, Time: after.UpdatedAt, Flow: store.FlowOf(after.Kind), Step: StepLogin}
 	switch {
 	case before.Error == "" && after.Error != "":
 		e.Outcome, e.Error, e.Explanation = store.OutcomeFailure, after.Error, LoginFailure(after)
@@ -76,17 +76,6 @@ func (w *watched) changed(before, after store.LoginRequest) {
 	}
 	e.Params = loginParams(after)
 	w.rec.Record(e)
-}
-
-// FlowOf is the event flow of a login request of kind.
-func FlowOf(kind string) string {
-	switch kind {
-	case store.KindCIBA:
-		return store.FlowCIBA
-	case store.KindQR:
-		return store.FlowQR
-	}
-	return store.FlowBrowser
 }
 
 // loginParams is what an event of lr keeps of its request, by Params'

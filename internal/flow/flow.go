@@ -275,7 +275,7 @@ func Fail(ctx context.Context, st store.Store, id, code, description string, now
 // ended keeps its outcome.
 func Failing(code, description string, now time.Time) func(store.LoginRequest) (store.LoginRequest, error) {
 	return func(r store.LoginRequest) (store.LoginRequest, error) {
-		if r.Status == store.LoginDone || r.Status == store.LoginFailed {
+		if store.LoginEnded(r.Status) {
 			return r, nil
 		}
 		r.Status = store.LoginFailed

@@ -46,7 +46,7 @@ func (b *backlog) Collect(ch chan<- prometheus.Metric) {
 	// Every flow is reported, 0 when none is pending, so a graph or an
 	// alert never meets a missing series.
 	for _, kind := range []string{store.KindLogin, store.KindCIBA, store.KindQR} {
-		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(bl.PendingLogins[kind]), flowOf(kind))
+		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(bl.PendingLogins[kind]), store.FlowOf(kind))
 	}
 	ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(bl.Webhooks))
 }

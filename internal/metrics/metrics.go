@@ -37,6 +37,7 @@ type Metrics struct {
 	loginsStarted   *prometheus.CounterVec
 	loginsCompleted *prometheus.CounterVec
 	loginsFailed    *prometheus.CounterVec
+	loginsAbandoned *prometheus.CounterVec
 	appAnswers      *prometheus.CounterVec
 	webhookAttempts *prometheus.CounterVec
 	storeDuration   *prometheus.HistogramVec
@@ -69,6 +70,10 @@ func New() *Metrics {
 			Namespace: Namespace, Name: "logins_failed_total",
 			Help: "Logins that ended with an error, by flow and error code.",
 		}, []string{"flow", "error"}),
+		loginsAbandoned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "logins_abandoned_total",
+			Help: "Logins that expired before anyone finished them, by flow, counted when the janitor deletes them.",
+		}, []string{"flow"}),
 		appAnswers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "app_answers_total",
 			Help: "The user's answers in the app that decided a login, by flow and answer: approved or rejected.",
@@ -83,6 +88,12 @@ func New() *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"operation"}),
 	}
+	// Abandoned logins come in bursts, one per sweep: a flow's series
+	// that first appeared at the first burst would hide that burst from
+	// rate() and increase(), so every flow starts at 0.
+	for _, flow := range []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR} {
+		m.loginsAbandoned.WithLabelValues(flow)
+	}
 	m.eventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "debugger_events_dropped_total",
 		Help: "Integration debugger events lost, by reason: full (the recorder's buffer was full) or store (the database refused their batch).",
@@ -92,7 +103,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(),
 		m.requests, m.requestDuration,
-		m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.appAnswers,
+		m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.loginsAbandoned, m.appAnswers,
 		m.webhookAttempts, m.storeDuration, m.eventsDropped,
 	)
 	return m
@@ -161,7 +172,7 @@ func (m *Metrics) AppAnswered(kind string, approved bool) {
 	if approved {
 		answer = "approved"
 	}
-	m.appAnswers.WithLabelValues(flowOf(kind), answer).Inc()
+	m.appAnswers.WithLabelValues(store.FlowOf(kind), answer).Inc()
 }
 
 // knownMethod is method if it is a standard one, else "other": the method
@@ -209,16 +220,3 @@ func (k *keyAge) Collect(ch chan<- prometheus.Metric) {
 
 // scrapeTimeout bounds what a scrape asks the store and the key manager.
 const scrapeTimeout = 5 * time.Second
-
-// flowOf is the flow label of a login request's kind.
-func flowOf(kind string) string {
-	switch kind {
-	case store.KindLogin:
-		return store.FlowBrowser
-	case store.KindCIBA:
-		return store.FlowCIBA
-	case store.KindQR:
-		return store.FlowQR
-	}
-	return "other"
-}

@@ -14,9 +14,11 @@ import (
 
 // Store wraps st so that every call is timed by operation
 // (vippslogin_store_duration_seconds), and the login requests and webhook
-// attempts written through it are counted. Every flow's life cycle passes
-// through the store (DESIGN §4), so this is the one place a login's start
-// and end are seen, whichever package made the change.
+// attempts written through it are counted, and so are the abandoned login
+// requests its sweeps delete. Every flow's life cycle passes through the
+// store (DESIGN §4), so this is the one place a login's start and end are
+// seen, whichever package made the change; the janitor's sweep, which
+// deletes the logins nobody finished, passes through it too.
 func (m *Metrics) Store(st store.Store) store.Store {
 	return m.TracedStore(st, nil)
 }
@@ -132,7 +134,7 @@ func watch[T any](o *storeOp, update func(T) (T, error)) func(T) (T, error) {
 // before to after means. Each event is a one-way step of the life cycle, so
 // a login counts at most once as completed and once as failed.
 func (m *Metrics) loginChanged(before, after store.LoginRequest) {
-	flow := flowOf(after.Kind)
+	flow := store.FlowOf(after.Kind)
 	if before.Error == "" && after.Error != "" {
 		m.loginsFailed.WithLabelValues(flow, after.Error).Inc()
 	}
@@ -160,7 +162,7 @@ func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginReques
 	defer op.end(&err)
 	err = t.st.CreateLoginRequest(ctx, r)
 	if err == nil {
-		t.m.loginsStarted.WithLabelValues(flowOf(r.Kind)).Inc()
+		t.m.loginsStarted.WithLabelValues(store.FlowOf(r.Kind)).Inc()
 	}
 	return err
 }
@@ -203,7 +205,7 @@ func (t *timedStore) FailExpiredLoginRequests(ctx context.Context, phoneNumber, 
 	n, err := t.st.FailExpiredLoginRequests(ctx, phoneNumber, kind, now)
 	if err == nil && n > 0 {
 		// The store ends them with expired_token (store.Store's contract).
-		t.m.loginsFailed.WithLabelValues(flowOf(kind), "expired_token").Add(float64(n))
+		t.m.loginsFailed.WithLabelValues(store.FlowOf(kind), "expired_token").Add(float64(n))
 	}
 	return n, err
 }
@@ -340,10 +342,16 @@ func (t *timedStore) DeleteAppSession(ctx context.Context, tokenHash string) (er
 	return t.st.DeleteAppSession(ctx, tokenHash)
 }
 
-func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ int, err error) {
+func (t *timedStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (_ store.Swept, err error) {
 	ctx, op := t.start(ctx, "DeleteExpired")
 	defer op.end(&err)
-	return t.st.DeleteExpired(ctx, before, batch)
+	swept, err := t.st.DeleteExpired(ctx, before, batch)
+	// Even a sweep that failed midway reports what it removed before: those
+	// logins are gone, and no later sweep will see them.
+	for flow, n := range swept.Abandoned {
+		t.m.loginsAbandoned.WithLabelValues(flow).Add(float64(n))
+	}
+	return swept, err
 }
 
 func (t *timedStore) GetLoginRequest(ctx context.Context, id string) (_ store.LoginRequest, err error) {

@@ -160,7 +160,7 @@ func (c *countingStore) DeleteAppSession(ctx context.Context, tokenHash string) 
 	return c.Store.DeleteAppSession(ctx, tokenHash)
 }
 
-func (c *countingStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
+func (c *countingStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (store.Swept, error) {
 	c.hit("DeleteExpired")
 	return c.Store.DeleteExpired(ctx, before, batch)
 }

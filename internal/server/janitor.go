@@ -102,7 +102,9 @@ func (s *Server) sweep(ctx context.Context) {
 	// The events go first, so that the store's upkeep after DeleteExpired
 	// (SQLite gives free pages back and empties its log) covers them too.
 	s.trimEvents(ctx, now())
-	n, err := s.store().DeleteExpired(ctx, cutoffs(now()), ExpiredBatch)
+	// With metrics, the store counts the abandoned logins it removes
+	// (vippslogin_logins_abandoned_total) as it reports them.
+	swept, err := s.store().DeleteExpired(ctx, cutoffs(now()), ExpiredBatch)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		s.Logger.WarnContext(ctx, "janitor: deleting expired records failed", "err", err)
@@ -110,11 +112,15 @@ func (s *Server) sweep(ctx context.Context) {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "deleting expired records failed")
 		}
-	case n > 0:
-		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", n)
+	case swept.Rows > 0:
+		abandoned := 0
+		for _, n := range swept.Abandoned {
+			abandoned += n
+		}
+		s.Logger.InfoContext(ctx, "janitor: deleted expired records", "count", swept.Rows, "abandoned_logins", abandoned)
 	}
 	if span != nil {
-		span.SetAttributes(attribute.Int("janitor.deleted", n))
+		span.SetAttributes(attribute.Int("janitor.deleted", swept.Rows))
 	}
 }
 

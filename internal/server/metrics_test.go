@@ -187,6 +187,67 @@ func TestMetricsAfterALogin(t *testing.T) {
 	}
 }
 
+// A browser login nobody touches after the user typed their phone number
+// (the app never answers, the tab is closed) is counted as abandoned once,
+// when the janitor deletes it ExpiryGrace after its expiry; one cancelled
+// in the browser ended, and is not. Every flow is present from the start.
+func TestMetricsAbandonedLogin(t *testing.T) {
+	e := startE2E(t)
+	ctx := t.Context()
+	cfg := e.oauth(devseed.ClientID, devseed.ClientSecret, "openid")
+	abandoned := func(fams map[string]*dto.MetricFamily, flow string) float64 {
+		t.Helper()
+		m := sample(fams, "vippslogin_logins_abandoned_total", map[string]string{"flow": flow})
+		if m == nil {
+			t.Fatalf("vippslogin_logins_abandoned_total{flow=%q} is missing; have:\n%v", flow, fams["vippslogin_logins_abandoned_total"])
+		}
+		return m.GetCounter().GetValue()
+	}
+	fams, _ := scrape(t, e.BaseURL+"/metrics")
+	for _, flow := range []string{"browser", "ciba", "qr"} {
+		if got := abandoned(fams, flow); got != 0 {
+			t.Errorf("abandoned %s logins of a fresh server = %v, want 0", flow, got)
+		}
+	}
+
+	untouched := newBrowser(t)
+	p := untouched.get(cfg.AuthCodeURL("state-untouched"))
+	untouched.post(e.BaseURL+"/vipps-login-idp/phone", url.Values{"tabId": {p.URL.Query().Get("tabId")}, "phone_number": {devseed.Ada}})
+	cancelled := newBrowser(t)
+	p = cancelled.get(cfg.AuthCodeURL("state-cancelled"))
+	cancelled.post(e.BaseURL+"/vipps-login-idp/cancel", url.Values{"tabId": {p.URL.Query().Get("tabId")}})
+	if cancelled.Landed == nil || cancelled.Landed.Query().Get("error") != "access_denied" {
+		t.Fatalf("the cancelled login landed at %v, want access_denied", cancelled.Landed)
+	}
+
+	sweepAfter := func(d time.Duration) float64 {
+		t.Helper()
+		e.Clock.Add(d)
+		e.Server.sweep(ctx)
+		fams, _ := scrape(t, e.BaseURL+"/metrics")
+		return abandoned(fams, "browser")
+	}
+	if got := sweepAfter(0); got != 0 {
+		t.Errorf("abandoned browser logins after a sweep while both are fresh = %v, want 0", got)
+	}
+	// Expired, but kept for the grace: an old tab still says it expired.
+	if got := sweepAfter(flow.LoginTTL + time.Minute); got != 0 {
+		t.Errorf("abandoned browser logins after a sweep within the grace = %v, want 0", got)
+	}
+	if got := sweepAfter(ExpiryGrace); got != 1 {
+		t.Errorf("abandoned browser logins after the sweep that deletes them = %v, want 1", got)
+	}
+	if got := sweepAfter(JanitorInterval); got != 1 {
+		t.Errorf("abandoned browser logins after one more sweep = %v, want still 1", got)
+	}
+	fams, _ = scrape(t, e.BaseURL+"/metrics")
+	for _, flow := range []string{"ciba", "qr"} {
+		if got := abandoned(fams, flow); got != 0 {
+			t.Errorf("abandoned %s logins = %v, want 0", flow, got)
+		}
+	}
+}
+
 // The outbox depth counts the webhook events still owed, in the database.
 func TestMetricsOutboxDepth(t *testing.T) {
 	e := startE2E(t)

@@ -32,7 +32,7 @@ func (s *slowStore) hold(ctx context.Context, once *sync.Once, release chan stru
 	return held
 }
 
-func (s *slowStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
+func (s *slowStore) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (store.Swept, error) {
 	if s.hold(ctx, &s.swept, s.releaseSweep) {
 		ctx = context.WithoutCancel(ctx)
 	}

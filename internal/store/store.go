@@ -261,6 +261,33 @@ const (
 	KindQR = "qr"
 )
 
+// FlowOf is the flow (FlowBrowser, FlowCIBA, FlowQR) a login request of
+// kind belongs to: the flow label of the metrics and the flow of the
+// debugger's events. A kind this version does not know (one a newer
+// replica wrote, during an upgrade) is "other" rather than passed off as
+// one of the three.
+func FlowOf(kind string) string {
+	switch kind {
+	case KindLogin:
+		return FlowBrowser
+	case KindCIBA:
+		return FlowCIBA
+	case KindQR:
+		return FlowQR
+	}
+	return "other"
+}
+
+// LoginEnded reports whether a login request in status has its outcome:
+// it failed (LoginFailed: its Error is set, though the browser may still
+// have to take the error back to the client) or is done (LoginDone). No
+// later step changes the outcome of either. An approved request
+// (LoginApproved) has not ended: its client has not had the code or the
+// tokens yet, and may never have them.
+func LoginEnded(status string) bool {
+	return status == LoginFailed || status == LoginDone
+}
+
 // BrowserSession is a browser that remembers its user: a long-lived cookie
 // whose digest is TokenHash. The user can list and forget them in the app.
 type BrowserSession struct {
@@ -456,6 +483,18 @@ func CutoffsAt(t time.Time) Cutoffs {
 	return Cutoffs{AppSessions: t, BrowserSessions: t, LoginRequests: t, Codes: t, AccessTokens: t, Webhooks: t, RateLimits: t}
 }
 
+// Swept is what one DeleteExpired removed.
+type Swept struct {
+	// Rows counts the records removed, of every kind.
+	Rows int
+	// Abandoned counts, by flow (FlowOf their Kind), the login requests
+	// removed that had not ended (LoginEnded): logins that expired before
+	// anyone finished them. Nothing else ever counts them: no step reaches
+	// them any more. Each is counted by the statement that deleted it, so
+	// once, however many sweeps run at once. Never nil.
+	Abandoned map[string]int
+}
+
 // WebhookAttempt is the outcome of one delivery attempt.
 type WebhookAttempt struct {
 	At     time.Time
@@ -530,8 +569,9 @@ type Store interface {
 	// DeleteExpired removes the records each of before's times names
 	// (see Cutoffs), at most batch rows of one table per transaction, so
 	// that writes waiting meanwhile wait for one small transaction at a
-	// time, and reports how many records it removed.
-	DeleteExpired(ctx context.Context, before Cutoffs, batch int) (int, error)
+	// time, and reports what it removed. On an error, it reports what the
+	// transactions before it removed.
+	DeleteExpired(ctx context.Context, before Cutoffs, batch int) (Swept, error)
 
 	CreateLoginRequest(ctx context.Context, r LoginRequest) error
 	GetLoginRequest(ctx context.Context, id string) (LoginRequest, error)

@@ -13,6 +13,9 @@ import (
 type sweep struct {
 	table, where string
 	cutoff       func(store.Cutoffs) time.Time
+	// logins marks the login requests' sweep, which also counts the
+	// requests it deletes that had not ended (store.Swept.Abandoned).
+	logins bool
 }
 
 // sweepRestartFrames is how long the log may grow during a sweep (in
@@ -38,13 +41,13 @@ func (s *Store) keepLogShort(ctx context.Context) {
 var sweeps = []sweep{
 	// An undelivered webhook is still owed until it expires; a delivered
 	// one is only the delivery log.
-	{"webhooks", `expires_at < ?1 OR (delivered_at != 0 AND delivered_at < ?1)`, func(c store.Cutoffs) time.Time { return c.Webhooks }},
-	{"app_sessions", `expires_at < ?1`, func(c store.Cutoffs) time.Time { return c.AppSessions }},
-	{"browser_sessions", `expires_at < ?1`, func(c store.Cutoffs) time.Time { return c.BrowserSessions }},
-	{"login_requests", `expires_at < ?1`, func(c store.Cutoffs) time.Time { return c.LoginRequests }},
-	{"auth_codes", `expires_at < ?1`, func(c store.Cutoffs) time.Time { return c.Codes }},
-	{"access_tokens", `expires_at < ?1`, func(c store.Cutoffs) time.Time { return c.AccessTokens }},
-	{"rate_limits", `window_start < ?1`, func(c store.Cutoffs) time.Time { return c.RateLimits }},
+	{table: "webhooks", where: `expires_at < ?1 OR (delivered_at != 0 AND delivered_at < ?1)`, cutoff: func(c store.Cutoffs) time.Time { return c.Webhooks }},
+	{table: "app_sessions", where: `expires_at < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.AppSessions }},
+	{table: "browser_sessions", where: `expires_at < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.BrowserSessions }},
+	{table: "login_requests", where: `expires_at < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.LoginRequests }, logins: true},
+	{table: "auth_codes", where: `expires_at < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.Codes }},
+	{table: "access_tokens", where: `expires_at < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.AccessTokens }},
+	{table: "rate_limits", where: `window_start < ?1`, cutoff: func(c store.Cutoffs) time.Time { return c.RateLimits }},
 }
 
 // DeleteExpired removes the expired records table by table, at most batch
@@ -56,19 +59,25 @@ var sweeps = []sweep{
 // when anything was removed or given back the log is emptied
 // (truncateLog), so that a sweep leaves neither file at its high-water
 // mark.
-func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (int, error) {
+func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch int) (store.Swept, error) {
+	swept := store.Swept{Abandoned: map[string]int{}}
 	if batch <= 0 {
-		return 0, fmt.Errorf("sqlite: delete expired: batch %d", batch)
+		return swept, fmt.Errorf("sqlite: delete expired: batch %d", batch)
 	}
-	total := 0
 	for _, sw := range sweeps {
 		query := `DELETE FROM ` + sw.table + ` WHERE rowid IN (SELECT rowid FROM ` + sw.table + ` WHERE ` + sw.where + ` LIMIT ?2)`
 		for {
-			n, err := s.exec(ctx, query, micros(sw.cutoff(before)), batch)
-			if err != nil {
-				return total, errorf("sqlite: delete expired %s: %w", sw.table, err)
+			var n int64
+			var err error
+			if sw.logins {
+				n, err = s.deleteLogins(ctx, query, swept.Abandoned, micros(sw.cutoff(before)), batch)
+			} else {
+				n, err = s.exec(ctx, query, micros(sw.cutoff(before)), batch)
 			}
-			total += int(n)
+			if err != nil {
+				return swept, errorf("sqlite: delete expired %s: %w", sw.table, err)
+			}
+			swept.Rows += int(n)
 			if n < int64(batch) {
 				break
 			}
@@ -79,12 +88,47 @@ func (s *Store) DeleteExpired(ctx context.Context, before store.Cutoffs, batch i
 	// events just before.
 	freed, err := s.releaseFreePages(ctx)
 	if err != nil {
-		return total, errorf("sqlite: delete expired: incremental vacuum: %w", err)
+		return swept, errorf("sqlite: delete expired: incremental vacuum: %w", err)
 	}
-	if total > 0 || freed > 0 {
+	if swept.Rows > 0 || freed > 0 {
 		s.cp.truncateLog()
 	}
-	return total, nil
+	return swept, nil
+}
+
+// deleteLogins runs query, a delete of login requests, in one write job
+// and reports how many it deleted. It adds those that had not ended to
+// abandoned by flow, once the job is committed: the delete itself returns
+// each row's kind and status, so there is no second pass over the table,
+// and a request that another process's sweep deleted first is not seen.
+func (s *Store) deleteLogins(ctx context.Context, query string, abandoned map[string]int, args ...any) (int64, error) {
+	var n int64
+	byFlow := map[string]int{}
+	err := s.write(ctx, func(tx *wtx) error {
+		rows, err := tx.query(query+` RETURNING kind, status`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var kind, status string
+			if err := rows.Scan(&kind, &status); err != nil {
+				return err
+			}
+			n++
+			if !store.LoginEnded(status) {
+				byFlow[store.FlowOf(kind)]++
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	for flow, k := range byFlow {
+		abandoned[flow] += k
+	}
+	return n, nil
 }
 
 // vacuumPages is how many free pages one write job gives back to the file

@@ -95,7 +95,8 @@ func TestSweepLeavesRoomForLogins(t *testing.T) {
 		results <- r
 	}()
 	start := time.Now()
-	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 200) // server.ExpiredBatch
+	swept, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 200) // server.ExpiredBatch
+	n := swept.Rows
 	took := time.Since(start)
 	done.Store(true)
 	r := <-results
@@ -178,8 +179,8 @@ func TestSweepGivesBackPagesOthersFreed(t *testing.T) {
 			break
 		}
 	}
-	if n, err := s.DeleteExpired(ctx, store.CutoffsAt(now.Add(-24*time.Hour)), 200); err != nil || n != 0 {
-		t.Fatalf("DeleteExpired = %d, %v; want nothing expired", n, err)
+	if swept, err := s.DeleteExpired(ctx, store.CutoffsAt(now.Add(-24*time.Hour)), 200); err != nil || swept.Rows != 0 {
+		t.Fatalf("DeleteExpired = %d, %v; want nothing expired", swept.Rows, err)
 	}
 	if after := pageCount(t, s); after > full/2 {
 		t.Errorf("the database has %d pages after the events went and a sweep, %d with them; want the freed ones given back", after, full)

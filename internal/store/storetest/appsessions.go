@@ -95,8 +95,7 @@ func testAppSessionDeleteExpired(t *testing.T, s store.Store) {
 		must(t, "CreateAppSession", s.CreateAppSession(ctx, as))
 	}
 
-	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
-	must(t, "DeleteExpired", err)
+	n := deleteExpired(t, s, store.CutoffsAt(now), 2)
 	if n != len(expired) {
 		t.Errorf("DeleteExpired = %d, want %d", n, len(expired))
 	}
@@ -110,13 +109,11 @@ func testAppSessionDeleteExpired(t *testing.T, s store.Store) {
 		equal(t, "valid session "+as.TokenHash, got, wantAppSession(as))
 	}
 
-	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
-	must(t, "DeleteExpired", err)
+	n = deleteExpired(t, s, store.CutoffsAt(now), 2)
 	if n != 0 {
 		t.Errorf("DeleteExpired again = %d, want 0", n)
 	}
-	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now.Add(2*time.Hour)), 2)
-	must(t, "DeleteExpired", err)
+	n = deleteExpired(t, s, store.CutoffsAt(now.Add(2*time.Hour)), 2)
 	if n != len(valid) {
 		t.Errorf("DeleteExpired two hours later = %d, want %d", n, len(valid))
 	}

@@ -26,8 +26,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	createExpiring(t, s, "valid", phone, now)
 	const kinds = 5
 
-	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
-	must(t, "DeleteExpired", err)
+	n := deleteExpired(t, s, store.CutoffsAt(now), 2)
 	if n != kinds {
 		t.Errorf("DeleteExpired = %d, want %d", n, kinds)
 	}
@@ -39,22 +38,97 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 			t.Errorf("%s of a record expiring at now: %v", what, err)
 		}
 	}
-	_, err = s.GetConsent(ctx, phone, "shop")
+	_, err := s.GetConsent(ctx, phone, "shop")
 	must(t, "GetConsent after DeleteExpired", err)
 	if got := pairwiseSubject(t, s, phone, "shop", "sub-2"); got != sub {
 		t.Errorf("PairwiseSubject after DeleteExpired = %q, want %q", got, sub)
 	}
 
-	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
-	must(t, "DeleteExpired again", err)
+	n = deleteExpired(t, s, store.CutoffsAt(now), 2)
 	if n != 0 {
 		t.Errorf("DeleteExpired again = %d, want 0", n)
 	}
-	n, err = s.DeleteExpired(ctx, store.CutoffsAt(now.Add(time.Microsecond)), 2)
-	must(t, "DeleteExpired a microsecond later", err)
+	n = deleteExpired(t, s, store.CutoffsAt(now.Add(time.Microsecond)), 2)
 	if n != kinds {
 		t.Errorf("DeleteExpired a microsecond later = %d, want %d", n, kinds)
 	}
+}
+
+// testDeleteExpiredAbandoned checks that the sweep counts, by flow, the
+// expired login requests it removes that had not ended (created, waiting
+// or approved): neither the ended ones (failed, done with or without an
+// error) nor those it keeps. A second sweep, finding them gone, counts
+// nothing, and a later one counts the rest as they expire.
+func testDeleteExpiredAbandoned(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := at(24 * time.Hour)
+	type login struct{ kind, status, err string }
+	expired := []login{
+		{store.KindLogin, store.LoginCreated, ""},
+		{store.KindLogin, store.LoginWaiting, ""},
+		{store.KindLogin, store.LoginApproved, ""},
+		{store.KindLogin, store.LoginFailed, "access_denied"},
+		{store.KindLogin, store.LoginDone, ""},
+		{store.KindLogin, store.LoginDone, "access_denied"},
+		{store.KindCIBA, store.LoginWaiting, ""},
+		{store.KindCIBA, store.LoginApproved, ""},
+		{store.KindCIBA, store.LoginFailed, "expired_token"},
+		{store.KindCIBA, store.LoginDone, ""},
+		{store.KindQR, store.LoginWaiting, ""},
+		{store.KindQR, store.LoginFailed, "access_denied"},
+		{store.KindQR, store.LoginDone, ""},
+	}
+	kept := []login{
+		{store.KindLogin, store.LoginCreated, ""},
+		{store.KindCIBA, store.LoginWaiting, ""},
+		{store.KindQR, store.LoginApproved, ""},
+		{store.KindQR, store.LoginDone, ""},
+	}
+	create := func(i int, l login, expiresAt time.Time) {
+		// A phone number each: only one CIBA request per user may wait.
+		r := newLoginRequest(fmt.Sprintf("login-%d", i), fmt.Sprintf("47%08d", i))
+		r.Kind, r.Status, r.Error, r.ExpiresAt = l.kind, l.status, l.err, expiresAt
+		if l.err == "" {
+			r.ErrorDescription = ""
+		}
+		must(t, "CreateLoginRequest", s.CreateLoginRequest(ctx, r))
+	}
+	for i, l := range expired {
+		create(i, l, now.Add(-time.Microsecond))
+	}
+	for i, l := range kept {
+		create(len(expired)+i, l, now)
+	}
+
+	// Batches of 2 split the login requests' sweep into several.
+	swept, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
+	must(t, "DeleteExpired", err)
+	if swept.Rows != len(expired) {
+		t.Errorf("DeleteExpired removed %d, want %d", swept.Rows, len(expired))
+	}
+	equal(t, "abandoned", swept.Abandoned, map[string]int{store.FlowBrowser: 3, store.FlowCIBA: 2, store.FlowQR: 1})
+	for i := range kept {
+		_, err := s.GetLoginRequest(ctx, fmt.Sprintf("login-%d", len(expired)+i))
+		must(t, "GetLoginRequest of a request expiring at now", err)
+	}
+
+	swept, err = s.DeleteExpired(ctx, store.CutoffsAt(now), 2)
+	must(t, "DeleteExpired again", err)
+	equal(t, "swept again", swept, store.Swept{Abandoned: map[string]int{}})
+
+	swept, err = s.DeleteExpired(ctx, store.CutoffsAt(now.Add(time.Microsecond)), 2)
+	must(t, "DeleteExpired a microsecond later", err)
+	equal(t, "swept a microsecond later", swept,
+		store.Swept{Rows: len(kept), Abandoned: map[string]int{store.FlowBrowser: 1, store.FlowCIBA: 1, store.FlowQR: 1}})
+}
+
+// deleteExpired runs s.DeleteExpired and returns how many records it
+// removed.
+func deleteExpired(t *testing.T, s store.Store, before store.Cutoffs, batch int) int {
+	t.Helper()
+	swept, err := s.DeleteExpired(t.Context(), before, batch)
+	must(t, "DeleteExpired", err)
+	return swept.Rows
 }
 
 // createExpiring creates one record of each expiring kind, named after
@@ -104,8 +178,7 @@ func testDeleteExpiredBatches(t *testing.T, s store.Store) {
 		tok.ExpiresAt = now.Add(-time.Duration(expired-i) * time.Second) // the last one at now
 		must(t, "CreateAccessToken", s.CreateAccessToken(ctx, tok))
 	}
-	n, err := s.DeleteExpired(ctx, store.CutoffsAt(now), 3)
-	must(t, "DeleteExpired", err)
+	n := deleteExpired(t, s, store.CutoffsAt(now), 3)
 	if n != expired {
 		t.Errorf("DeleteExpired in batches of 3 = %d, want %d", n, expired)
 	}
@@ -113,7 +186,7 @@ func testDeleteExpiredBatches(t *testing.T, s store.Store) {
 		_, err := s.GetAccessToken(ctx, fmt.Sprintf("token-%d", i))
 		wantErr(t, "GetAccessToken of an expired token", err, store.ErrNotFound)
 	}
-	_, err = s.GetAccessToken(ctx, fmt.Sprintf("token-%d", expired))
+	_, err := s.GetAccessToken(ctx, fmt.Sprintf("token-%d", expired))
 	must(t, "GetAccessToken of a token expiring at now", err)
 }
 
@@ -121,7 +194,6 @@ func testDeleteExpiredBatches(t *testing.T, s store.Store) {
 // its own cutoff: a cutoff that has passed one record's expiry removes
 // that kind only.
 func testDeleteExpiredCutoffs(t *testing.T, s store.Store) {
-	ctx := t.Context()
 	const phone = "4712345678"
 	createUsersAndClients(t, s, []string{phone}, []string{"shop"})
 	now := at(24 * time.Hour)
@@ -139,8 +211,7 @@ func testDeleteExpiredCutoffs(t *testing.T, s store.Store) {
 	} {
 		c := store.CutoffsAt(past)
 		kind.set(&c)
-		n, err := s.DeleteExpired(ctx, c, 100)
-		must(t, "DeleteExpired", err)
+		n := deleteExpired(t, s, c, 100)
 		if n != 1 {
 			t.Errorf("DeleteExpired past %s's expiry only = %d, want 1", kind.lookup, n)
 		}

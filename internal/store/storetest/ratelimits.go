@@ -74,14 +74,12 @@ func testCountHitConcurrent(t *testing.T, s store.Store) {
 // started before its cutoff, counting them, and keeps the one starting at
 // it.
 func testCountHitDeleteExpired(t *testing.T, s store.Store) {
-	ctx := t.Context()
 	old, current := at(0), at(time.Minute)
 	countHit(t, s, "shop", old)
 	countHit(t, s, "other", old)
 	countHit(t, s, "shop", current)
 
-	n, err := s.DeleteExpired(ctx, store.CutoffsAt(current), 2)
-	must(t, "DeleteExpired", err)
+	n := deleteExpired(t, s, store.CutoffsAt(current), 2)
 	if n != 2 {
 		t.Errorf("DeleteExpired = %d, want 2", n)
 	}

@@ -143,6 +143,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredBatches", testDeleteExpiredBatches},
 		{"DeleteExpiredCutoffs", testDeleteExpiredCutoffs},
+		{"DeleteExpiredAbandoned", testDeleteExpiredAbandoned},
 
 		{"EventAddList", testEventAddList},
 		{"EventAddExists", testEventAddExists},

@@ -217,8 +217,7 @@ func testWebhookDeleteExpired(t *testing.T, s store.Store) {
 	deliveredNew.ExpiresAt, deliveredNew.DeliveredAt = cutoff.Add(time.Hour), cutoff
 	enqueue(t, s, expired, owed, deliveredOld, deliveredNew)
 
-	n, err := s.DeleteExpired(t.Context(), store.CutoffsAt(cutoff), 2)
-	must(t, "DeleteExpired", err)
+	n := deleteExpired(t, s, store.CutoffsAt(cutoff), 2)
 	if n != 2 {
 		t.Errorf("DeleteExpired = %d, want 2", n)
 	}
