@@ -64,6 +64,13 @@ func TestStoreCountsTheLifeCycle(t *testing.T) {
 		t.Fatalf("FailExpiredLoginRequests = %d, %v; want 1", n, err)
 	}
 
+	// A CIBA request for a user who cannot log in is stored already failed.
+	refused := store.LoginRequest{ID: "ciba-3", Kind: store.KindCIBA, ClientID: "shop", PhoneNumber: "4712345680",
+		Status: store.LoginFailed, Error: "invalid_user", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if err := st.CreateLoginRequest(ctx, refused); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := st.CreateClient(ctx, store.Client{ID: "shop", Name: "Shop", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +89,8 @@ func TestStoreCountsTheLifeCycle(t *testing.T) {
 		got  float64
 		want float64
 	}{
-		{"started{ciba}", testutil.ToFloat64(m.loginsStarted.WithLabelValues("ciba")), 2},
+		{"started{ciba}", testutil.ToFloat64(m.loginsStarted.WithLabelValues("ciba")), 3},
+		{"failed{ciba,invalid_user}", testutil.ToFloat64(m.loginsFailed.WithLabelValues("ciba", "invalid_user")), 1},
 		{"completed{ciba}", testutil.ToFloat64(m.loginsCompleted.WithLabelValues("ciba")), 1},
 		{"failed{ciba,access_denied}", testutil.ToFloat64(m.loginsFailed.WithLabelValues("ciba", "access_denied")), 0},
 		{"failed{ciba,expired_token}", testutil.ToFloat64(m.loginsFailed.WithLabelValues("ciba", "expired_token")), 1},

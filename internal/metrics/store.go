@@ -163,6 +163,9 @@ func (t *timedStore) CreateLoginRequest(ctx context.Context, r store.LoginReques
 	err = t.st.CreateLoginRequest(ctx, r)
 	if err == nil {
 		t.m.loginsStarted.WithLabelValues(store.FlowOf(r.Kind)).Inc()
+		// A login can be born ended: a CIBA request for a user who cannot
+		// log in is stored failed, to be answered at the first poll.
+		t.m.loginChanged(store.LoginRequest{Kind: r.Kind}, r)
 	}
 	return err
 }
