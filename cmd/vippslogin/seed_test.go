@@ -23,13 +23,13 @@ const exampleSeed = "../../examples/seed.yaml"
 func TestDevSeed(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "dev.db")
 	s := startServer(t, "dev", nil, "--db", db, "--seed", exampleSeed)
-	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "seed file:   "+exampleSeed+" (7 created, 0 updated, 0 unchanged; 1 consents set)") {
+	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "seed file:   "+exampleSeed+" (7 created, 0 updated, 0 unchanged; consents as in the file: 1)") {
 		t.Errorf("banner does not report the seed:\n%s", banner)
 	}
 	s.Stop(t)
 
 	s = startServer(t, "dev", map[string]string{"VIPPSLOGIN_SEED": exampleSeed}, "--db", db)
-	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "(0 created, 0 updated, 7 unchanged; 1 consents set)") {
+	if banner := strings.Join(s.Banner, "\n"); !strings.Contains(banner, "(0 created, 0 updated, 7 unchanged; consents as in the file: 1)") {
 		t.Errorf("a second start with the same file changed something:\n%s", banner)
 	}
 

@@ -17,15 +17,16 @@ import (
 // "client shop", "QR code Counter1" or "user 4712345678".
 type Report struct {
 	Created, Updated, Unchanged []string
-	// Consents counts the consents put. The admin API writes a consent
-	// only when its scopes differ but does not say whether it did, so
-	// they are not sorted like the rest.
+	// Consents counts the consents made to match the file. The admin API
+	// writes a consent only when its scopes differ but does not say
+	// whether it did, so they are not sorted into created, updated and
+	// unchanged like the rest.
 	Consents int
 }
 
 // String is the report in one line, for the start-up banner.
 func (r Report) String() string {
-	return fmt.Sprintf("%d created, %d updated, %d unchanged; %d consents set", len(r.Created), len(r.Updated), len(r.Unchanged), r.Consents)
+	return fmt.Sprintf("%d created, %d updated, %d unchanged; consents as in the file: %d", len(r.Created), len(r.Updated), len(r.Unchanged), r.Consents)
 }
 
 // Apply creates or updates every item of f through c, the admin API's Go
