@@ -19,7 +19,7 @@ import (
 func runCompact(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vippslogin compact", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", getenv("VIPPSLOGIN_DB"), "the server's SQLite database file (env VIPPSLOGIN_DB)")
+	db := sqliteDBFlag(fs, getenv)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vippslogin compact --db FILE\n\n"+
 			"Rebuilds an SQLite database that an older version made, and that is too large\n"+
@@ -38,14 +38,13 @@ func runCompact(ctx context.Context, args []string, getenv func(string) string, 
 		return usagef("%v", err)
 	case len(pos) > 0:
 		return usagef("unexpected argument %q: compact takes only --db", pos[0])
-	case *db == "":
-		return usagef("--db is required: the server's SQLite database file")
-	case config.Config{DB: *db}.IsPostgres():
-		return errors.New("--db is a PostgreSQL database, whose autovacuum reclaims deleted records by itself (docs/operations.md)")
+	}
+	if err := existingSQLite(*db, ", whose autovacuum reclaims deleted records by itself (docs/operations.md)"); err != nil {
+		return err
 	}
 	before, err := os.Stat(*db)
-	if err != nil || !before.Mode().IsRegular() {
-		return fmt.Errorf("no SQLite database at %s: give --db the file the server uses", *db)
+	if err != nil {
+		return err
 	}
 	st, err := sqlite.Open(ctx, *db)
 	if err != nil {
