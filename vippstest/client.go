@@ -1,6 +1,7 @@
 package vippstest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/vippslogin/vippslogin/internal/admin"
@@ -94,7 +95,7 @@ func (s *Server) Client(opts ...ClientOption) Client {
 	req := admin.ClientRequest{
 		Name:         "Test Shop",
 		RedirectURIs: []string{DefaultRedirectURI},
-		Flows:        []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},
+		Flows:        slices.Clone(store.Flows),
 		Scopes:       store.Scopes,
 	}
 	for _, opt := range opts {

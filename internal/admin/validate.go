@@ -32,7 +32,6 @@ var DefaultFlows = []string{store.FlowBrowser}
 const MinSecretLength = 8
 
 var (
-	flows       = []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR}
 	authMethods = []string{store.AuthSecretBasic, store.AuthSecretPost}
 	addrTypes   = []string{"home", "work", "other"}
 )
@@ -69,9 +68,9 @@ func validateClient(c store.Client, dev bool) problems {
 		p.addf("token_endpoint_auth_method %q is not supported; use %q or %q.", c.TokenEndpointAuthMethod, store.AuthSecretBasic, store.AuthSecretPost)
 	}
 	if len(c.Flows) == 0 {
-		p.addf("flows must list at least one of %s.", strings.Join(flows, ", "))
+		p.addf("flows must list at least one of %s.", strings.Join(store.Flows, ", "))
 	}
-	p.subset("flows", c.Flows, flows)
+	p.subset("flows", c.Flows, store.Flows)
 	if len(c.Scopes) == 0 {
 		p.addf("scopes must list at least one of %s.", strings.Join(store.Scopes, ", "))
 	}

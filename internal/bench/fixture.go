@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,7 +106,7 @@ func (f *fixture) ensureClient(ctx context.Context) error {
 	c, err := f.admin.CreateClient(untimed(ctx), admin.ClientRequest{
 		ClientID: "vippslogin-bench-" + f.prefix[3:] + "-" + fmt.Sprint(time.Now().Unix()),
 		Name:     "vippslogin bench", RedirectURIs: []string{redirectURI},
-		Flows: []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR}, Scopes: store.Scopes,
+		Flows: slices.Clone(store.Flows), Scopes: store.Scopes,
 	})
 	if err != nil {
 		return fmt.Errorf("create the bench client through the admin API: %w", err)

@@ -77,7 +77,7 @@ func seedClient(ctx context.Context, st store.Store, baseURL string, now time.Ti
 		RedirectURIs:            []string{callback, "http://localhost:3000/callback", "demo-app://callback", qrCallback},
 		PostLogoutRedirectURIs:  []string{baseURL + "/demo/"},
 		TokenEndpointAuthMethod: store.AuthSecretBasic,
-		Flows:                   []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR},
+		Flows:                   slices.Clone(store.Flows),
 		Scopes:                  slices.Clone(store.Scopes),
 		CreatedAt:               now,
 		UpdatedAt:               now,

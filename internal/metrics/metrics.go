@@ -91,7 +91,7 @@ func New() *Metrics {
 	// Abandoned logins come in bursts, one per sweep: a flow's series
 	// that first appeared at the first burst would hide that burst from
 	// rate() and increase(), so every flow starts at 0.
-	for _, flow := range []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR} {
+	for _, flow := range store.Flows {
 		m.loginsAbandoned.WithLabelValues(flow)
 	}
 	m.eventsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -50,7 +50,7 @@ func newClientForm() clientForm {
 		AllScopes:      store.Scopes,
 		AllAuthMethods: []string{store.AuthSecretBasic, store.AuthSecretPost},
 	}
-	for _, fl := range []string{store.FlowBrowser, store.FlowCIBA, store.FlowQR} {
+	for _, fl := range store.Flows {
 		f.AllFlows = append(f.AllFlows, option{fl, web.FlowLabel(fl)})
 	}
 	return f

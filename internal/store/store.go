@@ -31,6 +31,10 @@ const (
 	FlowQR      = "qr"
 )
 
+// Flows are the three flows, in the order the docs and the pages list
+// them. Shared: a caller that keeps or changes a list clones it.
+var Flows = []string{FlowBrowser, FlowCIBA, FlowQR}
+
 // Token endpoint authentication methods a client may be configured with.
 const (
 	AuthSecretBasic = "client_secret_basic"
