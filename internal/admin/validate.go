@@ -31,10 +31,7 @@ var DefaultFlows = []string{store.FlowBrowser}
 // demo-secret, long enough to rule out an accidental "x".
 const MinSecretLength = 8
 
-var (
-	authMethods = []string{store.AuthSecretBasic, store.AuthSecretPost}
-	addrTypes   = []string{"home", "work", "other"}
-)
+var addrTypes = []string{"home", "work", "other"}
 
 // problems collects every mistake in a body, so that one answer lists them
 // all instead of making the sender fix them one round trip at a time.
@@ -64,7 +61,7 @@ func validateClient(c store.Client, dev bool) problems {
 	p.uriList("redirect_uris", c.RedirectURIs, dev)
 	p.uriList("app_callback_uris", c.AppCallbackURIs, dev)
 	p.uriList("post_logout_redirect_uris", c.PostLogoutRedirectURIs, dev)
-	if !slices.Contains(authMethods, c.TokenEndpointAuthMethod) {
+	if !slices.Contains(store.AuthMethods, c.TokenEndpointAuthMethod) {
 		p.addf("token_endpoint_auth_method %q is not supported; use %q or %q.", c.TokenEndpointAuthMethod, store.AuthSecretBasic, store.AuthSecretPost)
 	}
 	if len(c.Flows) == 0 {

@@ -133,7 +133,7 @@ func (p *Provider) Discovery() Discovery {
 		GrantTypesSupported:                        []string{"authorization_code", grantCIBA, grantCIBARedirect, grantQR, grantQRRedirect},
 		ResponseModesSupported:                     []string{"query"},
 		ScopesSupported:                            store.Scopes,
-		TokenEndpointAuthMethodsSupported:          []string{store.AuthSecretBasic, store.AuthSecretPost},
+		TokenEndpointAuthMethodsSupported:          store.AuthMethods,
 		UserinfoSigningAlgValuesSupported:          []string{"none"},
 		IDTokenSigningAlgValuesSupported:           []string{keys.RS256, keys.ES256},
 

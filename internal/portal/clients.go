@@ -48,7 +48,7 @@ type clientForm struct {
 func newClientForm() clientForm {
 	f := clientForm{
 		AllScopes:      store.Scopes,
-		AllAuthMethods: []string{store.AuthSecretBasic, store.AuthSecretPost},
+		AllAuthMethods: store.AuthMethods,
 	}
 	for _, fl := range store.Flows {
 		f.AllFlows = append(f.AllFlows, option{fl, web.FlowLabel(fl)})

@@ -41,6 +41,10 @@ const (
 	AuthSecretPost  = "client_secret_post"
 )
 
+// AuthMethods are the token endpoint authentication methods there are, as
+// discovery lists them. Shared: a caller that changes the list clones it.
+var AuthMethods = []string{AuthSecretBasic, AuthSecretPost}
+
 // Client is a merchant's sale unit: an OAuth 2.0 client (DESIGN §5).
 type Client struct {
 	ID string
