@@ -80,12 +80,12 @@ func poolSizeSet(url string) bool {
 
 // openConfig is Open with the pool's configuration parsed, which a test
 // may then adjust (to count round trips, say). The connections' tracer and
-// the pool's AfterRelease are openConfig's own: they retire connections
+// the pool's PrepareConn are openConfig's own: they retire connections
 // that cannot write (readOnlyConns).
 func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	retire := new(readOnlyConns)
 	cfg.ConnConfig.Tracer = retire
-	cfg.AfterRelease = retire.keep
+	cfg.PrepareConn = retire.keep
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
